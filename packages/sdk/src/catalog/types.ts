@@ -1,0 +1,45 @@
+// Shapes of the endpoint catalogue: per-endpoint metadata and the runtime field rules checked before sending.
+import type { ResultOutcome } from '../errors.js';
+
+/** A rule for one request field. Every value is checked as the string that will be sent. */
+export interface FieldSpec {
+  /** Must be present and non-empty. */
+  required?: boolean;
+  /** Maximum length in characters. */
+  maxLength?: number;
+  /** Allowed characters / format, with a human name for the error's `rule`. */
+  pattern?: { re: RegExp; name: string };
+  /** Must be a non-negative integer (a JS number or a string of digits), optionally within bounds. */
+  integer?: { min?: number; max?: number };
+  /** Allowed values. */
+  enum?: readonly string[];
+  /** Must be a dotted-quad IPv4 address. */
+  ipv4?: boolean;
+}
+
+/** A rule spanning several fields; returns the offending field and the rule it broke, or undefined when satisfied. */
+export type CrossFieldRule = (fields: Readonly<Record<string, string>>) => { field: string; rule: string } | undefined;
+
+export type V2SignType = 'MD5' | 'HMAC-SHA256';
+
+/** Everything the pipeline needs to know about one APIv2 endpoint. */
+export interface V2EndpointMeta {
+  /** Chain path, e.g. `v2/mmpaymkttransfers/sendredpack`. */
+  readonly path: string;
+  /** The call must present the merchant client certificate (mutual TLS). */
+  readonly cert: boolean;
+  /** Replies carry a `sign` that must verify (when false, replies are unsigned and no sign is checked). */
+  readonly responseSigned: boolean;
+  /** Signature algorithms the endpoint accepts for `sign` (first is the default). */
+  readonly signTypes: readonly V2SignType[];
+  /** Fields covered by `workwx_sign` (WeCom endpoints only), in any order. */
+  readonly workwxFields?: readonly string[];
+  /** The business number that makes a resend a re-entry rather than a second operation. */
+  readonly idempotencyKey?: string;
+  /** The field that carries the merchant id (filled from the client's `mchid` option when absent). */
+  readonly merchantField?: string;
+  readonly fields: Readonly<Record<string, FieldSpec>>;
+  readonly crossRules?: readonly CrossFieldRule[];
+  /** What each known `err_code` means; unknown codes are `unknown` (the operation may have happened). */
+  readonly errors?: Readonly<Record<string, ResultOutcome>>;
+}

@@ -1,0 +1,98 @@
+// The error hierarchy: every failure the SDK reports is a WxpayError subclass with machine-readable fields.
+
+/** Base class of every error thrown by the SDK. */
+export class WxpayError extends Error {
+  override name = 'WxpayError';
+}
+
+/** A request field (or client option) broke a rule; thrown before anything is sent. */
+export class ValidationError extends WxpayError {
+  override name = 'ValidationError';
+  constructor(
+    /** The field (or option) at fault, e.g. `mch_billno`, `scene_id`, `options.secret`. */
+    readonly field: string,
+    /** The rule it broke, e.g. `required`, `maxLength 28`, `charset [0-9A-Za-z]`. */
+    readonly rule: string,
+    message = `${field}: ${rule}`,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * What a failed APIv2 result means for money: `unknown` (the operation may have happened: query, or resend the SAME
+ * business number with the SAME parameters), `retry` (did not happen; retry later with the same number),
+ * `fix` (the request is wrong; fix and resend), `final` (did not happen and will not for this business number).
+ */
+export type ResultOutcome = 'unknown' | 'retry' | 'fix' | 'final';
+
+/** An APIv2 reply with `return_code` or `result_code` FAIL. */
+export class WxpayResultError extends WxpayError {
+  override name = 'WxpayResultError';
+  readonly returnCode: string;
+  readonly returnMsg: string | undefined;
+  readonly resultCode: string | undefined;
+  readonly errCode: string | undefined;
+  readonly errCodeDes: string | undefined;
+  /** The whole parsed reply (all values strings). */
+  readonly data: Record<string, unknown>;
+  readonly outcome: ResultOutcome;
+  constructor(data: Record<string, unknown>, outcome: ResultOutcome) {
+    const text = (key: string) => (typeof data[key] === 'string' ? (data[key] as string) : undefined);
+    const returnCode = text('return_code') ?? 'FAIL';
+    const errCode = text('err_code');
+    const detail =
+      returnCode !== 'SUCCESS'
+        ? `return_code ${returnCode}${text('return_msg') ? `: ${text('return_msg')}` : ''}`
+        : `${errCode ?? 'FAIL'}${text('err_code_des') ? `: ${text('err_code_des')}` : ''}`;
+    super(`WeChat Pay answered ${detail} (outcome: ${outcome})`);
+    this.returnCode = returnCode;
+    this.returnMsg = text('return_msg');
+    this.resultCode = text('result_code');
+    this.errCode = errCode;
+    this.errCodeDes = text('err_code_des');
+    this.data = data;
+    this.outcome = outcome;
+  }
+}
+
+/** A reply or notification whose signature is missing, malformed, from an unknown key or wrong. */
+export class SignatureVerificationError extends WxpayError {
+  override name = 'SignatureVerificationError';
+  constructor(
+    /** Machine-readable cause, e.g. `missing sign`, `sign mismatch`, `timestamp skew`, `unknown serial`, `probe signature`. */
+    readonly reason: string,
+    message = `signature verification failed: ${reason}`,
+  ) {
+    super(message);
+  }
+}
+
+/** The request could not be completed on the network. */
+export class WxpayConnectionError extends WxpayError {
+  override name = 'WxpayConnectionError';
+  constructor(
+    message: string,
+    /** Could the request have reached the server? `false` only when the connection provably never opened. */
+    readonly sent: boolean,
+    /** The underlying error code (e.g. `ECONNREFUSED`, `UND_ERR_HEADERS_TIMEOUT`), when known. */
+    readonly code: string | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** A reply body that is not what the protocol promises (not XML, hostile XML, empty, HTML, not JSON). */
+export class WxpayParseError extends WxpayError {
+  override name = 'WxpayParseError';
+  constructor(
+    message: string,
+    /** The raw body as received (decoded as UTF-8). */
+    readonly body: string,
+    /** The HTTP status of the reply, when there was one. */
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}

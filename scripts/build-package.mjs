@@ -1,0 +1,17 @@
+// Builds the workspace package in the current directory twice: ESM (dist/esm) and CommonJS (dist/cjs).
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+rmSync('dist', { recursive: true, force: true });
+for (const [config, type] of [
+  ['tsconfig.esm.json', 'module'],
+  ['tsconfig.cjs.json', 'commonjs'],
+]) {
+  execFileSync(process.execPath, [tsc, '-p', config], { stdio: 'inherit' });
+  const out = type === 'module' ? 'dist/esm' : 'dist/cjs';
+  mkdirSync(out, { recursive: true });
+  // Marks the folder's format so Node loads each build as what it is.
+  writeFileSync(`${out}/package.json`, `${JSON.stringify({ type })}\n`);
+}
