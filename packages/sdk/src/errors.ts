@@ -96,3 +96,30 @@ export class WxpayParseError extends WxpayError {
     super(message);
   }
 }
+
+/** Encrypted data that could not be decrypted: wrong key, tampered ciphertext or tag, malformed input. */
+export class WxpayDecryptError extends WxpayError {
+  override name = 'WxpayDecryptError';
+  constructor(
+    /** Machine-readable cause, e.g. `authentication failed`, `invalid key length`, `invalid base64`, `bad padding`. */
+    readonly reason: string,
+    message = `decryption failed: ${reason}`,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * A signature made with a key the SDK does not know (reason `unknown serial`). The serial is kept so the caller can
+ * refresh platform certificates, or see that a public key id is missing from the configuration.
+ */
+export class UnknownSerialError extends SignatureVerificationError {
+  override name = 'UnknownSerialError';
+  constructor(
+    /** The `Wechatpay-Serial` value as received (untrusted input: a header of the reply or notification). */
+    readonly serial: string,
+  ) {
+    // The serial comes from the network: quote it and cut it short so a hostile value cannot flood logs.
+    super('unknown serial', `signature verification failed: unknown serial ${JSON.stringify(serial.slice(0, 80))}`);
+  }
+}

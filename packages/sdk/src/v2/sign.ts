@@ -1,0 +1,43 @@
+// APIv2 signatures: `sign` (MD5 or HMAC-SHA256) and WeCom's `workwx_sign`, both over sorted `k=v` pairs.
+import { hmacSha256Hex, md5Hex } from '../crypto/hash.js';
+import { timingSafeEqualString } from '../crypto/timing-safe.js';
+import type { V2SignType } from '../catalog/types.js';
+
+type Fields = Readonly<Record<string, unknown>>;
+
+/** `k=v&k=v...` over the named fields (or all but `sign`), empties dropped, names in byte order, raw values. */
+function joinSorted(fields: Fields, names: readonly string[]): string {
+  return names
+    .filter((name) => typeof fields[name] === 'string' && fields[name] !== '')
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    .map((name) => `${name}=${fields[name] as string}`)
+    .join('&');
+}
+
+/** The exact string that `sign` covers: every field but `sign`, then `&key=<APIv2 key>`. */
+export function v2SignString(fields: Fields, key: string): string {
+  const names = Object.keys(fields).filter((name) => name !== 'sign');
+  return `${joinSorted(fields, names)}&key=${key}`;
+}
+
+export function signV2(fields: Fields, key: string, signType: V2SignType = 'MD5'): string {
+  const text = v2SignString(fields, key);
+  return (signType === 'HMAC-SHA256' ? hmacSha256Hex(key, text) : md5Hex(text)).toUpperCase();
+}
+
+/**
+ * Checks a reply's `sign` in constant time. The algorithm follows the signature's length
+ * (64 hex characters: HMAC-SHA256, 32: MD5), as WeChat Pay replies do not always echo `sign_type`.
+ */
+export function verifyV2Sign(fields: Fields, key: string): boolean {
+  const sign = fields.sign;
+  if (typeof sign !== 'string') return false;
+  const signType: V2SignType | undefined = sign.length === 64 ? 'HMAC-SHA256' : sign.length === 32 ? 'MD5' : undefined;
+  if (!signType) return false;
+  return timingSafeEqualString(signV2(fields, key, signType), sign.toUpperCase());
+}
+
+/** WeCom's `workwx_sign`: MD5 over the endpoint's fixed field subset, then `&secret=<WeCom payment secret>`. */
+export function signWorkwx(fields: Fields, subset: readonly string[], secret: string): string {
+  return md5Hex(`${joinSorted(fields, subset)}&secret=${secret}`).toUpperCase();
+}

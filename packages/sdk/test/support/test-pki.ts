@@ -1,0 +1,215 @@
+// Test-only PKI: a throwaway CA, a loopback server certificate and merchant API (client) certificates for mutual-TLS tests.
+import { webcrypto } from 'node:crypto';
+// Type-only: the runtime module is loaded in loadX509() after its Reflect metadata prerequisite is in place.
+import type * as X509 from '@peculiar/x509';
+
+/** Every certificate and key a mutual-TLS test needs, all PEM. */
+export interface TestPki {
+  /** Root of trust for both the server certificate and `clientCert`. */
+  caCert: string;
+  /** Server certificate for IP 127.0.0.1 and DNS localhost, signed by `caCert`. */
+  serverCert: string;
+  serverKey: string;
+  /** The "merchant API certificate" (apiclient_cert.pem): CN = `clientCommonName`, clientAuth, signed by `caCert`. */
+  clientCert: string;
+  /** PKCS#8 key of `clientCert` (apiclient_key.pem). */
+  clientKey: string;
+  /** Serial number of `clientCert`, uppercase hex (the form WeChat Pay prints). */
+  clientSerial: string;
+  /** A client certificate with the same CN but signed by an unrelated CA: the server must treat it as "no certificate". */
+  otherClientCert: string;
+  otherClientKey: string;
+}
+
+/** Merchant id written as CN into the client certificates (WeChat Pay puts the mchid there). */
+export const clientCommonName = '10000098';
+
+const rsaAlgorithm: webcrypto.RsaHashedKeyGenParams = {
+  name: 'RSASSA-PKCS1-v1_5',
+  modulusLength: 2048,
+  publicExponent: new Uint8Array([1, 0, 1]),
+  hash: 'SHA-256',
+};
+
+const dayMs = 24 * 60 * 60 * 1000;
+
+let cached: Promise<TestPki> | undefined;
+
+/**
+ * Generates the PKI once per process: five RSA 2048 key pairs take noticeable time,
+ * and every test file only needs certificates that are valid, not unique.
+ */
+export function createTestPki(): Promise<TestPki> {
+  cached ??= generateTestPki();
+  return cached;
+}
+
+type X509Module = typeof X509;
+
+/**
+ * @peculiar/x509 depends on tsyringe, which throws at load time unless a Reflect metadata polyfill
+ * (reflect-metadata, core-js, ...) is installed. None is a dependency of this repo, and the library only needs
+ * to store and read back a few values, so a minimal in-memory implementation is installed when none exists.
+ */
+function installReflectMetadataShim(): void {
+  const reflect = Reflect as unknown as Record<string, unknown>;
+  if (typeof reflect.getMetadata === 'function') return;
+  const store = new WeakMap<object, Map<string | symbol | undefined, Map<unknown, unknown>>>();
+  const table = (target: object, property: string | symbol | undefined, create: boolean) => {
+    let byProperty = store.get(target);
+    if (!byProperty && create) {
+      byProperty = new Map();
+      store.set(target, byProperty);
+    }
+    let entries = byProperty?.get(property);
+    if (!entries && create && byProperty) {
+      entries = new Map();
+      byProperty.set(property, entries);
+    }
+    return entries;
+  };
+  const getOwnMetadata = (key: unknown, target: object, property?: string | symbol) =>
+    table(target, property, false)?.get(key);
+  const getMetadata = (key: unknown, target: object, property?: string | symbol): unknown => {
+    // Metadata is inherited along the prototype chain, like the real polyfills do.
+    for (let at: object | null = target; at !== null; at = Object.getPrototypeOf(at)) {
+      const entries = table(at, property, false);
+      if (entries?.has(key)) return entries.get(key);
+    }
+    return undefined;
+  };
+  const defineMetadata = (key: unknown, value: unknown, target: object, property?: string | symbol) => {
+    table(target, property, true)?.set(key, value);
+  };
+  const metadata = (key: unknown, value: unknown) => (target: object, property?: string | symbol) =>
+    defineMetadata(key, value, target, property);
+  for (const [name, implementation] of Object.entries({ getMetadata, getOwnMetadata, defineMetadata, metadata })) {
+    Object.defineProperty(Reflect, name, { value: implementation, configurable: true, writable: true });
+  }
+}
+
+async function loadX509(): Promise<X509Module> {
+  installReflectMetadataShim();
+  const x509 = await import('@peculiar/x509');
+  // Node's webcrypto is a complete WebCrypto; the library's parameter type is the DOM one, hence the cast.
+  x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+  return x509;
+}
+
+async function generateTestPki(): Promise<TestPki> {
+  const x509 = await loadX509();
+  // Key generation runs on libuv's thread pool, so generating all pairs at once is faster than one after another.
+  const [caKeys, otherCaKeys, serverKeys, clientKeys, otherClientKeys] = await Promise.all(
+    Array.from({ length: 5 }, () => generateKeyPair()),
+  );
+  const notBefore = new Date(Date.now() - dayMs); // tolerate small clock differences between test processes
+  const notAfter = new Date(Date.now() + 30 * dayMs);
+
+  const ca = await createCa(x509, 'CN=wxpay test CA,O=wxpay tests', caKeys, notBefore, notAfter);
+  const otherCa = await createCa(x509, 'CN=wxpay unrelated test CA,O=somebody else', otherCaKeys, notBefore, notAfter);
+
+  const server = await x509.X509CertificateGenerator.create({
+    serialNumber: randomSerial(),
+    subject: 'CN=localhost',
+    issuer: ca.subject,
+    notBefore,
+    notAfter,
+    publicKey: serverKeys.publicKey,
+    signingKey: caKeys.privateKey,
+    signingAlgorithm: rsaAlgorithm,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+      new x509.SubjectAlternativeNameExtension([
+        { type: 'ip', value: '127.0.0.1' },
+        { type: 'dns', value: 'localhost' },
+      ]),
+      await x509.SubjectKeyIdentifierExtension.create(serverKeys.publicKey),
+      await x509.AuthorityKeyIdentifierExtension.create(caKeys.publicKey),
+    ],
+  });
+
+  const client = await createClientCert(x509, ca, caKeys, clientKeys, notBefore, notAfter);
+  const otherClient = await createClientCert(x509, otherCa, otherCaKeys, otherClientKeys, notBefore, notAfter);
+
+  return {
+    caCert: ca.toString('pem'),
+    serverCert: server.toString('pem'),
+    serverKey: await exportPrivateKey(x509, serverKeys.privateKey),
+    clientCert: client.toString('pem'),
+    clientKey: await exportPrivateKey(x509, clientKeys.privateKey),
+    clientSerial: client.serialNumber.toUpperCase(),
+    otherClientCert: otherClient.toString('pem'),
+    otherClientKey: await exportPrivateKey(x509, otherClientKeys.privateKey),
+  };
+}
+
+async function generateKeyPair(): Promise<webcrypto.CryptoKeyPair> {
+  return (await webcrypto.subtle.generateKey(rsaAlgorithm, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+}
+
+async function createCa(
+  x509: X509Module,
+  name: string,
+  keys: webcrypto.CryptoKeyPair,
+  notBefore: Date,
+  notAfter: Date,
+): Promise<X509.X509Certificate> {
+  return x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: randomSerial(),
+    name,
+    notBefore,
+    notAfter,
+    keys,
+    signingAlgorithm: rsaAlgorithm,
+    extensions: [
+      new x509.BasicConstraintsExtension(true, 0, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+    ],
+  });
+}
+
+async function createClientCert(
+  x509: X509Module,
+  issuer: X509.X509Certificate,
+  issuerKeys: webcrypto.CryptoKeyPair,
+  keys: webcrypto.CryptoKeyPair,
+  notBefore: Date,
+  notAfter: Date,
+): Promise<X509.X509Certificate> {
+  return x509.X509CertificateGenerator.create({
+    serialNumber: randomSerial(),
+    // Real merchant certificates carry the mchid as CN plus the company name; the SDK only ever needs the CN.
+    subject: `CN=${clientCommonName},O=wxpay test merchant,OU=${clientCommonName}`,
+    issuer: issuer.subject,
+    notBefore,
+    notAfter,
+    publicKey: keys.publicKey,
+    signingKey: issuerKeys.privateKey,
+    signingAlgorithm: rsaAlgorithm,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth]),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+      await x509.AuthorityKeyIdentifierExtension.create(issuerKeys.publicKey),
+    ],
+  });
+}
+
+/**
+ * 16 random bytes with the top byte in 0x10..0x7f: a positive DER integer with no leading zero byte,
+ * so the hex shown by every tool is exactly these 32 characters.
+ */
+function randomSerial(): string {
+  const bytes = webcrypto.getRandomValues(new Uint8Array(16));
+  bytes[0] = 0x10 + ((bytes[0] ?? 0) % 0x70);
+  return Buffer.from(bytes).toString('hex').toUpperCase();
+}
+
+async function exportPrivateKey(x509: X509Module, key: webcrypto.CryptoKey): Promise<string> {
+  const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', key);
+  return x509.PemConverter.encode(pkcs8, 'PRIVATE KEY');
+}
