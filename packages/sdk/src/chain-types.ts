@@ -22,7 +22,9 @@ export interface LooseCallOptions {
 }
 
 /** One endpoint, verb by verb: the options each verb takes and the data it resolves to. */
-export type RouteVerbs = Partial<Record<'get' | 'post' | 'put' | 'patch' | 'delete', { options: unknown; response: unknown }>>;
+export type RouteVerbs = Partial<
+  Record<'get' | 'post' | 'put' | 'patch' | 'delete', { options: unknown; response: unknown }>
+>;
 
 type V2Routes = {
   [P in keyof V2Endpoints]: {
@@ -44,9 +46,7 @@ export interface LooseVerbs {
 }
 
 /** A node of an uncatalogued path: any segment, any verb. */
-export interface LooseNode extends LooseVerbs {
-  [segment: string]: LooseNode & LooseVerbs;
-}
+export type LooseNode = LooseVerbs & { readonly [segment: string]: LooseNode };
 
 type VerbsOf<P extends string> = P extends RoutePath
   ? {

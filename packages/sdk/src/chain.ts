@@ -28,7 +28,11 @@ export function toTemplate(segments: readonly string[]): string {
       const param = PARAM_BRACES.exec(segment) ?? PARAM_UNDERSCORES.exec(segment);
       if (param) return `{${param[1]}}`;
       if (!LITERAL.test(segment) || segment === '.' || segment === '..') {
-        throw new ValidationError('path', 'segment of [A-Za-z0-9_~.-], not . or ..', `invalid path segment "${segment}"`);
+        throw new ValidationError(
+          'path',
+          'segment of [A-Za-z0-9_~.-], not . or ..',
+          `invalid path segment "${segment}"`,
+        );
       }
       return CAMEL_CASE.test(segment) ? segment.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`) : segment;
     })

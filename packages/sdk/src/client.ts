@@ -31,7 +31,7 @@ const USER_AGENT = `wxpay-node/0.1.0 node/${process.versions.node}`;
 type CallOptions = LooseCallOptions;
 type Dispatch = (verb: Verb, segments: readonly string[], options: CallOptions | undefined) => APIPromise<unknown>;
 
-// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface only adds the typed `client['v2/...']` view that the Proxy serves.
+// The interface merges the typed `client['v2/...']` view, which the Proxy below serves, into the class.
 export interface Wxpay extends PathIndex {}
 
 /** A WeChat Pay client. Options are needed only by the calls that use them. */
@@ -53,6 +53,7 @@ export class Wxpay {
     this.dispatch = (verb, segments, callOptions) =>
       new APIPromise(Promise.resolve().then(() => this.call(verb, toTemplate(segments), callOptions ?? {})));
     // `client['v2/a/b']` works for any path: unknown keys containing a slash become chain nodes.
+    // biome-ignore lint/correctness/noConstructorReturn: the index access style needs the instance behind a Proxy.
     return new Proxy(this, {
       get(target, property) {
         if (typeof property === 'string' && property.includes('/') && !(property in target)) {

@@ -104,6 +104,9 @@ export class Transport {
       if (error instanceof WxpayParseError) throw error;
       throw toConnectionError(error, url.host);
     }
+    // undici frees a keep-alive socket one event-loop turn after the reply completes; waiting that turn lets the
+    // next sequential call reuse it instead of opening (and TLS-handshaking) a second connection.
+    await new Promise((resolve) => setImmediate(resolve));
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(reply.headers)) {
       if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;

@@ -12,8 +12,12 @@ describe('toTemplate', () => {
   });
 
   it('never rewrites uppercase literals, snake_case or digits', () => {
-    expect(toTemplate(['v2', 'mmpaymkttransfers', 'query_coupon_stock'])).toBe('v2/mmpaymkttransfers/query_coupon_stock');
-    expect(toTemplate(['v3', 'PUB_KEY_ID', 'ABCdef', 'paywwsptrans2pocket'])).toBe('v3/PUB_KEY_ID/ABCdef/paywwsptrans2pocket');
+    expect(toTemplate(['v2', 'mmpaymkttransfers', 'query_coupon_stock'])).toBe(
+      'v2/mmpaymkttransfers/query_coupon_stock',
+    );
+    expect(toTemplate(['v3', 'PUB_KEY_ID', 'ABCdef', 'paywwsptrans2pocket'])).toBe(
+      'v3/PUB_KEY_ID/ABCdef/paywwsptrans2pocket',
+    );
   });
 
   it.each(['..', '.', 'a?b', 'a#b', 'a b', '%2F', ''])('rejects the segment %j', (segment) => {
@@ -24,14 +28,16 @@ describe('toTemplate', () => {
 describe('expandTemplate', () => {
   it('percent-encodes a value exactly once, so it cannot add segments, a query or a fragment', () => {
     expect(expandTemplate('v3/t/{id}', { id: 'a/b?c#d%2F' })).toBe('v3/t/a%2Fb%3Fc%23d%252F');
-    expect(expandTemplate('v3/t/{id}/x', { id: '4200000001202611250000000001' })).toBe('v3/t/4200000001202611250000000001/x');
+    expect(expandTemplate('v3/t/{id}/x', { id: '4200000001202611250000000001' })).toBe(
+      'v3/t/4200000001202611250000000001/x',
+    );
   });
 
   it.each([
     [{}, 'required path parameter (string)'],
     [{ id: '' }, 'required path parameter (non-empty)'],
     [{ id: '..' }, 'path parameter may not be . or ..'],
-    [{ id: { toString: () => 'x' } }, 'required path parameter (string)'],
+    [{ id: { toString: (): string => 'x' } }, 'required path parameter (string)'],
   ])('rejects %j', (values, rule) => {
     const error = (() => {
       try {
@@ -50,7 +56,9 @@ describe('helpers', () => {
     expect(isV2Template('v2/mmpaymkttransfers/gethbinfo')).toBe(true);
     expect(isV2Template('v3/global/certificates')).toBe(false);
     expect(isV2Template('v2x/y')).toBe(false);
-    expect(appendQuery('/p', { mchid: '1900000109', skip: undefined, q: 'a&b=c' })).toBe('/p?mchid=1900000109&q=a%26b%3Dc');
+    expect(appendQuery('/p', { mchid: '1900000109', skip: undefined, q: 'a&b=c' })).toBe(
+      '/p?mchid=1900000109&q=a%26b%3Dc',
+    );
     expect(appendQuery('/p', undefined)).toBe('/p');
     expect(() => appendQuery('/p', { bad: {} })).toThrow(ValidationError);
   });

@@ -39,7 +39,12 @@ describe('APIv2 sign (official vector)', () => {
     expect(verifyV2Sign(md5Signed, KEY)).toBe(true);
     expect(verifyV2Sign(hmacSigned, KEY)).toBe(true);
     expect(verifyV2Sign({ ...md5Signed, body: 'test2' }, KEY)).toBe(false);
-    expect(verifyV2Sign({ ...official, extra_new_field: 'x', sign: signV2({ ...official, extra_new_field: 'x' }, KEY) }, KEY)).toBe(true);
+    expect(
+      verifyV2Sign(
+        { ...official, extra_new_field: 'x', sign: signV2({ ...official, extra_new_field: 'x' }, KEY) },
+        KEY,
+      ),
+    ).toBe(true);
     expect(verifyV2Sign(official, KEY)).toBe(false);
     expect(verifyV2Sign({ ...official, sign: 'ABC' }, KEY)).toBe(false);
     expect(verifyV2Sign(md5Signed, 'another-key')).toBe(false);

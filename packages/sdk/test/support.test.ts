@@ -1,6 +1,7 @@
 // Tests of the test support code itself (PKI, APIv2 signing helpers, loopback APIv2 server), using plain node:https.
 import { createHash, createPrivateKey, X509Certificate } from 'node:crypto';
 import { Agent, request } from 'node:https';
+import { TLSSocket } from 'node:tls';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { clientCommonName, createTestPki, type TestPki } from './support/test-pki.js';
 import { startV2Server, type V2Server } from './support/v2-server.js';
@@ -184,12 +185,19 @@ interface PostResult {
 }
 
 /** Plain node:https POST of a flat XML body through the given agent. */
-function post(url: string, path: string, fields: Record<string, string>, agent: Agent): Promise<PostResult> {
+function post(
+  url: string,
+  path: string,
+  fields: Record<string, string>,
+  agent: Agent,
+  onSecureSocket?: (socket: TLSSocket) => void,
+): Promise<PostResult> {
   return new Promise((resolve, reject) => {
     const req = request(
       new URL(path, url),
       { method: 'POST', agent, headers: { 'Content-Type': 'text/xml' } },
       (res) => {
+        if (onSecureSocket && res.socket instanceof TLSSocket) onSecureSocket(res.socket);
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('error', reject);
@@ -337,6 +345,27 @@ describe('startV2Server', () => {
     await post(server.url, '/mmpaymkttransfers/sendredpack', signedRedpack('A1'), agent('merchant'));
     await post(server.url, '/mmpaymkttransfers/sendredpack', signedRedpack('A2'), agent('merchant'));
     expect(server.handshakes()).toBe(2);
+  });
+
+  it('still sees the client certificate on a resumed TLS session', async () => {
+    const server = await start();
+    // keepAlive off: every request opens a new connection, which resumes the TLS session cached by the agent.
+    const resuming = new Agent({ keepAlive: false, ca: pki.caCert, cert: pki.clientCert, key: pki.clientKey });
+    cleanups.push(() => resuming.destroy());
+    const reused: boolean[] = [];
+    for (const billNo of ['R1', 'R2']) {
+      const reply = await post(
+        server.url,
+        '/mmpaymkttransfers/sendredpack',
+        signedRedpack(billNo),
+        resuming,
+        (socket) => reused.push(socket.isSessionReused()),
+      );
+      expect(reply.fields.return_code).toBe('SUCCESS');
+    }
+    expect(server.handshakes()).toBe(2);
+    expect(reused).toEqual([false, true]);
+    expect(server.requests.map((recorded) => recorded.clientCertCN)).toEqual([clientCommonName, clientCommonName]);
   });
 
   it('closes promptly while keep-alive connections are open', async () => {

@@ -43,3 +43,28 @@ export interface V2EndpointMeta {
   /** What each known `err_code` means; unknown codes are `unknown` (the operation may have happened). */
   readonly errors?: Readonly<Record<string, ResultOutcome>>;
 }
+
+export type HttpVerb = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+/** The parts of a call an APIv3 runtime rule can see. */
+export interface V3CallParts {
+  /** Path parameter values by name. */
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly query: Readonly<Record<string, unknown>> | undefined;
+  readonly json: unknown;
+}
+
+/** Everything the pipeline needs to know about one APIv3 endpoint and verb. */
+export interface V3EndpointMeta {
+  /** Chain path template, e.g. `v3/global/transactions/id/{id}`. */
+  readonly path: string;
+  readonly verb: HttpVerb;
+  /** Which host family serves it (`global` -> apihk by default). */
+  readonly host: 'mainland' | 'global';
+  /** A JSON field that makes a byte-identical resend a re-entry (safe to retry), e.g. `out_trade_no`. */
+  readonly idempotencyKey?: string;
+  /** Replies that are not signed by design (file downloads); everything else must verify. */
+  readonly unsignedReply?: boolean;
+  /** Runtime rules; throw ValidationError(field, rule) naming the field (a JSON pointer for body fields). */
+  readonly validate?: (parts: V3CallParts) => void;
+}

@@ -1,9 +1,9 @@
 // The APIv2 request/response pipeline: validate -> fill nonce and signatures -> XML -> send -> parse -> verify -> result.
 import type { RawResponse, WithResponse } from '../api-promise.js';
-import { appendQuery, expandTemplate } from '../chain.js';
 import { validateFields } from '../catalog/rules.js';
 import type { V2EndpointMeta, V2SignType } from '../catalog/types.js';
 import { findV2Endpoint } from '../catalog/v2.js';
+import { appendQuery, expandTemplate } from '../chain.js';
 import { createNonce } from '../crypto/nonce.js';
 import {
   type ResultOutcome,

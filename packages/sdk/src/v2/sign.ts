@@ -1,7 +1,8 @@
 // APIv2 signatures: `sign` (MD5 or HMAC-SHA256) and WeCom's `workwx_sign`, both over sorted `k=v` pairs.
+
+import type { V2SignType } from '../catalog/types.js';
 import { hmacSha256Hex, md5Hex } from '../crypto/hash.js';
 import { timingSafeEqualString } from '../crypto/timing-safe.js';
-import type { V2SignType } from '../catalog/types.js';
 
 type Fields = Readonly<Record<string, unknown>>;
 

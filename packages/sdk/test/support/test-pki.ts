@@ -1,6 +1,6 @@
 // Test-only PKI: a throwaway CA, a loopback server certificate and merchant API (client) certificates for mutual-TLS tests.
 import { webcrypto } from 'node:crypto';
-// Type-only: the runtime module is loaded in loadX509() after its Reflect metadata prerequisite is in place.
+// Type-only: the runtime module is loaded in loadX509() after reflect-metadata, which it needs at load time.
 import type * as X509 from '@peculiar/x509';
 
 /** Every certificate and key a mutual-TLS test needs, all PEM. */
@@ -40,56 +40,18 @@ let cached: Promise<TestPki> | undefined;
  * and every test file only needs certificates that are valid, not unique.
  */
 export function createTestPki(): Promise<TestPki> {
-  cached ??= generateTestPki();
+  cached ??= generateTestPki().catch((error: unknown) => {
+    cached = undefined; // let a later caller retry instead of inheriting one failure forever
+    throw error;
+  });
   return cached;
 }
 
 type X509Module = typeof X509;
 
-/**
- * @peculiar/x509 depends on tsyringe, which throws at load time unless a Reflect metadata polyfill
- * (reflect-metadata, core-js, ...) is installed. None is a dependency of this repo, and the library only needs
- * to store and read back a few values, so a minimal in-memory implementation is installed when none exists.
- */
-function installReflectMetadataShim(): void {
-  const reflect = Reflect as unknown as Record<string, unknown>;
-  if (typeof reflect.getMetadata === 'function') return;
-  const store = new WeakMap<object, Map<string | symbol | undefined, Map<unknown, unknown>>>();
-  const table = (target: object, property: string | symbol | undefined, create: boolean) => {
-    let byProperty = store.get(target);
-    if (!byProperty && create) {
-      byProperty = new Map();
-      store.set(target, byProperty);
-    }
-    let entries = byProperty?.get(property);
-    if (!entries && create && byProperty) {
-      entries = new Map();
-      byProperty.set(property, entries);
-    }
-    return entries;
-  };
-  const getOwnMetadata = (key: unknown, target: object, property?: string | symbol) =>
-    table(target, property, false)?.get(key);
-  const getMetadata = (key: unknown, target: object, property?: string | symbol): unknown => {
-    // Metadata is inherited along the prototype chain, like the real polyfills do.
-    for (let at: object | null = target; at !== null; at = Object.getPrototypeOf(at)) {
-      const entries = table(at, property, false);
-      if (entries?.has(key)) return entries.get(key);
-    }
-    return undefined;
-  };
-  const defineMetadata = (key: unknown, value: unknown, target: object, property?: string | symbol) => {
-    table(target, property, true)?.set(key, value);
-  };
-  const metadata = (key: unknown, value: unknown) => (target: object, property?: string | symbol) =>
-    defineMetadata(key, value, target, property);
-  for (const [name, implementation] of Object.entries({ getMetadata, getOwnMetadata, defineMetadata, metadata })) {
-    Object.defineProperty(Reflect, name, { value: implementation, configurable: true, writable: true });
-  }
-}
-
 async function loadX509(): Promise<X509Module> {
-  installReflectMetadataShim();
+  // @peculiar/x509's dependency injection container needs the Reflect metadata API at load time.
+  await import('reflect-metadata');
   const x509 = await import('@peculiar/x509');
   // Node's webcrypto is a complete WebCrypto; the library's parameter type is the DOM one, hence the cast.
   x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
@@ -99,9 +61,13 @@ async function loadX509(): Promise<X509Module> {
 async function generateTestPki(): Promise<TestPki> {
   const x509 = await loadX509();
   // Key generation runs on libuv's thread pool, so generating all pairs at once is faster than one after another.
-  const [caKeys, otherCaKeys, serverKeys, clientKeys, otherClientKeys] = await Promise.all(
-    Array.from({ length: 5 }, () => generateKeyPair()),
-  );
+  const [caKeys, otherCaKeys, serverKeys, clientKeys, otherClientKeys] = await Promise.all([
+    generateKeyPair(),
+    generateKeyPair(),
+    generateKeyPair(),
+    generateKeyPair(),
+    generateKeyPair(),
+  ]);
   const notBefore = new Date(Date.now() - dayMs); // tolerate small clock differences between test processes
   const notAfter = new Date(Date.now() + 30 * dayMs);
 
