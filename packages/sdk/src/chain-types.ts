@@ -1,6 +1,7 @@
 // Compile-time view of the chain: catalogued paths typed through all three access styles, the rest loosely typed.
 import type { APIPromise } from './api-promise.js';
 import type { V2Endpoints } from './catalog/v2.js';
+import type { V3Endpoints } from './catalog/v3.js';
 
 /** Options of a call to a catalogued APIv2 endpoint. */
 export interface V2CallOptions<Request> {
@@ -33,7 +34,7 @@ type V2Routes = {
 };
 
 /** Every catalogued route. */
-export interface Routes extends V2Routes {}
+export interface Routes extends V2Routes, V3Endpoints {}
 
 export type RoutePath = keyof Routes & string;
 
@@ -51,7 +52,9 @@ export type LooseNode = LooseVerbs & { readonly [segment: string]: LooseNode };
 type VerbsOf<P extends string> = P extends RoutePath
   ? {
       [V in keyof Routes[P]]: Routes[P][V] extends { options: infer O; response: infer R }
-        ? (options: O) => APIPromise<R>
+        ? Record<never, never> extends O
+          ? (options?: O & { headers?: Record<string, string> }) => APIPromise<R>
+          : (options: O & { headers?: Record<string, string> }) => APIPromise<R>
         : never;
     }
   : unknown;

@@ -1,10 +1,29 @@
 // The Wxpay client: options, the three chain access styles, and dispatch of each call to the v2 or v3 pipeline.
 import { APIPromise } from './api-promise.js';
+import type { HttpVerb } from './catalog/types.js';
+import { findV3Endpoint } from './catalog/v3.js';
 import { isV2Template, splitPath, toTemplate, VERBS, type Verb } from './chain.js';
 import type { ChainNode, LooseCallOptions, LooseNode, PathIndex, RoutePath } from './chain-types.js';
-import { ValidationError, WxpayError } from './errors.js';
+import { decryptOaep, encryptOaep, loadPrivateKey, type PrivateKeyInput } from './crypto/rsa.js';
+import { ValidationError } from './errors.js';
 import { type MerchantCredentials, Transport } from './transport.js';
+import {
+  parseV2Notification,
+  parseV2RefundNotification,
+  type V2Fields,
+  type V2RefundNotification,
+} from './v2/notification.js';
 import { callV2 } from './v2/pipeline.js';
+import { type ApiFamily, KeyStore } from './v3/key-store.js';
+import { type Notification, type NotificationInput, parseNotification } from './v3/notification.js';
+import {
+  createNodeNotificationHandler,
+  createWebNotificationHandler,
+  type NotificationCallback,
+  type NotificationHandlerOptions,
+} from './v3/notification-handlers.js';
+import { type AppPayParams, appPaySign, type JsapiPayParams, jsapiPaySign } from './v3/pay-sign.js';
+import { apiError, callV3, sendSigned, type V3Context } from './v3/pipeline.js';
 
 export interface WxpayOptions {
   /** Merchant id (`mch_id`); filled into APIv2 requests that leave it out. */
@@ -21,9 +40,30 @@ export interface WxpayOptions {
   ca?: string | Buffer | ReadonlyArray<string | Buffer>;
   /** Milliseconds for connecting, for the reply headers and between body chunks (default 10 000). */
   timeout?: number;
+  /** APIv3: serial number of the merchant API certificate (uppercase hex). */
+  serial?: string;
+  /** APIv3: the merchant private key (`apiclient_key.pem`, PKCS#1 or PKCS#8 PEM, or a KeyObject); parsed once. */
+  privateKey?: PrivateKeyInput;
+  /** APIv3: keys that sign WeChat Pay replies: `{ [platformCertSerial]: certPem, ['PUB_KEY_ID_...']: publicKeyPem }`. */
+  certs?: Record<string, string | Buffer>;
+  /** APIv3 key (exactly 32 bytes): decrypts notifications and downloaded platform certificates. */
+  apiv3Key?: string;
+  /** Current time in unix milliseconds (inject a fixed clock in tests). Default `Date.now`. */
+  clock?: () => number;
+  /** Host of `v3/global/...` paths: Hong Kong (default), or the `us` / `eu` acceleration hosts. */
+  region?: 'hk' | 'us' | 'eu';
+  /** APIv3 retries of safe failures (GET on connection errors, 429 and 5xx; see the README). Default 2. */
+  maxRetries?: number;
+  /** Largest accepted distance of `Wechatpay-Timestamp` from now, in seconds (default 300). */
+  signatureTolerance?: number;
 }
 
 const MAINLAND_ORIGINS = ['https://api.mch.weixin.qq.com', 'https://api2.mch.weixin.qq.com'];
+const GLOBAL_ORIGINS = {
+  hk: 'https://apihk.mch.weixin.qq.com',
+  us: 'https://apius.mch.weixin.qq.com',
+  eu: 'https://apieu.mch.weixin.qq.com',
+} as const;
 const DEFAULT_TIMEOUT_MS = 10_000;
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 const USER_AGENT = `wxpay-node/0.1.0 node/${process.versions.node}`;
@@ -40,6 +80,9 @@ export class Wxpay {
   private readonly options: Readonly<WxpayOptions>;
   private readonly transport: Transport;
   private readonly dispatch: Dispatch;
+  private readonly v3Context: V3Context;
+  /** The keys WeChat Pay signs with (configured and downloaded), per client. */
+  readonly keyStore: KeyStore;
 
   constructor(options: WxpayOptions = {}) {
     checkOptions(options);
@@ -50,6 +93,32 @@ export class Wxpay {
       timeout: options.timeout ?? DEFAULT_TIMEOUT_MS,
       maxBodyBytes: MAX_BODY_BYTES,
     });
+    const now = options.clock ?? Date.now;
+    this.keyStore = new KeyStore({
+      certs: options.certs,
+      apiv3Key: options.apiv3Key,
+      now,
+      toleranceSeconds: options.signatureTolerance ?? 300,
+      // Lazy: the context is assigned below, before any call can reach the store.
+      download:
+        options.privateKey && options.serial ? (family) => downloadCertificates(this.v3Context, family) : undefined,
+    });
+    this.v3Context = {
+      transport: this.transport,
+      keyStore: this.keyStore,
+      origins: (family) =>
+        options.baseURL
+          ? [options.baseURL]
+          : family === 'global'
+            ? [GLOBAL_ORIGINS[options.region ?? 'hk']]
+            : MAINLAND_ORIGINS,
+      mchid: options.mchid,
+      serial: options.serial?.toUpperCase(),
+      privateKey: options.privateKey === undefined ? undefined : loadPrivateKey(options.privateKey),
+      now,
+      maxRetries: options.maxRetries ?? 2,
+      userAgent: USER_AGENT,
+    };
     this.dispatch = (verb, segments, callOptions) =>
       new APIPromise(Promise.resolve().then(() => this.call(verb, toTemplate(segments), callOptions ?? {})));
     // `client['v2/a/b']` works for any path: unknown keys containing a slash become chain nodes.
@@ -82,6 +151,78 @@ export class Wxpay {
     return chainNode(this.dispatch, splitPath(path));
   }
 
+  /**
+   * Encrypts a sensitive field (name, ID number, phone...) with RSA-OAEP for WeChat Pay. Send the returned `serial`
+   * as the `Wechatpay-Serial` header of the request that carries the ciphertext.
+   */
+  encrypt(plaintext: string): { ciphertext: string; serial: string } {
+    const { serial, key } = this.keyStore.encryptionKey();
+    return { ciphertext: encryptOaep(plaintext, key), serial };
+  }
+
+  /** Decrypts a sensitive field that WeChat Pay encrypted with the merchant's public key. */
+  decrypt(ciphertext: string): string {
+    return decryptOaep(ciphertext, this.requirePrivateKey());
+  }
+
+  private requirePrivateKey() {
+    const key = this.v3Context.privateKey;
+    if (!key) throw new ValidationError('options.privateKey', 'required (the merchant key, apiclient_key.pem)');
+    return key;
+  }
+
+  /** Downloads the platform certificates now (they are otherwise fetched on first need and refreshed periodically). */
+  async refreshCertificates(family: ApiFamily = 'mainland'): Promise<void> {
+    if (!this.keyStore.canDownload) {
+      throw new ValidationError('options.apiv3Key', 'downloading certificates needs apiv3Key, serial and privateKey');
+    }
+    return this.keyStore.refresh(family);
+  }
+
+  /**
+   * Verifies an APIv3 notification over its raw body, then decrypts its `resource`. Narrow the result with
+   * `isKnownNotification` to get typed transactions and refunds.
+   */
+  parseNotification(input: NotificationInput): Promise<Notification> {
+    return parseNotification(input, {
+      keyStore: this.keyStore,
+      apiv3Key: this.options.apiv3Key,
+      family: this.options.region ? 'global' : 'mainland',
+    });
+  }
+
+  /** A Web-standard `(Request) => Promise<Response>` notification endpoint (Next.js, Hono, Bun, Deno...). */
+  webNotificationHandler(handler: NotificationCallback, options?: NotificationHandlerOptions) {
+    return createWebNotificationHandler((input) => this.parseNotification(input), handler, options);
+  }
+
+  /** A Node `(req, res)` notification endpoint (node:http, Express, Koa via ctx.req/ctx.res, Fastify raw). */
+  nodeNotificationHandler(handler: NotificationCallback, options?: NotificationHandlerOptions) {
+    return createNodeNotificationHandler((input) => this.parseNotification(input), handler, options);
+  }
+
+  /** Verifies an APIv2 (XML) notification's `sign` with the APIv2 key. */
+  parseV2Notification(xml: string | Buffer): V2Fields {
+    return parseV2Notification(xml, this.options.secret ?? '');
+  }
+
+  /** Decrypts an APIv2 refund notification's `req_info` (AES-256-ECB with md5 of the APIv2 key). */
+  parseV2RefundNotification(xml: string | Buffer): V2RefundNotification {
+    return parseV2RefundNotification(xml, this.options.secret ?? '');
+  }
+
+  /** Parameters for `wx.requestPayment` / WeixinJSBridge (JSAPI and mini programs), signed with the merchant key. */
+  jsapiPayParams(input: { appId: string; prepayId: string }): JsapiPayParams {
+    return jsapiPaySign({ ...input, privateKey: this.requirePrivateKey(), now: this.v3Context.now });
+  }
+
+  /** Parameters for the APP SDK's PayReq (`partnerid` defaults to the client's mchid). */
+  appPayParams(input: { appid: string; prepayid: string; partnerid?: string }): AppPayParams {
+    const partnerid = input.partnerid ?? this.options.mchid;
+    if (!partnerid) throw new ValidationError('partnerid', 'required (or configure options.mchid)');
+    return appPaySign({ ...input, partnerid, privateKey: this.requirePrivateKey(), now: this.v3Context.now });
+  }
+
   /** Closes pooled connections; the client can still be used afterwards (pools reopen). */
   close(): Promise<void> {
     return this.transport.close();
@@ -103,7 +244,9 @@ export class Wxpay {
         { template, method: verb.toUpperCase(), xml, query, headers, security, params },
       );
     }
-    throw new WxpayError(`APIv3 calls are not supported yet (${template})`);
+    if (xml !== undefined) throw new ValidationError('xml', 'APIv3 endpoints take `json`, not `xml`');
+    if (security !== undefined) throw new ValidationError('security', 'only APIv2 calls use the client certificate');
+    return callV3(this.v3Context, { template, verb, params, query, json, headers });
   }
 }
 
@@ -121,8 +264,19 @@ function chainNode(dispatch: Dispatch, segments: readonly string[]): unknown {
   });
 }
 
+/** GET the platform certificates with a signed request; the reply is returned unverified for the key store to vet. */
+async function downloadCertificates(context: V3Context, family: ApiFamily) {
+  const template = family === 'global' ? 'v3/global/certificates' : 'v3/certificates';
+  const verb: HttpVerb = 'get';
+  const reply = await sendSigned(context, { template, verb, params: {} }, findV3Endpoint(template, verb));
+  if (reply.status < 200 || reply.status >= 300) {
+    throw apiError({ status: reply.status, headers: reply.headers, body: reply.body.toString('utf8') });
+  }
+  return reply;
+}
+
 function checkOptions(options: WxpayOptions): void {
-  for (const name of ['mchid', 'secret', 'workwxSecret', 'baseURL'] as const) {
+  for (const name of ['mchid', 'secret', 'workwxSecret', 'baseURL', 'serial', 'apiv3Key'] as const) {
     const value = options[name];
     if (value !== undefined && (typeof value !== 'string' || value === '')) {
       throw new ValidationError(`options.${name}`, 'non-empty string');
@@ -130,6 +284,18 @@ function checkOptions(options: WxpayOptions): void {
   }
   if (options.timeout !== undefined && !(Number.isFinite(options.timeout) && options.timeout > 0)) {
     throw new ValidationError('options.timeout', 'positive number of milliseconds');
+  }
+  if (options.apiv3Key !== undefined && Buffer.byteLength(options.apiv3Key, 'utf8') !== 32) {
+    throw new ValidationError('options.apiv3Key', 'exactly 32 bytes');
+  }
+  if (options.serial !== undefined && !/^[0-9A-Fa-f]+$/.test(options.serial)) {
+    throw new ValidationError('options.serial', 'hexadecimal certificate serial');
+  }
+  if (options.maxRetries !== undefined && !(Number.isInteger(options.maxRetries) && options.maxRetries >= 0)) {
+    throw new ValidationError('options.maxRetries', 'integer >= 0');
+  }
+  if (options.region !== undefined && !(options.region in GLOBAL_ORIGINS)) {
+    throw new ValidationError('options.region', 'one of hk, us, eu');
   }
   if (options.baseURL !== undefined) {
     let url: URL;

@@ -123,3 +123,39 @@ export class UnknownSerialError extends SignatureVerificationError {
     super('unknown serial', `signature verification failed: unknown serial ${JSON.stringify(serial.slice(0, 80))}`);
   }
 }
+
+/** An APIv3 reply with a 4xx/5xx status (its JSON `{ code, message, detail }` when it had one). */
+export class WxpayAPIError extends WxpayError {
+  override name = 'WxpayAPIError';
+  readonly status: number;
+  /** WeChat Pay's error code, e.g. `ORDER_NOT_EXIST`, `PARAM_ERROR`; undefined when the body was not JSON. */
+  readonly code: string | undefined;
+  /** WeChat Pay's own `message` text (the Error `message` adds status and code to it). */
+  readonly apiMessage: string | undefined;
+  /** `detail` of the error reply (`field`, `value`, `issue`, `location`, ...). */
+  readonly detail: unknown;
+  /** The `Request-ID` header: quote it to WeChat Pay support. */
+  readonly requestId: string | undefined;
+  /** The raw reply body. */
+  readonly body: string;
+  constructor(input: {
+    status: number;
+    code?: string | undefined;
+    apiMessage?: string | undefined;
+    detail?: unknown;
+    requestId?: string | undefined;
+    body: string;
+    /** What to do about it, appended to the message. */
+    hint?: string | undefined;
+  }) {
+    const head = `[${input.status}${input.code ? ` ${input.code}` : ''}]`;
+    const text = input.apiMessage ?? (input.code ? '' : 'the reply is not a WeChat Pay error object');
+    super(`${head} ${text}${input.hint ? ` — ${input.hint}` : ''}`.replace(/\s+$/, ''));
+    this.status = input.status;
+    this.code = input.code;
+    this.apiMessage = input.apiMessage;
+    this.detail = input.detail;
+    this.requestId = input.requestId;
+    this.body = input.body;
+  }
+}

@@ -1,0 +1,600 @@
+// APIv3 global (cross-border, host apihk) endpoints: request/reply types, per-endpoint metadata and the runtime rules.
+import { ValidationError } from '../errors.js';
+import { ruleText } from './rules.js';
+import type { HttpVerb, V3CallParts, V3EndpointMeta } from './types.js';
+
+// ---- merchant modes ----
+// Every global call names its merchant in one of two modes. The `?: never` keys make a mix of both modes, or a
+// half-filled institutional pair, a compile error; `validate` repeats the check at run time for untyped callers.
+
+/** Common mode: the merchant calls for itself. */
+export interface CommonMerchant {
+  mchid: string;
+  sp_mchid?: never;
+  sub_mchid?: never;
+}
+
+/** Institutional mode: an institution calls (and signs) for one of its sub-merchants. */
+export interface InstitutionalMerchant {
+  sp_mchid: string;
+  sub_mchid: string;
+  mchid?: never;
+}
+
+/** The merchant ids of a call, in either mode. */
+export type GlobalMerchant = CommonMerchant | InstitutionalMerchant;
+
+/** The query of the lookups (orders, refunds): the merchant ids and nothing else. */
+export type GlobalModeQuery = GlobalMerchant;
+
+/** Merchant ids plus the app ids each mode takes; the other mode's app ids are `never`. */
+type WithAppIds<Common, Institutional> =
+  | (CommonMerchant & Common & { sp_appid?: never; sub_appid?: never })
+  | (InstitutionalMerchant & Institutional & { appid?: never });
+
+/** The ids an order is created with: `mchid` + `appid`, or `sp_mchid` + `sub_mchid` + `sp_appid` (+ `sub_appid`). */
+export type GlobalOrderMode = WithAppIds<{ appid: string }, { sp_appid: string; sub_appid?: string }>;
+
+/** The payer of a common-mode JSAPI order: the openid under `appid`. */
+export interface CommonPayer {
+  openid: string;
+}
+
+/** The payer of an institutional JSAPI order: the openid under `sp_appid` or the one under `sub_appid`, not both. */
+export type InstitutionalPayer = { sp_openid: string; sub_openid?: never } | { sub_openid: string; sp_openid?: never };
+
+/** JSAPI ids and payer: a `sub_openid` only exists under a `sub_appid`, so that pairing requires it. */
+export type GlobalJsapiMode = WithAppIds<
+  { appid: string; payer: CommonPayer },
+  | { sp_appid: string; sub_appid?: string; payer: { sp_openid: string; sub_openid?: never } }
+  | { sp_appid: string; sub_appid: string; payer: { sub_openid: string; sp_openid?: never } }
+>;
+
+// ---- orders ----
+
+export type GlobalTradeType = 'JSAPI' | 'NATIVE' | 'APP' | 'MWEB' | 'MICROPAY';
+
+/** The trade types an order can be created with here (`MICROPAY` orders come from a scan at the till). */
+export type CreatableTradeType = Exclude<GlobalTradeType, 'MICROPAY'>;
+
+/** The amount of a new order. */
+export interface OrderAmount {
+  /** Integer in the currency's smallest unit (fen, cent), at least 1. */
+  total: number;
+  /** ISO 4217, e.g. `HKD`. */
+  currency: string;
+}
+
+/** Where the payment happens; H5 (MWEB) orders must send it with `payer_client_ip`. */
+export interface SceneInfo {
+  /** IPv4 or IPv6 of the payer's device. */
+  payer_client_ip: string;
+  device_ip?: string;
+  device_id?: string;
+  operator_id?: string;
+  h5_info?: H5Info;
+}
+
+export type H5Type = 'Wap' | 'iOS' | 'Android';
+
+export interface H5Info {
+  type: H5Type;
+  app_name?: string;
+  app_url?: string;
+  bundle_id?: string;
+  package_name?: string;
+}
+
+export interface OrderGoods {
+  merchant_goods_id: string;
+  wechatpay_goods_id?: string;
+  goods_name?: string;
+  quantity: number;
+  /** Unit price, integer in the smallest unit. */
+  price: number;
+}
+
+export interface OrderDetail {
+  cost_price?: number;
+  receipt_id?: string;
+  goods_detail?: OrderGoods[];
+}
+
+/** The fields every new order takes, whatever its trade type. */
+export interface OrderFields<T extends CreatableTradeType> {
+  /** 1..127 characters. */
+  description: string;
+  /** 1..32 characters; the idempotency key: resend the same number with the same fields, never a new one. */
+  out_trade_no: string;
+  /** https, no query string. */
+  notify_url: string;
+  /** Must match the endpoint (`NATIVE` for `.../native`). */
+  trade_type: T;
+  merchant_category_code: string;
+  amount: OrderAmount;
+  attach?: string;
+  scene_info?: SceneInfo;
+  detail?: OrderDetail;
+}
+
+export type CreateNativeOrderRequest = OrderFields<'NATIVE'> & GlobalOrderMode;
+export type CreateAppOrderRequest = OrderFields<'APP'> & GlobalOrderMode;
+export type CreateJsapiOrderRequest = OrderFields<'JSAPI'> & GlobalJsapiMode;
+export type CreateMwebOrderRequest = OrderFields<'MWEB'> & { scene_info: SceneInfo } & GlobalOrderMode;
+
+export interface CreateNativeOrderResponse {
+  /** Render as a QR code for the payer to scan. */
+  code_url: string;
+}
+
+/** JSAPI and APP orders: the id the client-side pay sign covers. */
+export interface CreatePrepayOrderResponse {
+  prepay_id: string;
+}
+
+export interface CreateMwebOrderResponse {
+  mweb_url: string;
+}
+
+/** The body of a close: the merchant ids only (the order is named in the path). */
+export type CloseGlobalOrderRequest = GlobalMerchant;
+
+export type TradeState = 'SUCCESS' | 'REFUND' | 'NOTPAY' | 'CLOSED' | 'REVOKED' | 'USERPAYING' | 'PAYERROR';
+
+/** The rate a foreign-currency payment was converted at. */
+export interface ExchangeRate {
+  /** `SETTLEMENT_RATE`. */
+  type: string;
+  /** The rate times 10^8, as an integer. */
+  rate: number;
+}
+
+export interface TransactionAmount {
+  total: number;
+  currency: string;
+  /** What the payer paid, in `payer_currency` (CNY for mainland wallets). */
+  payer_total?: number;
+  payer_currency?: string;
+  exchange_rate?: ExchangeRate;
+}
+
+/** Whichever openid the order was paid under. */
+export interface TransactionPayer {
+  openid?: string;
+  sp_openid?: string;
+  sub_openid?: string;
+}
+
+export interface PromotionGoods {
+  goods_id: string;
+  goods_remark?: string;
+  discount_amount: number;
+  quantity: number;
+  price: number;
+}
+
+export interface PromotionDetail {
+  promotion_id: string;
+  name?: string;
+  scope?: 'GLOBAL' | 'SINGLE';
+  type?: 'COUPON' | 'DISCOUNT';
+  amount: number;
+  currency?: string;
+  activity_id?: string;
+  wechatpay_contribute_amount?: number;
+  merchant_contribute_amount?: number;
+  other_contribute_amount?: number;
+  goods_detail?: PromotionGoods[];
+}
+
+/**
+ * An order as the lookups return it, and the plaintext of a `TRANSACTION.SUCCESS` notification. It carries the ids
+ * of the mode the order was made in (narrow with `mchid !== undefined`).
+ */
+export type GlobalTransaction = GlobalOrderMode & {
+  /** WeChat Pay's order number (called `transaction_id` elsewhere). */
+  id: string;
+  out_trade_no: string;
+  trade_type: GlobalTradeType;
+  trade_state: TradeState;
+  trade_state_desc: string;
+  bank_type?: string;
+  attach?: string;
+  /** RFC 3339. */
+  success_time?: string;
+  payer: TransactionPayer;
+  amount: TransactionAmount;
+  promotion_detail?: PromotionDetail[];
+};
+
+// ---- refunds ----
+
+export interface RefundAmount {
+  /** Integer in the smallest unit, 1..`total`. */
+  refund: number;
+  /** The order's total. */
+  total: number;
+  currency: string;
+}
+
+/** Which order to refund: WeChat Pay's number or the merchant's, exactly one. */
+export type RefundTarget =
+  | { out_trade_no: string; transaction_id?: never }
+  | { transaction_id: string; out_trade_no?: never };
+
+/** endpoints.md names only the mode for refunds; the app ids are accepted when sent but not required. */
+export type GlobalRefundMode = WithAppIds<{ appid?: string }, { sp_appid?: string; sub_appid?: string }>;
+
+export type CreateGlobalRefundRequest = RefundTarget &
+  GlobalRefundMode & {
+    /** 1..64 characters; the idempotency key: resend the same number with the same fields, never a new one. */
+    out_refund_no: string;
+    reason?: string;
+    /** https, no query string. */
+    notify_url?: string;
+    amount: RefundAmount;
+  };
+
+export type RefundStatus = 'SUCCESS' | 'REFUNDCLOSE' | 'PROCESSING' | 'ABNORMAL';
+
+export interface GlobalRefundAmount extends RefundAmount {
+  payer_refund?: number;
+  payer_currency?: string;
+  exchange_rate?: ExchangeRate;
+}
+
+/** A refund as the create and the lookup return it. */
+export type GlobalRefund = GlobalMerchant & {
+  /** WeChat Pay's refund number. */
+  id: string;
+  out_refund_no: string;
+  out_trade_no: string;
+  transaction_id: string;
+  reason?: string;
+  /** RFC 3339. */
+  create_time: string;
+  success_time?: string;
+  status: RefundStatus;
+  amount: GlobalRefundAmount;
+};
+
+// ---- platform certificates ----
+
+/** A platform certificate, encrypted with the APIv3 key (associated data `certificate`). */
+export interface EncryptedCertificate {
+  algorithm: 'AEAD_AES_256_GCM';
+  nonce: string;
+  associated_data: string;
+  ciphertext: string;
+}
+
+export interface PlatformCertificate {
+  /** Uppercase hex; keep leading zeros. */
+  serial_no: string;
+  effective_time: string;
+  expire_time: string;
+  encrypt_certificate: EncryptedCertificate;
+}
+
+export interface PlatformCertificates {
+  data: PlatformCertificate[];
+}
+
+// ---- runtime rules ----
+
+/** Rule texts APIv2 has no use for, in the same style: the rule's name, then its limit, never the value. */
+const jsonRuleText = {
+  string: 'string',
+  object: 'object',
+  minLength: (min: number) => `minLength ${min}`,
+  httpsUrl: 'https URL without query',
+  currency: 'ISO 4217 code [A-Z]{3}',
+  notAbove: (other: string) => `integer <= ${other}`,
+} as const;
+
+const NOTIFY_URL_MAX = 256;
+/** Path values, merchant and app ids, order numbers. */
+const ID_MAX = 32;
+const OPENID_MAX = 128;
+
+/**
+ * Reads and checks the fields of one object. Errors name a field as `prefix` + key: `/` or `/amount/` (JSON
+ * pointers) in a body, `query.` in a query, nothing for path parameters. Unknown fields are allowed, because WeChat Pay
+ * adds fields over time.
+ */
+class Scope {
+  constructor(
+    private readonly fields: Readonly<Record<string, unknown>>,
+    private readonly prefix: string,
+  ) {}
+
+  name(key: string): string {
+    return `${this.prefix}${key}`;
+  }
+
+  error(key: string, rule: string): ValidationError {
+    return new ValidationError(this.name(key), rule);
+  }
+
+  /** JSON `null` counts as absent, like a missing key. Own keys only, so `__proto__` is never read through. */
+  has(key: string): boolean {
+    return this.value(key) !== undefined;
+  }
+
+  /** A string of 1..maxLength characters (code points); `missing` is the rule reported when it is absent. */
+  text(key: string, maxLength: number, missing: string = ruleText.required): string {
+    const value = this.required(key, missing);
+    return this.checkText(key, value, maxLength, missing);
+  }
+
+  optionalText(key: string, maxLength: number): string | undefined {
+    const value = this.value(key);
+    return value === undefined ? undefined : this.checkText(key, value, maxLength, jsonRuleText.minLength(1));
+  }
+
+  /** A JSON number that is a whole amount of the smallest unit (fen, cent), at least 1. */
+  amount(key: string): number {
+    const value = this.required(key);
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+      throw this.error(key, ruleText.integer({ min: 1 }));
+    }
+    return value;
+  }
+
+  currency(key: string): void {
+    const value = this.required(key);
+    if (typeof value !== 'string' || !/^[A-Z]{3}$/.test(value)) throw this.error(key, jsonRuleText.currency);
+  }
+
+  oneOf(key: string, values: readonly string[]): void {
+    const value = this.required(key);
+    if (typeof value !== 'string' || !values.includes(value)) throw this.error(key, ruleText.oneOf(values));
+  }
+
+  /** Where WeChat Pay posts notifications: https only, and no query string (WeChat Pay refuses one). */
+  notifyUrl(key: string, optional = false): void {
+    const value = optional ? this.optionalText(key, NOTIFY_URL_MAX) : this.text(key, NOTIFY_URL_MAX);
+    if (value !== undefined && !isHttpsWithoutQuery(value)) throw this.error(key, jsonRuleText.httpsUrl);
+  }
+
+  object(key: string, missing: string = ruleText.required): Scope {
+    return this.checkObject(key, this.required(key, missing));
+  }
+
+  optionalObject(key: string): Scope | undefined {
+    const value = this.value(key);
+    return value === undefined ? undefined : this.checkObject(key, value);
+  }
+
+  /**
+   * Exactly one of two alternative strings (e.g. `out_trade_no` / `transaction_id`): both name `second` as exclusive,
+   * neither names `first` as required. Returns the key that is set.
+   */
+  exactlyOne(first: string, second: string, maxLength: number): string {
+    if (this.has(first) && this.has(second)) throw this.error(second, ruleText.exclusiveWith(this.name(first)));
+    const key = this.has(second) ? second : first;
+    this.text(key, maxLength, ruleText.requiredWhen(`${this.name(second)} is absent`));
+    return key;
+  }
+
+  private value(key: string): unknown {
+    const value = Object.hasOwn(this.fields, key) ? this.fields[key] : undefined;
+    return value === null ? undefined : value;
+  }
+
+  private required(key: string, missing: string = ruleText.required): unknown {
+    const value = this.value(key);
+    if (value === undefined) throw this.error(key, missing);
+    return value;
+  }
+
+  private checkText(key: string, value: unknown, maxLength: number, empty: string): string {
+    if (typeof value !== 'string') throw this.error(key, jsonRuleText.string);
+    if (value === '') throw this.error(key, empty);
+    // Spread counts code points, so a Chinese character or an emoji is one character, as a reader would count it.
+    if ([...value].length > maxLength) throw this.error(key, ruleText.maxLength(maxLength));
+    return value;
+  }
+
+  private checkObject(key: string, value: unknown): Scope {
+    if (!isRecord(value)) throw this.error(key, jsonRuleText.object);
+    return new Scope(value, `${this.name(key)}/`);
+  }
+}
+
+function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isHttpsWithoutQuery(value: string): boolean {
+  if (!URL.canParse(value) || value.includes('?')) return false;
+  return new URL(value).protocol === 'https:';
+}
+
+/** The JSON body as a scope; a missing or non-object body is reported as `json`. */
+function bodyScope(json: unknown): Scope {
+  if (json === undefined || json === null) throw new ValidationError('json', ruleText.required);
+  if (!isRecord(json)) throw new ValidationError('json', jsonRuleText.object);
+  return new Scope(json, '/');
+}
+
+function queryScope(parts: V3CallParts): Scope {
+  return new Scope(parts.query ?? {}, 'query.');
+}
+
+type Mode = 'common' | 'institutional';
+
+/** Which app ids a call's mode carries besides the merchant ids. */
+type AppIds = 'none' | 'optional' | 'required';
+
+/**
+ * Checks the merchant (and app) ids of either mode and says which mode the call is in. Ids of both modes together
+ * are refused (the institutional one named, exclusive with the common one); an institutional id without the rest of
+ * its set names the missing one, required when the first present one is.
+ */
+function checkMode(scope: Scope, appIds: AppIds): Mode {
+  const withApps = appIds !== 'none';
+  const common = withApps ? ['mchid', 'appid'] : ['mchid'];
+  const institutional = withApps ? ['sp_mchid', 'sub_mchid', 'sp_appid', 'sub_appid'] : ['sp_mchid', 'sub_mchid'];
+  const commonKey = common.find((key) => scope.has(key));
+  const institutionalKey = institutional.find((key) => scope.has(key));
+  if (commonKey !== undefined && institutionalKey !== undefined) {
+    throw scope.error(institutionalKey, ruleText.exclusiveWith(scope.name(commonKey)));
+  }
+  if (institutionalKey === undefined) {
+    scope.text('mchid', ID_MAX);
+    checkAppId(scope, 'appid', appIds, ruleText.required);
+    return 'common';
+  }
+  const missing = ruleText.requiredWhen(`${scope.name(institutionalKey)} is present`);
+  scope.text('sp_mchid', ID_MAX, missing);
+  scope.text('sub_mchid', ID_MAX, missing);
+  checkAppId(scope, 'sp_appid', appIds, missing);
+  if (withApps) scope.optionalText('sub_appid', ID_MAX);
+  return 'institutional';
+}
+
+function checkAppId(scope: Scope, key: string, appIds: AppIds, missing: string): void {
+  if (appIds === 'required') scope.text(key, ID_MAX, missing);
+  else if (appIds === 'optional') scope.optionalText(key, ID_MAX);
+}
+
+/** A JSAPI payer: `openid` in common mode, else `sp_openid` or `sub_openid` (which needs `sub_appid`). */
+function checkJsapiPayer(body: Scope, mode: Mode): void {
+  const payer = body.object('payer');
+  if (mode === 'common') {
+    payer.text('openid', OPENID_MAX);
+    return;
+  }
+  if (payer.exactlyOne('sp_openid', 'sub_openid', OPENID_MAX) === 'sub_openid') {
+    body.text('sub_appid', ID_MAX, ruleText.requiredWhen(`${payer.name('sub_openid')} is present`));
+  }
+}
+
+const h5Types: readonly H5Type[] = ['Wap', 'iOS', 'Android'];
+
+function createOrderRules(tradeType: CreatableTradeType): (parts: V3CallParts) => void {
+  return ({ json }) => {
+    const body = bodyScope(json);
+    const mode = checkMode(body, 'required');
+    body.text('description', 127);
+    body.text('out_trade_no', ID_MAX);
+    body.notifyUrl('notify_url');
+    // The path already says the trade type; a different one in the body is a mistake, not a choice.
+    body.oneOf('trade_type', [tradeType]);
+    body.text('merchant_category_code', ID_MAX);
+    const amount = body.object('amount');
+    amount.amount('total');
+    amount.currency('currency');
+    if (tradeType === 'JSAPI') checkJsapiPayer(body, mode);
+    body.optionalText('attach', 128);
+    const scene = tradeType === 'MWEB' ? body.object('scene_info') : body.optionalObject('scene_info');
+    if (scene) {
+      scene.text('payer_client_ip', 45);
+      scene.optionalObject('h5_info')?.oneOf('type', h5Types);
+    }
+    body.optionalObject('detail');
+  };
+}
+
+/** The lookups: a business number in the path (1..`maxLength`) and the mode in the query. */
+function lookupRules(param: string, maxLength: number): (parts: V3CallParts) => void {
+  return (parts) => {
+    new Scope(parts.params, '').text(param, maxLength);
+    checkMode(queryScope(parts), 'none');
+  };
+}
+
+function closeOrderRules(parts: V3CallParts): void {
+  new Scope(parts.params, '').text('out_trade_no', ID_MAX);
+  checkMode(bodyScope(parts.json), 'none');
+}
+
+function createRefundRules({ json }: V3CallParts): void {
+  const body = bodyScope(json);
+  checkMode(body, 'optional');
+  body.exactlyOne('out_trade_no', 'transaction_id', ID_MAX);
+  body.text('out_refund_no', 64);
+  body.optionalText('reason', 80);
+  body.notifyUrl('notify_url', true);
+  const amount = body.object('amount');
+  const refund = amount.amount('refund');
+  const total = amount.amount('total');
+  if (refund > total) throw amount.error('refund', jsonRuleText.notAbove(amount.name('total')));
+  amount.currency('currency');
+}
+
+// ---- metadata ----
+
+/** Metadata whose path and verb keep their literal types, so the registry can check them against its keys. */
+export type GlobalEndpointMeta<P extends string, V extends HttpVerb> = V3EndpointMeta & {
+  readonly path: P;
+  readonly verb: V;
+};
+
+function endpoint<const P extends string, const V extends HttpVerb>(
+  meta: GlobalEndpointMeta<P, V>,
+): GlobalEndpointMeta<P, V> {
+  return meta;
+}
+
+/** One create-order endpoint; the path is the trade type in lower case, so the two cannot disagree. */
+function createOrderEndpoint<T extends CreatableTradeType>(
+  tradeType: T,
+): GlobalEndpointMeta<`v3/global/transactions/${Lowercase<T>}`, 'post'> {
+  return {
+    path: `v3/global/transactions/${tradeType.toLowerCase() as Lowercase<T>}`,
+    verb: 'post',
+    host: 'global',
+    idempotencyKey: 'out_trade_no',
+    validate: createOrderRules(tradeType),
+  };
+}
+
+export const queryOrderByIdEndpoint = endpoint({
+  path: 'v3/global/transactions/id/{id}',
+  verb: 'get',
+  host: 'global',
+  validate: lookupRules('id', ID_MAX),
+});
+
+export const queryOrderByOutTradeNoEndpoint = endpoint({
+  path: 'v3/global/transactions/out-trade-no/{out_trade_no}',
+  verb: 'get',
+  host: 'global',
+  validate: lookupRules('out_trade_no', ID_MAX),
+});
+
+export const createNativeOrderEndpoint = createOrderEndpoint('NATIVE');
+export const createJsapiOrderEndpoint = createOrderEndpoint('JSAPI');
+export const createAppOrderEndpoint = createOrderEndpoint('APP');
+export const createMwebOrderEndpoint = createOrderEndpoint('MWEB');
+
+export const closeOrderEndpoint = endpoint({
+  path: 'v3/global/transactions/out-trade-no/{out_trade_no}/close',
+  verb: 'post',
+  host: 'global',
+  // Closing twice is harmless, so a resend of the same order number is a re-entry.
+  idempotencyKey: 'out_trade_no',
+  validate: closeOrderRules,
+});
+
+export const createRefundEndpoint = endpoint({
+  path: 'v3/global/refunds',
+  verb: 'post',
+  host: 'global',
+  idempotencyKey: 'out_refund_no',
+  validate: createRefundRules,
+});
+
+export const queryRefundEndpoint = endpoint({
+  path: 'v3/global/refunds/out-refund-no/{out_refund_no}',
+  verb: 'get',
+  host: 'global',
+  validate: lookupRules('out_refund_no', 64),
+});
+
+export const globalCertificatesEndpoint = endpoint({ path: 'v3/global/certificates', verb: 'get', host: 'global' });
+
+/** The mainland download (protocol.md "Platform certificates"): the same reply as the global one, another host. */
+export const mainlandCertificatesEndpoint = endpoint({ path: 'v3/certificates', verb: 'get', host: 'mainland' });
