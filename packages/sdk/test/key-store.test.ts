@@ -499,10 +499,8 @@ describe('KeyStore background refresh', () => {
     expect(download).toHaveBeenCalledTimes(3);
   });
 
-  // Known defect, kept as a pinned failing test: a failed background (or bootstrap) refresh is retried on the very
-  // next verify, without the minRefreshIntervalMs rate limit that the unknown-serial path has. During an outage of the
-  // certificates endpoint every verify that finds no download in flight starts a new one. Turn into `it` once fixed.
-  it.fails('rate limits retries after a failed background refresh', async () => {
+  // During an outage of the certificates endpoint, a failed background refresh must not be retried on every verify.
+  it('rate limits retries after a failed background refresh', async () => {
     const clock = manualClock();
     const download = vi
       .fn<Download>()

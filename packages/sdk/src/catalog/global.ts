@@ -429,8 +429,8 @@ type AppIds = 'none' | 'optional' | 'required';
 
 /**
  * Checks the merchant (and app) ids of either mode and says which mode the call is in. Ids of both modes together
- * are refused (the institutional one named, exclusive with the common one); an institutional id without the rest of
- * its set names the missing one, required when the first present one is.
+ * are refused, naming the institutional id as exclusive with the common one; an incomplete institutional set names
+ * the missing id as required when the first institutional id present is.
  */
 function checkMode(scope: Scope, appIds: AppIds): Mode {
   const withApps = appIds !== 'none';
@@ -482,7 +482,7 @@ function createOrderRules(tradeType: CreatableTradeType): (parts: V3CallParts) =
     body.notifyUrl('notify_url');
     // The path already says the trade type; a different one in the body is a mistake, not a choice.
     body.oneOf('trade_type', [tradeType]);
-    body.text('merchant_category_code', ID_MAX);
+    body.text('merchant_category_code', 32);
     const amount = body.object('amount');
     amount.amount('total');
     amount.currency('currency');

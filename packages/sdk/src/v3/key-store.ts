@@ -134,11 +134,13 @@ export class KeyStore {
   /** Loads certificates when there are none yet, and refreshes stale downloads in the background. */
   async #ensureLoaded(family: ApiFamily): Promise<void> {
     if (!this.canDownload) return;
+    // Without any key nothing can verify, so each call may try (single-flight); a stale set is refreshed at most once
+    // per interval, so an unreachable certificates endpoint is not hit on every call.
     if (this.#keys.size === 0) return this.refresh(family);
     const age = this.#lastSuccess === undefined ? undefined : this.#options.now() - this.#lastSuccess;
     if (age !== undefined && age > (this.#options.refreshEveryMs ?? 12 * 3_600_000)) {
       // Old certificates stay trusted meanwhile; a failed background refresh is retried on the next call.
-      this.refresh(family).catch(() => undefined);
+      this.refresh(family, { rateLimited: true }).catch(() => undefined);
     }
   }
 
@@ -150,7 +152,7 @@ export class KeyStore {
     try {
       reply = await download(family);
     } catch (error) {
-      if (error instanceof WxpayAPIError && error.status === 404) {
+      if (error instanceof WxpayAPIError && error.status === 404 && error.code === 'RESOURCE_NOT_EXISTS') {
         throw new WxpayAPIError({
           ...error,
           hint: 'this merchant has no platform certificates: configure its WeChat Pay public key instead, as certs: { "PUB_KEY_ID_...": publicKeyPem }',
