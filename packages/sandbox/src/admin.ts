@@ -1,0 +1,101 @@
+// The sandbox's control API (in-process): inspect and drive red packets, orders, time, balances, merchants and faults.
+import type { SandboxContext } from './context.js';
+import type { FaultSettings } from './faults.js';
+import { createMerchant, merchantClientConfig, type NewMerchant, type SandboxMerchantConfig } from './merchants.js';
+import type { Notifier } from './notifier.js';
+import {
+  createCouponStock,
+  listCouponStocks,
+  listRedpacks,
+  openRedpack,
+  settleRedpacks,
+  topUp,
+} from './v2/actions.js';
+import { listOrders, payOrder, settleRefunds } from './v3/actions.js';
+
+/** What the admin needs from the running sandbox. */
+export interface AdminHooks {
+  endpoint(): { url: string; caPem: string };
+  /** Called after a merchant is added (the sandbox rewrites its config files). */
+  merchantsChanged(): void;
+}
+
+type Arg<F extends (ctx: SandboxContext, ...args: never[]) => unknown> = Parameters<F>[1];
+
+export class SandboxAdmin {
+  readonly #ctx: SandboxContext;
+  readonly #notifier: Notifier;
+  readonly #hooks: AdminHooks;
+
+  constructor(ctx: SandboxContext, notifier: Notifier, hooks: AdminHooks) {
+    this.#ctx = ctx;
+    this.#notifier = notifier;
+    this.#hooks = hooks;
+  }
+
+  /** Red packets, newest first, after applying the passage of sandbox time. */
+  redpacks(filter?: Arg<typeof listRedpacks>) {
+    return listRedpacks(this.#ctx, filter);
+  }
+
+  /** The user opens a red packet: `SENT` -> `RECEIVED`. */
+  openRedpack(input: Arg<typeof openRedpack>) {
+    return openRedpack(this.#ctx, input);
+  }
+
+  orders(filter?: Arg<typeof listOrders>) {
+    return listOrders(this.#ctx, filter);
+  }
+
+  /** The user pays an order (`SUCCESS`, the default) or the payment fails (`PAYERROR`); notifications follow. */
+  async payOrder(input: Arg<typeof payOrder>) {
+    const order = payOrder(this.#ctx, input);
+    await this.#notifier.tick();
+    return order;
+  }
+
+  /** Moves sandbox time forward, then lets everything that was waiting for that time happen. */
+  async advanceClock(ms: number) {
+    if (!(Number.isInteger(ms) && ms >= 0)) throw new Error('ms must be a whole number >= 0');
+    this.#ctx.clock.advance(ms);
+    settleRedpacks(this.#ctx);
+    settleRefunds(this.#ctx);
+    await this.#notifier.tick();
+    return this.clock();
+  }
+
+  clock() {
+    return { now: this.#ctx.clock.now(), offsetMs: this.#ctx.clock.offset() };
+  }
+
+  topUp(mchid: string, amountFen: number) {
+    return topUp(this.#ctx, mchid, amountFen);
+  }
+
+  async createMerchant(input: NewMerchant): Promise<SandboxMerchantConfig> {
+    const row = await createMerchant(this.#ctx, input);
+    const { url, caPem } = this.#hooks.endpoint();
+    return merchantClientConfig(row, url, caPem);
+  }
+
+  couponStocks() {
+    return listCouponStocks(this.#ctx);
+  }
+
+  createCouponStock(input: Arg<typeof createCouponStock>) {
+    return createCouponStock(this.#ctx, input);
+  }
+
+  faults(): Readonly<FaultSettings> {
+    return this.#ctx.faults.settings;
+  }
+
+  setFaults(changes: Partial<FaultSettings>): Readonly<FaultSettings> {
+    return this.#ctx.faults.set(changes);
+  }
+
+  /** Notification deliveries with every attempt. */
+  notifications(filter?: Parameters<Notifier['log']>[0]) {
+    return this.#notifier.log(filter);
+  }
+}

@@ -1,0 +1,82 @@
+// First start: the sandbox CA and server certificate, and the default merchants, users and coupon stock that let the
+// seed documents' example requests run verbatim. Later starts reuse what the store already holds.
+import type { SandboxContext } from './context.js';
+import { createMerchant } from './merchants.js';
+import { createCa, issueServerCert, type Pem } from './pki.js';
+import type { KvStore } from './store.js';
+
+export const DEFAULTS = {
+  mainland: '10000098',
+  redpackAppid: 'wx8888888888888888',
+  workwxCorpid: 'wxe062425f740d30d8',
+  couponAppid: 'wx5edab3bdfba3dc1c',
+  couponStockId: '1757',
+  global: '1900000109',
+  globalAppid: 'wx2421b1c4370ec43b',
+  institution: '1900000100',
+  institutionAppid: 'wxd678efh567hg6787',
+  users: [
+    { openid: 'oxTWIuGaIt6gTKsQRLau2M0yL16E', name: '张三' },
+    { openid: 'oxTWIuGaIt6gTKsQRLau2M0yL16F', name: '李四' },
+    { openid: 'oxTWIuGaIt6gTKsQRLau2M0yL16G', name: '王五' },
+  ],
+  globalPayer: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o',
+} as const;
+
+/** The sandbox CA and the server certificate, created once and kept in the store. */
+export async function loadOrCreatePki(kv: KvStore, now: number): Promise<{ ca: Pem; server: Pem }> {
+  const saved = kv.getKv('pki');
+  if (saved) return JSON.parse(saved) as { ca: Pem; server: Pem };
+  const ca = await createCa(now);
+  const server = await issueServerCert(ca, now);
+  kv.setKv('pki', JSON.stringify({ ca, server }));
+  return { ca, server };
+}
+
+/** Creates the default merchants, users and coupon stock unless they exist. */
+export async function seedDefaults(ctx: SandboxContext): Promise<void> {
+  const { store } = ctx;
+  if (store.getKv('seeded')) return;
+  await createMerchant(ctx, {
+    mchid: DEFAULTS.mainland,
+    kind: 'mainland',
+    name: 'wxpay sandbox mainland merchant',
+    appids: { redpack: DEFAULTS.redpackAppid, coupon: DEFAULTS.couponAppid },
+    workwxCorpid: DEFAULTS.workwxCorpid,
+  });
+  await createMerchant(ctx, {
+    mchid: DEFAULTS.institution,
+    kind: 'institution',
+    name: 'wxpay sandbox institution',
+    appids: { pay: DEFAULTS.institutionAppid },
+    signingMode: 'public_key',
+  });
+  await createMerchant(ctx, {
+    mchid: DEFAULTS.global,
+    kind: 'global',
+    parentMchid: DEFAULTS.institution,
+    name: 'wxpay sandbox global merchant',
+    appids: { pay: DEFAULTS.globalAppid },
+  });
+  for (const user of DEFAULTS.users) {
+    store.users.insert({ openid: user.openid, mchid: DEFAULTS.mainland, appid: DEFAULTS.redpackAppid, name: user.name });
+  }
+  store.users.insert({ openid: DEFAULTS.globalPayer, mchid: DEFAULTS.global, appid: DEFAULTS.globalAppid, name: 'Chan Tai Man' });
+  const nowSeconds = ctx.clock.nowSeconds();
+  store.couponStocks.insert({
+    coupon_stock_id: DEFAULTS.couponStockId,
+    mchid: DEFAULTS.mainland,
+    appid: DEFAULTS.couponAppid,
+    name: '新人立减5元',
+    value: 500,
+    minimum: 1000,
+    status: 4,
+    total: 10_000,
+    max_quota: 1,
+    budget: 5_000_000,
+    begin_time: nowSeconds - 86_400,
+    end_time: nowSeconds + 90 * 86_400,
+    create_time: nowSeconds - 2 * 86_400,
+  });
+  store.setKv('seeded', '1');
+}

@@ -1,0 +1,83 @@
+// Merchant creation and the client configuration that points any SDK at a sandbox merchant.
+import type { SandboxContext } from './context.js';
+import { createPublicKey, issueMerchantCert, issuePlatformCert, randomSecret32 } from './pki.js';
+import type { MerchantKind, MerchantRow, SigningMode } from './store.js';
+
+export interface NewMerchant {
+  mchid: string;
+  kind?: MerchantKind;
+  /** The institution this merchant belongs to (institutional mode). */
+  parentMchid?: string;
+  name?: string;
+  /** Appids by purpose, e.g. `{ redpack: 'wx...', coupon: 'wx...', pay: 'wx...' }`. */
+  appids?: Record<string, string>;
+  /** WeCom corp id; a WeCom payment secret is generated with it. */
+  workwxCorpid?: string;
+  signingMode?: SigningMode;
+  /** Starting balance in fen (default 10 000 000 = 100 000 yuan). */
+  balance?: number;
+  rateLimit?: number;
+}
+
+/** The options a `Wxpay` client needs for one sandbox merchant (secrets included: this is a sandbox). */
+export interface SandboxMerchantConfig {
+  mchid: string;
+  secret: string;
+  merchant: { cert: string; key: string };
+  serial: string;
+  privateKey: string;
+  certs: Record<string, string>;
+  apiv3Key: string;
+  workwxSecret?: string;
+  baseURL: string;
+  ca: string;
+}
+
+export async function createMerchant(ctx: SandboxContext, input: NewMerchant): Promise<MerchantRow> {
+  if (!/^\d{6,32}$/.test(input.mchid)) throw new Error('mchid must be 6 to 32 digits');
+  if (ctx.store.merchants.get({ mchid: input.mchid })) throw new Error(`merchant ${input.mchid} already exists`);
+  if (input.parentMchid && !ctx.store.merchants.get({ mchid: input.parentMchid })) {
+    throw new Error(`parent merchant ${input.parentMchid} does not exist`);
+  }
+  const now = ctx.clock.now();
+  const [apiCert, platformCert, publicKey] = await Promise.all([
+    issueMerchantCert(ctx.ca, input.mchid, now),
+    issuePlatformCert(ctx.ca, input.mchid, now),
+    createPublicKey(),
+  ]);
+  ctx.store.merchants.insert({
+    mchid: input.mchid,
+    kind: input.kind ?? 'mainland',
+    parent_mchid: input.parentMchid ?? null,
+    name: input.name ?? null,
+    balance: input.balance ?? 10_000_000,
+    rate_limit: input.rateLimit ?? 30,
+    config: {
+      apiv2Key: randomSecret32(),
+      apiv3Key: randomSecret32(),
+      apiCert,
+      platformCert,
+      publicKey,
+      signingMode: input.signingMode ?? 'certificate',
+      appids: input.appids ?? {},
+      ...(input.workwxCorpid ? { workwx: { corpid: input.workwxCorpid, secret: randomSecret32() } } : {}),
+    },
+  });
+  return ctx.store.merchants.get({ mchid: input.mchid }) as MerchantRow;
+}
+
+export function merchantClientConfig(row: MerchantRow, baseURL: string, caPem: string): SandboxMerchantConfig {
+  const { config } = row;
+  return {
+    mchid: row.mchid,
+    secret: config.apiv2Key,
+    merchant: { cert: config.apiCert.certPem, key: config.apiCert.keyPem },
+    serial: config.apiCert.serial,
+    privateKey: config.apiCert.keyPem,
+    certs: { [config.platformCert.serial]: config.platformCert.certPem, [config.publicKey.id]: config.publicKey.publicKeyPem },
+    apiv3Key: config.apiv3Key,
+    ...(config.workwx ? { workwxSecret: config.workwx.secret } : {}),
+    baseURL,
+    ca: caPem,
+  };
+}

@@ -1,0 +1,105 @@
+// startSandbox(): the whole local WeChat Pay in one call — store, clock, PKI, merchants, HTTPS server, notifier, admin.
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { SandboxAdmin } from './admin.js';
+import { handleAdminHttp } from './admin-http.js';
+import { loadOrCreatePki, seedDefaults } from './bootstrap.js';
+import { SandboxClock } from './clock.js';
+import { writeConfigFiles } from './config-files.js';
+import type { SandboxContext } from './context.js';
+import { Faults } from './faults.js';
+import { merchantClientConfig, type SandboxMerchantConfig } from './merchants.js';
+import { Notifier } from './notifier.js';
+import { createSandboxServer } from './server.js';
+import { openStore } from './store.js';
+import { handleV2 } from './v2/router.js';
+import { handleV3 } from './v3/router.js';
+
+export interface SandboxOptions {
+  /** TCP port on 127.0.0.1; 0 (the default) picks a free one. */
+  port?: number;
+  /** Where state, keys and `sandbox.json` live (default `.wxpay-sandbox/` in the working directory); `':memory:'` keeps nothing. */
+  dataDir?: string;
+  /** How often due notifications are delivered, in real milliseconds (default 250). */
+  notifyIntervalMs?: number;
+}
+
+export interface Sandbox {
+  /** `https://127.0.0.1:PORT` */
+  readonly url: string;
+  readonly dataDir: string;
+  /** `sandbox.json` (undefined for `':memory:'`). */
+  readonly configPath: string | undefined;
+  /** The sandbox CA (trust it for the sandbox's HTTPS) and the server certificate, e.g. for a local notification receiver. */
+  readonly tls: { ca: string; cert: string; key: string };
+  /** Ready `Wxpay` options for a merchant (default 10000098). */
+  merchantConfig(mchid?: string): SandboxMerchantConfig;
+  readonly admin: SandboxAdmin;
+  close(): Promise<void>;
+}
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const inMemory = options.dataDir === ':memory:';
+  const dataDir = inMemory ? ':memory:' : resolve(options.dataDir ?? '.wxpay-sandbox');
+  const store = openStore(dataDir);
+  try {
+    const clock = new SandboxClock(store);
+    const { ca, server: serverCert } = await loadOrCreatePki(store, clock.now());
+    let notifier: Notifier | undefined;
+    const ctx: SandboxContext = {
+      store,
+      clock,
+      faults: new Faults(),
+      ca,
+      notify: (notification) => notifier?.enqueue(notification),
+    };
+    notifier = new Notifier({ store, clock, ca });
+    await seedDefaults(ctx);
+    let url = '';
+    let configPath: string | undefined;
+    const writeConfig = () => {
+      if (!inMemory) configPath = writeConfigFiles(dataDir, url, ca.certPem, store.merchants.list());
+    };
+    const admin = new SandboxAdmin(ctx, notifier, {
+      endpoint: () => ({ url, caPem: ca.certPem }),
+      merchantsChanged: writeConfig,
+    });
+    const server = createSandboxServer({
+      ctx,
+      tls: serverCert,
+      handleV2,
+      handleV3,
+      handleAdmin: (call) => handleAdminHttp(admin, call),
+    });
+    await new Promise<void>((resolveListen, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, '127.0.0.1', () => resolveListen());
+    });
+    url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    writeConfig();
+    notifier.start(options.notifyIntervalMs ?? 250);
+    return {
+      url,
+      dataDir,
+      get configPath() {
+        return configPath;
+      },
+      tls: { ca: ca.certPem, cert: serverCert.certPem, key: serverCert.keyPem },
+      admin,
+      merchantConfig(mchid = '10000098') {
+        const row = store.merchants.get({ mchid });
+        if (!row) throw new Error(`no sandbox merchant ${mchid}`);
+        return merchantClientConfig(row, url, ca.certPem);
+      },
+      async close() {
+        notifier?.stop();
+        server.closeAllConnections();
+        await new Promise<void>((done) => server.close(() => done()));
+        store.close();
+      },
+    };
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+}

@@ -1,0 +1,176 @@
+// The contract between the APIv2 router and its handlers: what a handler gets, what it returns, the stamps every
+// handler shares (WeChat-style ids, parameter hashes, balance moves), and how an outcome becomes the XML reply.
+import { randomInt } from 'node:crypto';
+import { buildXml, createNonce, sha256Hex, signV2 } from 'wxpay/internal';
+import { formatCompactChinaTime } from '../clock.js';
+import type { SandboxContext, SandboxReply } from '../context.js';
+import type { MerchantRow } from '../store.js';
+
+/** An authenticated, rate-limited, field-checked request, as the router hands it to a handler. */
+export interface V2Request {
+  merchant: MerchantRow;
+  /** Every field of the request, exactly as sent. */
+  fields: Readonly<Record<string, string>>;
+  /** Sandbox time, unix seconds. */
+  now: number;
+}
+
+/** A reply field: text, a nested element (`hblist`), or a repeated element (`hbinfo`); undefined ones are left out. */
+export type ReplyValue = string | undefined | ReplyFields | readonly ReplyFields[];
+export interface ReplyFields {
+  [name: string]: ReplyValue;
+}
+
+/** What a handler decided: its reply fields, and the error when `result_code` is FAIL. */
+export interface Outcome {
+  fields: ReplyFields;
+  error?: { code: string; des: string };
+}
+
+export function succeed(fields: ReplyFields): Outcome {
+  return { fields };
+}
+
+/** A business failure: `return_code` SUCCESS, `result_code` FAIL, the code and a human description. */
+export function fail(code: string, des: string, fields: ReplyFields = {}): Outcome {
+  return { fields, error: { code, des } };
+}
+
+// ---- Stamps shared by the handlers.
+
+/**
+ * A WeChat-style id: a 10-digit prefix, the China date, then 13 random digits (31 digits, within S32), e.g.
+ * `send_listid` 1000041701 20240501 4821... Far beyond 2^53, so it only ever travels as a string.
+ */
+export function newWechatId(prefix: string, nowSeconds: number): string {
+  let random = '';
+  for (let i = 0; i < 13; i++) random += String(randomInt(10));
+  return `${prefix}${formatCompactChinaTime(nowSeconds * 1000).slice(0, 8)}${random}`;
+}
+
+/** Fields that change on every resend and so take no part in "same request": nonce and signatures. */
+const volatileFields = new Set(['nonce_str', 'sign', 'sign_type', 'workwx_sign']);
+
+/**
+ * A hash of the business fields of a request. Two sends with the same business number are a re-entry when their
+ * hashes match; otherwise the second one changed the parameters. Empty fields count as absent, as in a signature.
+ */
+export function requestHash(fields: Readonly<Record<string, string>>): string {
+  const business = Object.keys(fields)
+    .filter((name) => !volatileFields.has(name) && fields[name] !== '')
+    .sort()
+    .map((name) => [name, fields[name]]);
+  return sha256Hex(JSON.stringify(business));
+}
+
+/**
+ * Runs `fn` in an IMMEDIATE transaction: handlers read (is this billno new? is there money?) and then write, and
+ * taking the write lock up front means a second process on the same database cannot slip in between.
+ */
+export function writeTransaction<T>(ctx: SandboxContext, fn: () => T): T {
+  return ctx.store.db.transaction(fn).immediate();
+}
+
+/** Takes `fen` from the merchant's balance if it is there; false (and nothing taken) when it is not. */
+export function debitBalance(ctx: SandboxContext, mchid: string, fen: number): boolean {
+  const result = ctx.store.db
+    .prepare('UPDATE merchants SET balance = balance - ? WHERE mchid = ? AND balance >= ?')
+    .run(fen, mchid, fen);
+  return result.changes === 1;
+}
+
+/** Adds `fen` to the merchant's balance (a refund, a top-up); one SQL statement, so concurrent moves cannot be lost. */
+export function creditBalance(ctx: SandboxContext, mchid: string, fen: number): void {
+  const result = ctx.store.db.prepare('UPDATE merchants SET balance = balance + ? WHERE mchid = ?').run(fen, mchid);
+  if (result.changes !== 1) throw new Error(`no merchant ${mchid} to credit`);
+}
+
+/** A non-negative integer knob from `merchant.config.settings`, or the default when unset or unusable. */
+export function merchantSetting(merchant: MerchantRow, name: string, fallback: number): number {
+  const value = merchant.config.settings?.[name];
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : fallback;
+}
+
+// ---- Replies.
+
+/**
+ * `return_code` FAIL: the request never reached the business layer (bad XML, certificate, signature, unknown
+ * merchant). Never signed: WeChat signs only replies it processed, and an unknown merchant has no key to sign with.
+ */
+export function communicationFailure(code: string, message: string): SandboxReply {
+  return xmlReply({
+    return_code: 'FAIL',
+    return_msg: message,
+    result_code: 'FAIL',
+    err_code: code,
+    err_code_des: message,
+  });
+}
+
+/**
+ * `return_code` SUCCESS: the request was processed; `result_code` tells how it went. `echo` is what the endpoint
+ * repeats from the request on every processed reply. Signed (MD5, with a fresh `nonce_str`) when `signKey` is given.
+ */
+export function businessReply(outcome: Outcome, echo: ReplyFields, signKey: string | undefined): SandboxReply {
+  const { error } = outcome;
+  const fields: ReplyFields = {
+    return_code: 'SUCCESS',
+    return_msg: error ? error.des : 'OK',
+    result_code: error ? 'FAIL' : 'SUCCESS',
+    err_code: error?.code,
+    err_code_des: error?.des,
+    ...echo,
+    ...outcome.fields,
+  };
+  if (signKey !== undefined) {
+    fields.nonce_str = createNonce();
+    // signV2 covers the string fields; signed replies are flat, so that is all of them.
+    fields.sign = signV2(flatStrings(fields), signKey, 'MD5');
+  }
+  return xmlReply(fields);
+}
+
+export function xmlReply(fields: ReplyFields): SandboxReply {
+  return {
+    status: 200,
+    headers: { 'content-type': 'text/xml; charset=utf-8' },
+    body: `<xml>${children(fields)}</xml>`,
+  };
+}
+
+/** Plain-text HTTP errors (unknown path, wrong method), as a web server in front of the API would send them. */
+export function textReply(status: number, text: string, headers: Record<string, string> = {}): SandboxReply {
+  return { status, headers: { 'content-type': 'text/plain; charset=utf-8', ...headers }, body: text };
+}
+
+function flatStrings(fields: ReplyFields): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const [name, value] of Object.entries(fields)) if (typeof value === 'string') flat[name] = value;
+  return flat;
+}
+
+function children(fields: ReplyFields): string {
+  return Object.entries(fields)
+    .map(([name, value]) => element(name, value))
+    .join('');
+}
+
+function element(name: string, value: ReplyValue): string {
+  if (value === undefined) return '';
+  if (typeof value === 'string') return leaf(name, value);
+  const records = isList(value) ? value : [value];
+  return records.map((record) => `<${name}>${children(record)}</${name}>`).join('');
+}
+
+const emptyDocument = buildXml({});
+const rootOpen = emptyDocument.slice(0, emptyDocument.indexOf('>') + 1);
+const rootClose = emptyDocument.slice(rootOpen.length);
+
+/** One text element. buildXml owns the CDATA and CR rules; a one-field document minus its root is that element. */
+function leaf(name: string, value: string): string {
+  return buildXml({ [name]: value }).slice(rootOpen.length, -rootClose.length);
+}
+
+function isList(value: ReplyFields | readonly ReplyFields[]): value is readonly ReplyFields[] {
+  return Array.isArray(value);
+}

@@ -1,0 +1,276 @@
+// Global (cross-border) orders: create (idempotent on out_trade_no), query by id or out_trade_no, close, and the order
+// object exactly as the query returns it (also the plaintext of TRANSACTION.SUCCESS).
+import { randomBytes, randomInt } from 'node:crypto';
+import { sha256Hex } from 'wxpay/internal';
+import { formatCompactChinaTime, formatRfc3339China } from '../clock.js';
+import type { SandboxContext } from '../context.js';
+import type { JsonValue, OrderRow, TradeState, TradeType } from '../store.js';
+import { type Mode, modeIds, modeWhere, resolveMode } from './auth.js';
+import { paramError, V3Error } from './reply.js';
+import type { V3Outcome, V3Request } from './router.js';
+
+export type CreatableTradeType = Exclude<TradeType, 'MICROPAY'>;
+
+/** WeChat Pay's `trade_state_desc` for each state. */
+export const tradeStateDescriptions: Readonly<Record<TradeState, string>> = {
+  SUCCESS: '支付成功',
+  REFUND: '转入退款',
+  NOTPAY: '未支付',
+  CLOSED: '已关闭',
+  REVOKED: '已撤销',
+  USERPAYING: '用户支付中',
+  PAYERROR: '支付失败',
+};
+
+/** What the payer's wallet pays in: the sandbox's payers all hold mainland (CNY) wallets. */
+export const payerCurrency = 'CNY';
+
+/**
+ * Fixed sandbox settlement rates, CNY per unit of the order currency x 10^8 (the API's integer form), and the
+ * currency's minor-unit exponent. Rough real-world values, fixed so tests can predict `payer_total`.
+ */
+const settlementRates: Readonly<Record<string, { rate: number; exponent: number }>> = {
+  CNY: { rate: 100_000_000, exponent: 2 },
+  HKD: { rate: 92_000_000, exponent: 2 },
+  USD: { rate: 720_000_000, exponent: 2 },
+  EUR: { rate: 780_000_000, exponent: 2 },
+  GBP: { rate: 910_000_000, exponent: 2 },
+  SGD: { rate: 530_000_000, exponent: 2 },
+  AUD: { rate: 470_000_000, exponent: 2 },
+  CAD: { rate: 520_000_000, exponent: 2 },
+  MOP: { rate: 89_000_000, exponent: 2 },
+  JPY: { rate: 4_800_000, exponent: 0 },
+  KRW: { rate: 520_000, exponent: 0 },
+};
+
+/** What a payment of `total` (smallest unit of `currency`) costs the payer, in fen, and the rate used. */
+export function settle(currency: string, total: number): { payerTotal: number; rate: number } {
+  const entry = settlementRates[currency];
+  if (entry === undefined) throw new Error(`no sandbox settlement rate for ${currency}`);
+  const payerTotal = Math.round((total * entry.rate * 10 ** (2 - entry.exponent)) / 100_000_000);
+  return { payerTotal, rate: entry.rate };
+}
+
+/**
+ * A WeChat-style number: `prefix`, the China date and time, then random digits up to `length`
+ * (orders 28 digits, refunds 29, like the real ones). Numbers this long exceed 2^53: always strings.
+ */
+export function wechatNumber(prefix: string, length: number, nowMs: number): string {
+  let number = `${prefix}${formatCompactChinaTime(nowMs)}`;
+  while (number.length < length) number += String(randomInt(10));
+  return number;
+}
+
+/**
+ * The idempotency fingerprint of a body: key order and whitespace do not change it, any value does. A resend with
+ * the same business number and the same fingerprint is a re-entry; another fingerprint is a conflict.
+ */
+export function requestHash(json: unknown): string {
+  return sha256Hex(JSON.stringify(canonical(json)));
+}
+
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (typeof value !== 'object' || value === null) return value;
+  const sorted: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort()) sorted[key] = canonical((value as Record<string, unknown>)[key]);
+  return sorted;
+}
+
+/** A string field of a body the catalogue already checked (undefined when absent). */
+export function textAt(source: unknown, ...path: string[]): string | undefined {
+  const value = pathValue(source, path);
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** A number field of a body the catalogue already checked as a positive integer. */
+export function integerAt(source: unknown, ...path: string[]): number {
+  const value = pathValue(source, path);
+  if (typeof value !== 'number') throw new Error(`${path.join('.')} was not checked`);
+  return value;
+}
+
+function pathValue(source: unknown, path: readonly string[]): unknown {
+  let node = source;
+  for (const key of path) {
+    if (typeof node !== 'object' || node === null || !Object.hasOwn(node, key)) return undefined;
+    node = (node as Record<string, unknown>)[key];
+  }
+  return node;
+}
+
+/** The order as the query returns it: mode ids first, optional fields only once they exist. */
+export function transactionView(order: OrderRow): { [key: string]: JsonValue } {
+  const view: { [key: string]: JsonValue } =
+    order.sp_mchid === null
+      ? { ...modeIds(order), appid: order.appid ?? '' }
+      : {
+          ...modeIds(order),
+          sp_appid: order.sp_appid ?? '',
+          ...(order.sub_appid === null ? {} : { sub_appid: order.sub_appid }),
+        };
+  view.id = order.id;
+  view.out_trade_no = order.out_trade_no;
+  view.trade_type = order.trade_type;
+  view.trade_state = order.trade_state;
+  view.trade_state_desc = order.trade_state_desc ?? tradeStateDescriptions[order.trade_state];
+  if (order.attach !== null) view.attach = order.attach;
+  if (order.bank_type !== null) view.bank_type = order.bank_type;
+  if (order.success_time !== null) view.success_time = formatRfc3339China(order.success_time * 1000);
+  view.payer = order.payer ?? {};
+  const amount: { [key: string]: JsonValue } = { total: order.amount_total, currency: order.currency };
+  if (order.payer_total !== null) amount.payer_total = order.payer_total;
+  if (order.payer_currency !== null) amount.payer_currency = order.payer_currency;
+  if (order.exchange_rate !== null) amount.exchange_rate = { type: 'SETTLEMENT_RATE', rate: order.exchange_rate };
+  view.amount = amount;
+  if (order.promotion_detail !== null) view.promotion_detail = order.promotion_detail;
+  return view;
+}
+
+/** The order of a mode by WeChat's `id` or the merchant's `out_trade_no`, or 404 ORDER_NOT_EXIST. */
+export function findOrder(ctx: SandboxContext, mode: Mode, key: { id: string } | { out_trade_no: string }): OrderRow {
+  const order = ctx.store.orders.get({ ...modeWhere(mode), ...key });
+  if (order === undefined) throw new V3Error(404, 'ORDER_NOT_EXIST', 'the order does not exist');
+  return order;
+}
+
+/** `POST /v3/global/transactions/{native|jsapi|app|mweb}`. */
+export function createOrder(tradeType: CreatableTradeType): (request: V3Request) => V3Outcome {
+  return ({ ctx, caller, json }) => {
+    const mode = resolveMode(ctx, caller, json as Record<string, unknown>, 'body', 'present');
+    const currency = textAt(json, 'amount', 'currency') ?? '';
+    if (settlementRates[currency] === undefined) {
+      const supported = Object.keys(settlementRates).join('|');
+      throw paramError('/amount/currency', 'body', `currency not supported by the sandbox (one of ${supported})`, currency);
+    }
+    const outTradeNo = textAt(json, 'out_trade_no') ?? '';
+    const hash = requestHash(json);
+    return ctx.store.transaction(() => {
+      const existing = ctx.store.orders.get({ mchid: mode.merchant.mchid, out_trade_no: outTradeNo });
+      if (existing !== undefined) return { status: 200, body: reenter(existing, hash) };
+      const order = newOrder(ctx, mode, tradeType, json, hash);
+      ctx.store.orders.insert(order);
+      return { status: 200, body: createdReply(order) };
+    });
+  };
+}
+
+/** A resend with the same out_trade_no: the same answer for the same body, otherwise a conflict. */
+function reenter(order: OrderRow, hash: string): object {
+  if (order.request_hash !== hash) {
+    throw new V3Error(400, 'INVALID_REQUEST', 'out_trade_no already used with different parameters', {
+      field: '/out_trade_no',
+      value: order.out_trade_no,
+      issue: 'out_trade_no already used with different parameters',
+      location: 'body',
+    });
+  }
+  if (order.trade_state === 'SUCCESS' || order.trade_state === 'REFUND') throw orderPaid();
+  if (order.trade_state === 'CLOSED' || order.trade_state === 'REVOKED') {
+    throw new V3Error(400, 'ORDER_CLOSED', 'the order is closed');
+  }
+  return createdReply(order);
+}
+
+function orderPaid(): V3Error {
+  return new V3Error(400, 'ORDERPAID', 'the order has been paid');
+}
+
+function createdReply(order: Pick<OrderRow, 'trade_type' | 'prepay_id' | 'code_url' | 'mweb_url'>): object {
+  switch (order.trade_type) {
+    case 'NATIVE':
+      return { code_url: order.code_url };
+    case 'MWEB':
+      return { mweb_url: order.mweb_url };
+    default:
+      return { prepay_id: order.prepay_id };
+  }
+}
+
+function newOrder(
+  ctx: SandboxContext,
+  mode: Mode,
+  tradeType: CreatableTradeType,
+  json: unknown,
+  hash: string,
+): OrderRow {
+  const nowMs = ctx.clock.now();
+  const institutional = mode.kind === 'institutional';
+  const prepayId = `wx${formatCompactChinaTime(nowMs)}${randomBytes(10).toString('hex')}`;
+  const payer = jsapiPayer(json);
+  return {
+    ...modeWhere(mode),
+    out_trade_no: textAt(json, 'out_trade_no') ?? '',
+    id: wechatNumber('4200', 28, nowMs),
+    sub_mchid: institutional ? mode.merchant.mchid : null,
+    appid: institutional ? null : (textAt(json, 'appid') ?? null),
+    sp_appid: institutional ? (textAt(json, 'sp_appid') ?? null) : null,
+    sub_appid: institutional ? (textAt(json, 'sub_appid') ?? null) : null,
+    trade_type: tradeType,
+    trade_state: 'NOTPAY',
+    trade_state_desc: tradeStateDescriptions.NOTPAY,
+    description: textAt(json, 'description') ?? '',
+    attach: textAt(json, 'attach') ?? null,
+    notify_url: textAt(json, 'notify_url') ?? '',
+    merchant_category_code: textAt(json, 'merchant_category_code') ?? null,
+    amount_total: integerAt(json, 'amount', 'total'),
+    currency: textAt(json, 'amount', 'currency') ?? '',
+    payer_total: null,
+    payer_currency: null,
+    exchange_rate: null,
+    payer: tradeType === 'JSAPI' ? payer : null,
+    bank_type: null,
+    promotion_detail: null,
+    prepay_id: prepayId,
+    code_url: tradeType === 'NATIVE' ? `weixin://wxpay/bizpayurl?pr=${randomBytes(6).toString('base64url')}` : null,
+    // The real H5 cashier page: the sandbox has none, so the URL only has the real shape.
+    mweb_url:
+      tradeType === 'MWEB'
+        ? `https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=${prepayId}&package=${randomInt(1e9)}`
+        : null,
+    success_time: null,
+    request_hash: hash,
+    created_at: Math.floor(nowMs / 1000),
+  };
+}
+
+/** The openid a JSAPI order names (`openid`, `sp_openid` or `sub_openid`). */
+function jsapiPayer(json: unknown): Record<string, string> {
+  const payer: Record<string, string> = {};
+  for (const key of ['openid', 'sp_openid', 'sub_openid']) {
+    const value = textAt(json, 'payer', key);
+    if (value !== undefined) payer[key] = value;
+  }
+  return payer;
+}
+
+/** `GET /v3/global/transactions/id/{id}`. */
+export function queryOrderById({ ctx, caller, params, query }: V3Request): V3Outcome {
+  const mode = resolveMode(ctx, caller, query, 'query', 'none');
+  return { status: 200, body: transactionView(findOrder(ctx, mode, { id: params.id ?? '' })) };
+}
+
+/** `GET /v3/global/transactions/out-trade-no/{out_trade_no}`. */
+export function queryOrderByOutTradeNo({ ctx, caller, params, query }: V3Request): V3Outcome {
+  const mode = resolveMode(ctx, caller, query, 'query', 'none');
+  return { status: 200, body: transactionView(findOrder(ctx, mode, { out_trade_no: params.out_trade_no ?? '' })) };
+}
+
+/**
+ * `POST /v3/global/transactions/out-trade-no/{out_trade_no}/close`: an unpaid order becomes CLOSED (204). Closing a
+ * closed order again is harmless and answers 204 too; a paid one cannot be closed (ORDERPAID).
+ */
+export function closeOrder({ ctx, caller, params, json }: V3Request): V3Outcome {
+  const mode = resolveMode(ctx, caller, json as Record<string, unknown>, 'body', 'none');
+  return ctx.store.transaction(() => {
+    const order = findOrder(ctx, mode, { out_trade_no: params.out_trade_no ?? '' });
+    if (order.trade_state === 'SUCCESS' || order.trade_state === 'REFUND') throw orderPaid();
+    if (order.trade_state !== 'CLOSED' && order.trade_state !== 'REVOKED') {
+      ctx.store.orders.update(
+        { mchid: order.mchid, out_trade_no: order.out_trade_no },
+        { trade_state: 'CLOSED', trade_state_desc: tradeStateDescriptions.CLOSED },
+      );
+    }
+    return { status: 204 };
+  });
+}

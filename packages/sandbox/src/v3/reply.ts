@@ -1,0 +1,127 @@
+// APIv3 replies and their WeChat Pay signature: the error a handler throws, which key signs for a merchant, the
+// `Wechatpay-*` headers (shared with notifications) and the rendered SandboxReply.
+import { randomUUID } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { buildVerifyMessage, createNonce, loadPrivateKey, signSha256Rsa } from 'wxpay/internal';
+import type { SandboxClock } from '../clock.js';
+import type { SandboxContext, SandboxReply } from '../context.js';
+import type { JsonValue, MerchantConfig, MerchantRow, Store } from '../store.js';
+
+/** Where a bad parameter was found, as WeChat Pay's `detail.location` says it. */
+export type ParamLocation = 'body' | 'query' | 'path';
+
+/** An APIv3 error reply `{code, message, detail?}`; handlers throw it and the router renders it. */
+export class V3Error extends Error {
+  override name = 'V3Error';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly detail?: { [key: string]: JsonValue | undefined },
+  ) {
+    super(message);
+  }
+
+  toJSON(): { code: string; message: string; detail?: { [key: string]: JsonValue | undefined } } {
+    return this.detail === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, detail: this.detail };
+  }
+}
+
+/** 400 PARAM_ERROR naming the field (a JSON pointer such as `/amount/total` in a body) the way WeChat Pay does. */
+export function paramError(field: string, location: ParamLocation, issue: string, value?: JsonValue): V3Error {
+  return new V3Error(400, 'PARAM_ERROR', `parameter ${field} is invalid: ${issue}`, { field, value, issue, location });
+}
+
+/** The private key a reply or notification is signed with, and the `Wechatpay-Serial` that names it. */
+export interface SigningKey {
+  serial: string;
+  privateKeyPem: string;
+}
+
+/**
+ * Which key signs for a merchant. `certificate` and `public_key` mode always use their one key; `mixed` (a merchant
+ * migrating between the two) follows the `Wechatpay-Serial` the request named, and otherwise uses the public key,
+ * the key WeChat Pay is moving every merchant to. `platform` forces the platform certificate (the certificate download
+ * must verify with a certificate it contains).
+ */
+export function chooseSigningKey(
+  config: MerchantConfig,
+  options: { requestedSerial?: string | undefined; platform?: boolean } = {},
+): SigningKey {
+  const platform: SigningKey = { serial: config.platformCert.serial, privateKeyPem: config.platformCert.keyPem };
+  const publicKey: SigningKey = { serial: config.publicKey.id, privateKeyPem: config.publicKey.privateKeyPem };
+  if (options.platform) return platform;
+  switch (config.signingMode) {
+    case 'certificate':
+      return platform;
+    case 'public_key':
+      return publicKey;
+    case 'mixed':
+      return options.requestedSerial === platform.serial ? platform : publicKey;
+  }
+}
+
+// Parsing a PEM costs far more than the signature itself; a merchant's few keys are parsed once.
+const loadedKeys = new Map<string, KeyObject>();
+
+function privateKey(pem: string): KeyObject {
+  let key = loadedKeys.get(pem);
+  if (key === undefined) {
+    key = loadPrivateKey(pem);
+    loadedKeys.set(pem, key);
+  }
+  return key;
+}
+
+/** `Wechatpay-Timestamp`, `-Nonce`, `-Serial` and `-Signature` over `timestamp\nnonce\nbody\n`. */
+export function signatureHeaders(key: SigningKey, body: string, timestampSeconds: number): Record<string, string> {
+  const timestamp = String(timestampSeconds);
+  const nonce = createNonce(32);
+  return {
+    'Wechatpay-Timestamp': timestamp,
+    'Wechatpay-Nonce': nonce,
+    'Wechatpay-Serial': key.serial,
+    'Wechatpay-Signature': signSha256Rsa(buildVerifyMessage(timestamp, nonce, body), privateKey(key.privateKeyPem)),
+  };
+}
+
+/** Signs an outgoing body for a merchant, as the notifier needs it. */
+export type Signer = (mchid: string, body: string) => Record<string, string>;
+
+/** The notification signer: the merchant's key at sandbox time (a notification names no serial, so `mixed` uses the public key). */
+export function createSigner(store: Store, clock: SandboxClock): Signer {
+  return (mchid, body) => {
+    const merchant = store.merchants.get({ mchid });
+    if (merchant === undefined) throw new Error(`merchant ${mchid} does not exist`);
+    return signatureHeaders(chooseSigningKey(merchant.config), body, clock.nowSeconds());
+  };
+}
+
+export interface ReplyOptions {
+  status: number;
+  /** JSON body; absent for 204. */
+  body?: object | undefined;
+  /** The merchant the reply is for; without one (unknown caller) the reply goes out unsigned, as WeChat Pay's does. */
+  merchant?: MerchantRow | undefined;
+  /** The request's `Wechatpay-Serial` (steers `mixed` mode). */
+  requestedSerial?: string | undefined;
+  /** Sign with the platform certificate whatever the mode. */
+  platform?: boolean;
+}
+
+/** A finished reply: JSON body, a fresh `Request-ID`, and the signature headers for a known merchant. */
+export function renderReply(ctx: Pick<SandboxContext, 'clock'>, options: ReplyOptions): SandboxReply {
+  const body = options.body === undefined ? '' : JSON.stringify(options.body);
+  const headers: Record<string, string> = { 'Request-ID': randomUUID().replaceAll('-', '').toUpperCase() };
+  if (body !== '') headers['Content-Type'] = 'application/json; charset=utf-8';
+  if (options.merchant !== undefined) {
+    const key = chooseSigningKey(options.merchant.config, {
+      requestedSerial: options.requestedSerial,
+      platform: options.platform ?? false,
+    });
+    Object.assign(headers, signatureHeaders(key, body, ctx.clock.nowSeconds()));
+  }
+  return { status: options.status, headers, body };
+}

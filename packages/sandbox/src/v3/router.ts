@@ -1,0 +1,200 @@
+// The sandbox's APIv3 entry point: authenticate, rate limit, route by path, check fields with the SDK's own catalogue,
+// run the handler, and render every outcome (errors included) as a signed JSON reply.
+import { ValidationError } from 'wxpay';
+import { findV3Endpoint, type HttpVerb } from 'wxpay/internal';
+import type { SandboxCall, SandboxContext, SandboxReply } from '../context.js';
+import type { JsonValue, MerchantRow } from '../store.js';
+import { authenticate } from './auth.js';
+import { downloadCertificates } from './certificates.js';
+import { closeOrder, createOrder, queryOrderById, queryOrderByOutTradeNo } from './orders.js';
+import { createRefund, queryRefund, settleRefunds } from './refunds.js';
+import { type ParamLocation, paramError, renderReply, V3Error } from './reply.js';
+
+/** A request as a handler sees it: authenticated, routed, parsed and checked against the catalogue. */
+export interface V3Request {
+  ctx: SandboxContext;
+  /** The merchant that signed the request (the institution in institutional mode). */
+  caller: MerchantRow;
+  /** Path parameters, percent-decoded. */
+  params: Readonly<Record<string, string>>;
+  query: Readonly<Record<string, string>>;
+  /** The parsed JSON body (undefined for GET). */
+  json: unknown;
+}
+
+/** What a handler answers: a status and a JSON body (none for 204). */
+export interface V3Outcome {
+  status: number;
+  body?: object;
+  /** Sign with the platform certificate whatever the merchant's mode (the certificate download). */
+  platform?: boolean;
+}
+
+type Handler = (request: V3Request) => V3Outcome;
+
+interface Route {
+  verb: HttpVerb;
+  /** The catalogue's path template, so its field rules apply unchanged. */
+  template: string;
+  handle: Handler;
+}
+
+const routes: readonly Route[] = [
+  { verb: 'post', template: 'v3/global/transactions/native', handle: createOrder('NATIVE') },
+  { verb: 'post', template: 'v3/global/transactions/jsapi', handle: createOrder('JSAPI') },
+  { verb: 'post', template: 'v3/global/transactions/app', handle: createOrder('APP') },
+  { verb: 'post', template: 'v3/global/transactions/mweb', handle: createOrder('MWEB') },
+  { verb: 'get', template: 'v3/global/transactions/id/{id}', handle: queryOrderById },
+  { verb: 'get', template: 'v3/global/transactions/out-trade-no/{out_trade_no}', handle: queryOrderByOutTradeNo },
+  { verb: 'post', template: 'v3/global/transactions/out-trade-no/{out_trade_no}/close', handle: closeOrder },
+  { verb: 'post', template: 'v3/global/refunds', handle: createRefund },
+  { verb: 'get', template: 'v3/global/refunds/out-refund-no/{out_refund_no}', handle: queryRefund },
+  { verb: 'get', template: 'v3/global/certificates', handle: downloadCertificates },
+  { verb: 'get', template: 'v3/certificates', handle: downloadCertificates },
+];
+
+/** Handles one APIv3 call. Never throws: every failure becomes a `{code, message, detail?}` reply. */
+export function handleV3(ctx: SandboxContext, call: SandboxCall): SandboxReply {
+  const requestedSerial = call.headers['wechatpay-serial'];
+  const auth = authenticate(ctx, call);
+  if (!auth.ok) return renderError(ctx, auth.error, auth.merchant, requestedSerial);
+  const caller = auth.merchant;
+  try {
+    if (!ctx.faults.allow(caller.mchid, caller.rate_limit, Date.now())) {
+      throw new V3Error(429, 'RATELIMIT_EXCEEDED', 'too many requests, slow down');
+    }
+    if (ctx.faults.systemError()) throw new V3Error(500, 'SYSTEM_ERROR', 'system error, please retry');
+    // Refunds due by now settle before anything reads them, so every query sees the state time has reached.
+    settleRefunds(ctx);
+    const outcome = dispatch(ctx, caller, call);
+    return renderReply(ctx, { ...outcome, merchant: caller, requestedSerial });
+  } catch (error) {
+    if (error instanceof V3Error) return renderError(ctx, error, caller, requestedSerial);
+    // A bug must still answer like WeChat Pay does (and stay signed), not tear down the connection.
+    const message = error instanceof Error ? error.message : String(error);
+    return renderError(ctx, new V3Error(500, 'SYSTEM_ERROR', `sandbox error: ${message}`), caller, requestedSerial);
+  }
+}
+
+function renderError(
+  ctx: SandboxContext,
+  error: V3Error,
+  merchant: MerchantRow | undefined,
+  requestedSerial: string | undefined,
+): SandboxReply {
+  return renderReply(ctx, { status: error.status, body: error.toJSON(), merchant, requestedSerial });
+}
+
+function dispatch(ctx: SandboxContext, caller: MerchantRow, call: SandboxCall): V3Outcome {
+  const [rawPath = '', rawQuery = ''] = splitOnce(call.pathAndQuery, '?');
+  const verb = call.method.toLowerCase();
+  const segments = rawPath.replace(/^\//, '').split('/');
+  for (const route of routes) {
+    if (route.verb !== verb) continue;
+    const params = matchTemplate(route.template, segments);
+    if (params === undefined) continue;
+    const query = parseQuery(rawQuery);
+    const json = verb === 'get' ? undefined : parseBody(call.rawBody);
+    checkFields(route, params, query, json);
+    return route.handle({ ctx, caller, params, query, json });
+  }
+  throw new V3Error(404, 'NOT_FOUND', `no API ${call.method} ${rawPath}`);
+}
+
+function splitOnce(text: string, separator: string): [string, string] {
+  const at = text.indexOf(separator);
+  return at === -1 ? [text, ''] : [text.slice(0, at), text.slice(at + 1)];
+}
+
+/** Path parameters when the segments fit the template, else undefined. */
+function matchTemplate(template: string, segments: readonly string[]): Record<string, string> | undefined {
+  const parts = template.split('/');
+  if (parts.length !== segments.length) return undefined;
+  const params: Record<string, string> = {};
+  for (const [i, part] of parts.entries()) {
+    const segment = segments[i] ?? '';
+    const name = /^\{(\w+)\}$/.exec(part)?.[1];
+    if (name === undefined) {
+      if (part !== segment) return undefined;
+      continue;
+    }
+    try {
+      params[name] = decodeURIComponent(segment);
+    } catch {
+      throw paramError(name, 'path', 'not valid percent-encoding', segment);
+    }
+  }
+  return params;
+}
+
+function parseQuery(rawQuery: string): Record<string, string> {
+  const query: Record<string, string> = {};
+  for (const [name, value] of new URLSearchParams(rawQuery)) {
+    // Two values for one id would let the lookup and the authority check read different ones.
+    if (Object.hasOwn(query, name)) throw paramError(name, 'query', 'given more than once', value);
+    query[name] = value;
+  }
+  return query;
+}
+
+function parseBody(rawBody: Buffer): unknown {
+  if (rawBody.length === 0) return undefined;
+  try {
+    return JSON.parse(rawBody.toString('utf8'));
+  } catch {
+    throw new V3Error(400, 'PARAM_ERROR', 'the request body is not valid JSON', {
+      location: 'body',
+      issue: 'invalid JSON',
+    });
+  }
+}
+
+/**
+ * Applies the catalogue's rules for the route, the same ones the SDK checks before sending, and turns their
+ * ValidationError (`/amount/total`, `query.mchid`, `out_trade_no`) into WeChat Pay's PARAM_ERROR detail.
+ */
+function checkFields(route: Route, params: Record<string, string>, query: Record<string, string>, json: unknown): void {
+  const validate = findV3Endpoint(route.template, route.verb)?.validate;
+  try {
+    validate?.({ params, query, json });
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    throw describeInvalidField(error, params, query, json);
+  }
+}
+
+function describeInvalidField(
+  error: ValidationError,
+  params: Record<string, string>,
+  query: Record<string, string>,
+  json: unknown,
+): V3Error {
+  let location: ParamLocation;
+  let field: string;
+  let value: JsonValue | undefined;
+  if (error.field === 'json' || error.field.startsWith('/')) {
+    location = 'body';
+    field = error.field === 'json' ? '/' : error.field;
+    value = valueAt(json, field);
+  } else if (error.field.startsWith('query.')) {
+    location = 'query';
+    field = error.field.slice('query.'.length);
+    value = Object.hasOwn(query, field) ? query[field] : undefined;
+  } else {
+    location = 'path';
+    field = error.field;
+    value = Object.hasOwn(params, field) ? params[field] : undefined;
+  }
+  return paramError(field, location, error.rule, value);
+}
+
+/** The value a JSON pointer names (undefined when absent). */
+function valueAt(json: unknown, pointer: string): JsonValue | undefined {
+  let node: unknown = json;
+  for (const key of pointer.split('/').slice(1)) {
+    if (key === '') continue;
+    if (typeof node !== 'object' || node === null || !Object.hasOwn(node, key)) return undefined;
+    node = (node as Record<string, unknown>)[key];
+  }
+  return node as JsonValue | undefined;
+}
