@@ -50,7 +50,10 @@ export interface WxpayOptions {
   apiv3Key?: string;
   /** Current time in unix milliseconds (inject a fixed clock in tests). Default `Date.now`. */
   clock?: () => number;
-  /** Host of `v3/global/...` paths: Hong Kong (default), or the `us` / `eu` acceleration hosts. */
+  /**
+   * Host of `v3/global/...` paths: Hong Kong (default), or the `us` / `eu` acceleration hosts. Setting it also marks the
+   * client as a global merchant, so notifications refresh certificates from `/v3/global/certificates`.
+   */
   region?: 'hk' | 'us' | 'eu';
   /** APIv3 retries of safe failures (GET on connection errors, 429 and 5xx; see the README). Default 2. */
   maxRetries?: number;
@@ -290,6 +293,12 @@ function checkOptions(options: WxpayOptions): void {
   }
   if (options.serial !== undefined && !/^[0-9A-Fa-f]+$/.test(options.serial)) {
     throw new ValidationError('options.serial', 'hexadecimal certificate serial');
+  }
+  if (
+    options.signatureTolerance !== undefined &&
+    !(Number.isFinite(options.signatureTolerance) && options.signatureTolerance > 0)
+  ) {
+    throw new ValidationError('options.signatureTolerance', 'positive number of seconds');
   }
   if (options.maxRetries !== undefined && !(Number.isInteger(options.maxRetries) && options.maxRetries >= 0)) {
     throw new ValidationError('options.maxRetries', 'integer >= 0');
