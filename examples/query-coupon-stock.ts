@@ -5,7 +5,14 @@ import { isMain, withSandboxClient } from './support/sandbox-client.js';
 
 export async function queryCouponStock(wxpay: Wxpay) {
   return wxpay['v2/mmpaymkttransfers/query_coupon_stock'].post({
-    xml: { coupon_stock_id: '1757', appid: 'wx5edab3bdfba3dc1c', mch_id: '10000098', op_user_id: '10000098', version: '1.0', type: 'XML' },
+    xml: {
+      coupon_stock_id: '1757',
+      appid: 'wx5edab3bdfba3dc1c',
+      mch_id: '10000098',
+      op_user_id: '10000098',
+      version: '1.0',
+      type: 'XML',
+    },
   });
 }
 

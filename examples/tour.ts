@@ -40,12 +40,18 @@ try {
 
   console.log('\n3. Coupon stock (query_coupon_stock)');
   const stock = await queryCouponStock(mainland);
-  step(`stock ${stock.coupon_stock_id}`, `status ${stock.coupon_stock_status}, sent ${stock.is_send_num}/${stock.coupon_total}`);
+  step(
+    `stock ${stock.coupon_stock_id}`,
+    `status ${stock.coupon_stock_status}, sent ${stock.is_send_num}/${stock.coupon_total}`,
+  );
 
   console.log('\n4. Global order (apihk: create, pay, notification, query)');
   const global = client('1900000109');
   const notified = new Promise<Notification>((resolve) => {
-    receiver.on('request', global.nodeNotificationHandler((notification) => resolve(notification)));
+    receiver.on(
+      'request',
+      global.nodeNotificationHandler((notification) => resolve(notification)),
+    );
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   const notifyUrl = `https://127.0.0.1:${(receiver.address() as AddressInfo).port}/wxpay/notify`;
@@ -59,9 +65,10 @@ try {
     notified,
     new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no notification within 10 s')), 10_000)),
   ]);
-  const paidId = isKnownNotification(notification) && notification.event_type === 'TRANSACTION.SUCCESS'
-    ? String(notification.resource.id ?? '')
-    : '';
+  const paidId =
+    isKnownNotification(notification) && notification.event_type === 'TRANSACTION.SUCCESS'
+      ? String(notification.resource.id ?? '')
+      : '';
   step('notification received, verified and decrypted', `${notification.event_type} ${paidId}`);
   const paid = await queryById(global, unpaid.id, COMMON);
   step('queried by id (common mode)', `trade_state ${paid.trade_state}`);

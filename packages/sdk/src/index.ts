@@ -1,11 +1,11 @@
 // The public surface of the wxpay SDK.
 export { APIPromise, type RawResponse, type WithResponse } from './api-promise.js';
-export type { ChainNode, LooseCallOptions, LooseNode, RoutePath, Routes, V2CallOptions } from './chain-types.js';
 export type * from './catalog/coupon.js';
 export type * from './catalog/global.js';
 export type * from './catalog/redpack.js';
 export type { V2EndpointMeta, V3EndpointMeta } from './catalog/types.js';
 export type * from './catalog/workwx.js';
+export type { ChainNode, LooseCallOptions, LooseNode, RoutePath, Routes, V2CallOptions } from './chain-types.js';
 export { Wxpay, type WxpayOptions } from './client.js';
 export {
   type ResultOutcome,
