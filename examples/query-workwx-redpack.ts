@@ -31,6 +31,6 @@ if (isMain(import.meta.url)) {
   await withSandboxClient('10000098', async (wxpay) => {
     await sendWorkwxRedpack(wxpay);
     const info = await queryWorkwxRedpack(wxpay);
-    console.log(info.status, info.openid, info.amount, info.sender_name);
+    console.log(info.status, info.total_amount, info.sender_name);
   });
 }

@@ -8,7 +8,7 @@ import { queryCouponStock } from './query-coupon-stock.js';
 import { queryWorkwxRedpack, sendWorkwxRedpack } from './query-workwx-redpack.js';
 import { queryRedpack, sendRedpack } from './send-redpack.js';
 
-const step = (title: string, detail: string) => console.log(`  ✔ ${title.padEnd(46)} ${detail}`);
+const step = (title: string, detail: string) => console.log(`  ✔ ${title.padEnd(52)} ${detail}`);
 
 const sandbox = await startSandbox({ dataDir: ':memory:' });
 const clients: Wxpay[] = [];
@@ -36,7 +36,7 @@ try {
   const workwx = await sendWorkwxRedpack(mainland);
   step("sent with client.chain('v2/.../sendworkwxredpack')", `send_listid ${workwx.send_listid}`);
   const workwxInfo = await queryWorkwxRedpack(mainland);
-  step('queried (signed reply verified)', `status ${workwxInfo.status}, ${workwxInfo.amount} fen`);
+  step('queried (signed reply verified)', `status ${workwxInfo.status}, ${workwxInfo.total_amount} fen`);
 
   console.log('\n3. Coupon stock (query_coupon_stock)');
   const stock = await queryCouponStock(mainland);

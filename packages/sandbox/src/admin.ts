@@ -3,14 +3,7 @@ import type { SandboxContext } from './context.js';
 import type { FaultSettings } from './faults.js';
 import { createMerchant, merchantClientConfig, type NewMerchant, type SandboxMerchantConfig } from './merchants.js';
 import type { Notifier } from './notifier.js';
-import {
-  createCouponStock,
-  listCouponStocks,
-  listRedpacks,
-  openRedpack,
-  settleRedpacks,
-  topUp,
-} from './v2/actions.js';
+import { createCouponStock, listCouponStocks, listRedpacks, openRedpack, settleRedpacks, topUp } from './v2/actions.js';
 import { listOrders, payOrder, settleRefunds } from './v3/actions.js';
 
 /** What the admin needs from the running sandbox. */

@@ -59,9 +59,19 @@ export async function seedDefaults(ctx: SandboxContext): Promise<void> {
     appids: { pay: DEFAULTS.globalAppid },
   });
   for (const user of DEFAULTS.users) {
-    store.users.insert({ openid: user.openid, mchid: DEFAULTS.mainland, appid: DEFAULTS.redpackAppid, name: user.name });
+    store.users.insert({
+      openid: user.openid,
+      mchid: DEFAULTS.mainland,
+      appid: DEFAULTS.redpackAppid,
+      name: user.name,
+    });
   }
-  store.users.insert({ openid: DEFAULTS.globalPayer, mchid: DEFAULTS.global, appid: DEFAULTS.globalAppid, name: 'Chan Tai Man' });
+  store.users.insert({
+    openid: DEFAULTS.globalPayer,
+    mchid: DEFAULTS.global,
+    appid: DEFAULTS.globalAppid,
+    name: 'Chan Tai Man',
+  });
   const nowSeconds = ctx.clock.nowSeconds();
   store.couponStocks.insert({
     coupon_stock_id: DEFAULTS.couponStockId,

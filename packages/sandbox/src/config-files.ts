@@ -31,7 +31,12 @@ export interface SandboxConfigFile {
 }
 
 /** Writes `ca.pem`, one folder of PEM files per merchant, and `sandbox.json`; returns the config file's path. */
-export function writeConfigFiles(dataDir: string, url: string, caPem: string, merchants: readonly MerchantRow[]): string {
+export function writeConfigFiles(
+  dataDir: string,
+  url: string,
+  caPem: string,
+  merchants: readonly MerchantRow[],
+): string {
   mkdirSync(dataDir, { recursive: true });
   const write = (relative: string, text: string) => {
     const path = join(dataDir, relative);
@@ -85,7 +90,10 @@ export function readSandboxConfig(pathOrDataDir: string, mchid = '10000098'): Sa
     merchant: { cert, key },
     serial: entry.serial,
     privateKey: key,
-    certs: { [entry.platformCertSerial]: read(entry.files.platformCert), [entry.publicKeyId]: read(entry.files.publicKey) },
+    certs: {
+      [entry.platformCertSerial]: read(entry.files.platformCert),
+      [entry.publicKeyId]: read(entry.files.publicKey),
+    },
     apiv3Key: entry.apiv3Key,
     ...(entry.workwxSecret ? { workwxSecret: entry.workwxSecret } : {}),
     baseURL: config.url,

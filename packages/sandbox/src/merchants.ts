@@ -74,7 +74,10 @@ export function merchantClientConfig(row: MerchantRow, baseURL: string, caPem: s
     merchant: { cert: config.apiCert.certPem, key: config.apiCert.keyPem },
     serial: config.apiCert.serial,
     privateKey: config.apiCert.keyPem,
-    certs: { [config.platformCert.serial]: config.platformCert.certPem, [config.publicKey.id]: config.publicKey.publicKeyPem },
+    certs: {
+      [config.platformCert.serial]: config.platformCert.certPem,
+      [config.publicKey.id]: config.publicKey.publicKeyPem,
+    },
     apiv3Key: config.apiv3Key,
     ...(config.workwx ? { workwxSecret: config.workwx.secret } : {}),
     baseURL,

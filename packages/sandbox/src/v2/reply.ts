@@ -2,7 +2,7 @@
 // handler shares (WeChat-style ids, parameter hashes, balance moves), and how an outcome becomes the XML reply.
 import { randomInt } from 'node:crypto';
 import { buildXml, createNonce, sha256Hex, signV2 } from 'wxpay/internal';
-import { formatCompactChinaTime } from '../clock.js';
+import { formatChinaTime, formatCompactChinaTime } from '../clock.js';
 import type { SandboxContext, SandboxReply } from '../context.js';
 import type { MerchantRow } from '../store.js';
 
@@ -14,6 +14,9 @@ export interface V2Request {
   /** Sandbox time, unix seconds. */
   now: number;
 }
+
+/** An endpoint's own logic, run once the router's checks passed. */
+export type V2Handler = (ctx: SandboxContext, request: V2Request) => Outcome;
 
 /** A reply field: text, a nested element (`hblist`), or a repeated element (`hbinfo`); undefined ones are left out. */
 export type ReplyValue = string | undefined | ReplyFields | readonly ReplyFields[];
@@ -37,6 +40,24 @@ export function fail(code: string, des: string, fields: ReplyFields = {}): Outco
 }
 
 // ---- Stamps shared by the handlers.
+
+/** A field the router already checked is present; its absence here is a bug in the endpoint table. */
+export function requiredField(fields: Readonly<Record<string, string>>, name: string): string {
+  const value = fields[name];
+  if (value === undefined) throw new Error(`${name} passed the field rules but is missing`);
+  return value;
+}
+
+/** An optional field as a column value: absent and empty are both "not given" (the signature treats them alike). */
+export function optionalField(fields: Readonly<Record<string, string>>, name: string): string | null {
+  const value = fields[name];
+  return value === undefined || value === '' ? null : value;
+}
+
+/** Unix seconds as `yyyy-MM-dd HH:mm:ss` China time; undefined (field left out) when there is no such moment. */
+export function replyTime(seconds: number | null): string | undefined {
+  return seconds === null ? undefined : formatChinaTime(seconds * 1000);
+}
 
 /**
  * A WeChat-style id: a 10-digit prefix, the China date, then 13 random digits (31 digits, within S32), e.g.

@@ -21,11 +21,9 @@ import {
   type Outcome,
   type ReplyFields,
   textReply,
-  type V2Request,
+  type V2Handler,
 } from './reply.js';
 import { payWwspTrans2Pocket } from './transfers.js';
-
-type Handler = (ctx: SandboxContext, request: V2Request) => Outcome;
 
 /** Codes that differ between the red packet / transfer endpoints and the (older) coupon endpoints. */
 interface FamilyCodes {
@@ -53,7 +51,7 @@ interface EndpointSpec {
   readonly codes: FamilyCodes;
   /** Request fields every processed reply repeats. */
   readonly echo: readonly string[];
-  readonly handle: Handler;
+  readonly handle: V2Handler;
   /** Rules the server enforces beyond the SDK catalogue's. */
   readonly serverFields?: Readonly<Record<string, FieldSpec>>;
 }
@@ -96,7 +94,12 @@ const specs: readonly EndpointSpec[] = [
   },
   { name: 'query_coupon_stock', codes: couponCodes, echo: couponEcho, handle: queryCouponStock },
   // send_coupon documents a frequency code of its own.
-  { name: 'send_coupon', codes: { ...couponCodes, frequency: 'FREQ_OVER_LIMIT' }, echo: couponEcho, handle: sendCoupon },
+  {
+    name: 'send_coupon',
+    codes: { ...couponCodes, frequency: 'FREQ_OVER_LIMIT' },
+    echo: couponEcho,
+    handle: sendCoupon,
+  },
   { name: 'querycouponsinfo', codes: couponCodes, echo: couponEcho, handle: queryCouponsInfo },
 ];
 
@@ -142,7 +145,8 @@ export function handleV2(ctx: SandboxContext, call: SandboxCall): SandboxReply {
 
   const reply = (outcome: Outcome): SandboxReply => {
     const echo: ReplyFields = {};
-    for (const name of spec.echo) echo[name] = fields[name];
+    // Empty request fields count as absent (as in a signature) and are not echoed.
+    for (const name of spec.echo) if (fields[name] !== '') echo[name] = fields[name];
     return businessReply(outcome, echo, spec.meta.responseSigned ? merchant.config.apiv2Key : undefined);
   };
 
@@ -170,13 +174,15 @@ function readFields(body: Buffer): Record<string, string> | string {
   try {
     parsed = parseXml(body, { maxBytes: 64 * 1024 });
   } catch (error) {
-    // The parser's messages speak of a "reply" (the SDK reads replies with it); here it read a request.
-    return error instanceof Error ? error.message.replace('APIv2 reply', 'request body') : 'unreadable body';
+    if (!(error instanceof Error)) return 'unreadable body';
+    // The parser's messages speak of a "reply" (the SDK reads replies with it); here it read a request. Angle
+    // brackets go: a reply quoting "<!DOCTYPE" would itself be refused by strict clients (the SDK's parser included).
+    return error.message.replace('APIv2 reply', 'request body').replace(/[<>]/g, '');
   }
   // Prototype-less, so a missing field is undefined even when it is named like an Object.prototype member.
   const fields: Record<string, string> = Object.create(null);
   for (const [name, value] of Object.entries(parsed)) {
-    if (typeof value !== 'string') return `<${name}> must hold text, not elements, and appear once`;
+    if (typeof value !== 'string') return `field ${name} must hold text, not elements, and appear once`;
     fields[name] = value;
   }
   return fields;
@@ -225,4 +231,3 @@ function checkFields(spec: Endpoint, fields: Readonly<Record<string, string>>): 
   }
   return undefined;
 }
-

@@ -182,7 +182,11 @@ function checkAppId(merchant: MerchantRow, appid: string | undefined, field: str
 }
 
 /** The ids a reply carries for the mode: `{mchid}` or `{sp_mchid, sub_mchid}`. */
-export function modeIds(record: { mchid: string; sp_mchid: string | null; sub_mchid: string | null }) {
+export function modeIds(record: {
+  mchid: string;
+  sp_mchid: string | null;
+  sub_mchid: string | null;
+}): Record<string, string> {
   return record.sp_mchid === null
     ? { mchid: record.mchid }
     : { sp_mchid: record.sp_mchid, sub_mchid: record.sub_mchid ?? record.mchid };

@@ -1,7 +1,7 @@
 // Global (cross-border) orders: create (idempotent on out_trade_no), query by id or out_trade_no, close, and the order
 // object exactly as the query returns it (also the plaintext of TRANSACTION.SUCCESS).
 import { randomBytes, randomInt } from 'node:crypto';
-import { sha256Hex } from 'wxpay/internal';
+import { createNonce, sha256Hex } from 'wxpay/internal';
 import { formatCompactChinaTime, formatRfc3339China } from '../clock.js';
 import type { SandboxContext } from '../context.js';
 import type { JsonValue, OrderRow, TradeState, TradeType } from '../store.js';
@@ -141,7 +141,12 @@ export function createOrder(tradeType: CreatableTradeType): (request: V3Request)
     const currency = textAt(json, 'amount', 'currency') ?? '';
     if (settlementRates[currency] === undefined) {
       const supported = Object.keys(settlementRates).join('|');
-      throw paramError('/amount/currency', 'body', `currency not supported by the sandbox (one of ${supported})`, currency);
+      throw paramError(
+        '/amount/currency',
+        'body',
+        `currency not supported by the sandbox (one of ${supported})`,
+        currency,
+      );
     }
     const outTradeNo = textAt(json, 'out_trade_no') ?? '';
     const hash = requestHash(json);
@@ -222,7 +227,7 @@ function newOrder(
     bank_type: null,
     promotion_detail: null,
     prepay_id: prepayId,
-    code_url: tradeType === 'NATIVE' ? `weixin://wxpay/bizpayurl?pr=${randomBytes(6).toString('base64url')}` : null,
+    code_url: tradeType === 'NATIVE' ? `weixin://wxpay/bizpayurl?pr=${createNonce(9)}` : null,
     // The real H5 cashier page: the sandbox has none, so the URL only has the real shape.
     mweb_url:
       tradeType === 'MWEB'

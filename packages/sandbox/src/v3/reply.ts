@@ -1,7 +1,8 @@
 // APIv3 replies and their WeChat Pay signature: the error a handler throws, which key signs for a merchant, the
 // `Wechatpay-*` headers (shared with notifications) and the rendered SandboxReply.
-import { randomUUID } from 'node:crypto';
+
 import type { KeyObject } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { buildVerifyMessage, createNonce, loadPrivateKey, signSha256Rsa } from 'wxpay/internal';
 import type { SandboxClock } from '../clock.js';
 import type { SandboxContext, SandboxReply } from '../context.js';

@@ -1,5 +1,6 @@
 // The sandbox's APIv3 entry point: authenticate, rate limit, route by path, check fields with the SDK's own catalogue,
-// run the handler, and render every outcome (errors included) as a signed JSON reply.
+// run the handler, and render every outcome (errors included) as a signed JSON reply. Injected faults (SYSTEM_ERROR,
+// delays, dropped replies) belong to the server, which applies them to v2 and v3 alike.
 import { ValidationError } from 'wxpay';
 import { findV3Endpoint, type HttpVerb } from 'wxpay/internal';
 import type { SandboxCall, SandboxContext, SandboxReply } from '../context.js';
@@ -63,7 +64,6 @@ export function handleV3(ctx: SandboxContext, call: SandboxCall): SandboxReply {
     if (!ctx.faults.allow(caller.mchid, caller.rate_limit, Date.now())) {
       throw new V3Error(429, 'RATELIMIT_EXCEEDED', 'too many requests, slow down');
     }
-    if (ctx.faults.systemError()) throw new V3Error(500, 'SYSTEM_ERROR', 'system error, please retry');
     // Refunds due by now settle before anything reads them, so every query sees the state time has reached.
     settleRefunds(ctx);
     const outcome = dispatch(ctx, caller, call);

@@ -1,0 +1,262 @@
+// APIv3 notification delivery: seal the resource into WeChat Pay's envelope, store it, POST it signed to the merchant,
+// and re-send failures on WeChat Pay's schedule in sandbox time, logging every attempt.
+import { randomUUID } from 'node:crypto';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { createSecureContext, rootCertificates } from 'node:tls';
+import { createNonce, encryptAesGcm } from 'wxpay/internal';
+import { formatRfc3339China, type SandboxClock } from './clock.js';
+import type { NotifyFn } from './context.js';
+import type { Pem } from './pki.js';
+import type { NotificationAttempt, NotificationRow, Store } from './store.js';
+import { createSigner, type Signer } from './v3/reply.js';
+
+/**
+ * Seconds to wait after each failed attempt (the 1st failure waits 15 s, ...), as WeChat Pay documents it; after the
+ * last, the notification is given up. Sandbox seconds: advancing the sandbox clock makes retries due.
+ */
+export const retrySchedule: readonly number[] = [
+  15, 15, 30, 180, 600, 1200, 1800, 1800, 1800, 3600, 10800, 10800, 10800, 21600, 21600,
+];
+
+/** The merchant must answer within this long, or the attempt fails (WeChat Pay's 5 s). */
+const defaultTimeoutMs = 5000;
+
+export interface NotifierDeps {
+  store: Store;
+  clock: SandboxClock;
+  /** The sandbox CA: https receivers are trusted if they chain to it or to a system root. */
+  ca: Pick<Pem, 'certPem'>;
+  /**
+   * The `Wechatpay-*` signature headers for a merchant and body, made afresh for every attempt. Defaults to the
+   * signing replies use (the merchant's key at sandbox time).
+   */
+  signer?: Signer;
+  /** How long a receiver has to answer, real ms (default 5000). */
+  timeoutMs?: number;
+}
+
+export type NotificationInput = Parameters<NotifyFn>[0];
+
+/** One notification with its delivery history, as `log()` reports it. */
+export interface Delivery {
+  id: string;
+  mchid: string;
+  url: string;
+  eventType: string;
+  /** The envelope exactly as POSTed. */
+  body: string;
+  /** Unix seconds, sandbox time. */
+  createdAt: number;
+  deliveredAt: number | null;
+  /** When the next attempt is due; null once delivered or given up. */
+  nextAttemptAt: number | null;
+  state: 'pending' | 'delivered' | 'given_up';
+  attempts: NotificationAttempt[];
+}
+
+export interface DeliveryFilter {
+  mchid?: string;
+  id?: string;
+  eventType?: string;
+  state?: Delivery['state'];
+}
+
+export class Notifier {
+  readonly #deps: Required<NotifierDeps>;
+  /**
+   * For https receivers: trusts system roots plus the sandbox CA, parsed once (per POST it would dominate delivery).
+   * No keep-alive: an idle kept socket would hold the receiver's server open.
+   */
+  readonly #httpsAgent: https.Agent;
+  #timer: NodeJS.Timeout | undefined;
+  /** Ticks run one after another, so a notification is never POSTed twice at once. */
+  #queue: Promise<void> = Promise.resolve();
+  #busy = false;
+
+  constructor(deps: NotifierDeps) {
+    this.#deps = {
+      ...deps,
+      signer: deps.signer ?? createSigner(deps.store, deps.clock),
+      timeoutMs: deps.timeoutMs ?? defaultTimeoutMs,
+    };
+    const secureContext = createSecureContext({ ca: [...rootCertificates, deps.ca.certPem] });
+    this.#httpsAgent = new https.Agent({ keepAlive: false, secureContext });
+  }
+
+  /**
+   * Seals `resource` with the merchant's APIv3 key into the envelope and stores it, due now. Usable as the
+   * context's `notify`; returns the notification id.
+   */
+  readonly enqueue = (input: NotificationInput): string => {
+    const { store, clock } = this.#deps;
+    const merchant = store.merchants.get({ mchid: input.mchid });
+    if (merchant === undefined) throw new Error(`cannot notify: merchant ${input.mchid} does not exist`);
+    const nonce = createNonce(12);
+    const associatedData = input.originalType;
+    const id = randomUUID();
+    const now = clock.now();
+    const envelope = {
+      id,
+      create_time: formatRfc3339China(now),
+      event_type: input.eventType,
+      resource_type: 'encrypt-resource',
+      summary: input.summary,
+      resource: {
+        algorithm: 'AEAD_AES_256_GCM',
+        ciphertext: encryptAesGcm({
+          key: merchant.config.apiv3Key,
+          nonce,
+          associatedData,
+          plaintext: JSON.stringify(input.resource),
+        }),
+        nonce,
+        associated_data: associatedData,
+        original_type: input.originalType,
+      },
+    };
+    const at = Math.floor(now / 1000);
+    store.notifications.insert({
+      id,
+      mchid: input.mchid,
+      url: input.url,
+      event_type: input.eventType,
+      body: JSON.stringify(envelope),
+      next_attempt_at: at,
+      created_at: at,
+    });
+    return id;
+  };
+
+  /** Delivers every notification due by sandbox now, in parallel; resolves when all attempts are recorded. */
+  tick(): Promise<void> {
+    const run = this.#queue.then(() => this.#deliverDue());
+    // One failed tick (the store closed under it) must not wedge every later one.
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Ticks every `intervalMs` of real time until `stop()`. */
+  start(intervalMs = 250): void {
+    if (this.#timer !== undefined) return;
+    this.#timer = setInterval(() => {
+      // A slow receiver can hold a tick for 5 s; piling up ticks behind it would only repeat the same work.
+      if (this.#busy) return;
+      this.#busy = true;
+      this.tick()
+        .catch(() => undefined)
+        .finally(() => {
+          this.#busy = false;
+        });
+    }, intervalMs);
+    // Delivery is background work: it must not keep a process alive that is otherwise done.
+    this.#timer.unref();
+  }
+
+  /** Stops ticking; resolves once an attempt in flight has been recorded. */
+  stop(): Promise<void> {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    return this.#queue;
+  }
+
+  /** Notifications and their attempts, newest first. */
+  log(filter: DeliveryFilter = {}): Delivery[] {
+    const rows = this.#deps.store.notifications.list(
+      { mchid: filter.mchid, id: filter.id, event_type: filter.eventType },
+      { orderBy: 'created_at', descending: true },
+    );
+    return rows.map(toDelivery).filter((delivery) => filter.state === undefined || delivery.state === filter.state);
+  }
+
+  async #deliverDue(): Promise<void> {
+    const now = this.#deps.clock.nowSeconds();
+    // The partial index covers undelivered rows; the due check is a range, which the table helper has no form for.
+    const due = this.#deps.store.notifications
+      .list({ delivered_at: null })
+      .filter((row) => row.next_attempt_at !== null && row.next_attempt_at <= now);
+    await Promise.all(due.map((row) => this.#attempt(row)));
+  }
+
+  async #attempt(row: NotificationRow): Promise<void> {
+    let status: number | null = null;
+    let error: string | null = null;
+    try {
+      status = await this.#post(row);
+      if (status < 200 || status > 299) error = `HTTP ${status}`;
+    } catch (failure) {
+      error = failure instanceof Error ? failure.message : String(failure);
+    }
+    const { clock, store } = this.#deps;
+    const at = clock.nowSeconds();
+    const attempts = row.attempts + 1;
+    const delay = retrySchedule[attempts - 1];
+    const delivered = error === null;
+    store.notifications.update(
+      { id: row.id },
+      {
+        attempts,
+        last_status: status,
+        log: [...row.log, { at, status, error }],
+        delivered_at: delivered ? at : null,
+        next_attempt_at: delivered || delay === undefined ? null : at + delay,
+      },
+    );
+  }
+
+  /** One signed POST; resolves with the HTTP status once the reply's head arrives. */
+  #post(row: NotificationRow): Promise<number> {
+    const url = new URL(row.url);
+    if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
+      return Promise.reject(new Error('refused: http:// is only delivered to loopback hosts, use https://'));
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      return Promise.reject(new Error(`refused: unsupported scheme ${url.protocol}`));
+    }
+    const headers = {
+      ...this.#deps.signer(row.mchid, row.body),
+      'Content-Type': row.content_type,
+      'Content-Length': String(Buffer.byteLength(row.body)),
+      'User-Agent': 'Mozilla/4.0 (wxpay-sandbox notifier)',
+      'Wechatpay-Signature-Type': 'WECHATPAY2-SHA256-RSA2048',
+    };
+    const { timeoutMs } = this.#deps;
+    return new Promise((resolve, reject) => {
+      const options = { method: 'POST', headers, signal: AbortSignal.timeout(timeoutMs) };
+      const onReply = (reply: http.IncomingMessage): void => {
+        reply.resume();
+        resolve(reply.statusCode ?? 0);
+      };
+      // A fresh connection per attempt (no keep-alive): a kept socket would hold the receiver's server open.
+      const request =
+        url.protocol === 'https:'
+          ? https.request(url, { ...options, agent: this.#httpsAgent }, onReply)
+          : http.request(url, { ...options, agent: false }, onReply);
+      request.on('error', (failure: Error) => {
+        reject(failure.name === 'AbortError' ? new Error(`no reply within ${timeoutMs} ms`) : failure);
+      });
+      request.end(row.body);
+    });
+  }
+}
+
+/** Where plain http is acceptable: this machine only, so nothing unencrypted leaves it. */
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
+
+function toDelivery(row: NotificationRow): Delivery {
+  const state = row.delivered_at !== null ? 'delivered' : row.next_attempt_at === null ? 'given_up' : 'pending';
+  return {
+    id: row.id,
+    mchid: row.mchid,
+    url: row.url,
+    eventType: row.event_type,
+    body: row.body,
+    createdAt: row.created_at,
+    deliveredAt: row.delivered_at,
+    nextAttemptAt: row.next_attempt_at,
+    state,
+    attempts: row.log,
+  };
+}

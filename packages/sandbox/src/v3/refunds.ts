@@ -1,0 +1,190 @@
+// Global refunds: create (idempotent on out_refund_no, checked against what the order still has to refund), query, and
+// settlement: a refund is PROCESSING for 60 sandbox seconds, then SUCCESS with a REFUND.SUCCESS notification.
+import { formatRfc3339China } from '../clock.js';
+import type { SandboxContext } from '../context.js';
+import type { JsonValue, OrderRow, RefundRow } from '../store.js';
+import { type Mode, modeIds, modeWhere, notifiedMchid, resolveMode } from './auth.js';
+import { integerAt, requestHash, textAt, tradeStateDescriptions, wechatNumber } from './orders.js';
+import { paramError, V3Error } from './reply.js';
+import type { V3Outcome, V3Request } from './router.js';
+
+/** How long a refund stays PROCESSING, sandbox seconds (real ones take from seconds to days). */
+export const refundProcessingSeconds = 60;
+
+/** The refund as the create and the query return it (and the plaintext of REFUND.SUCCESS). */
+export function refundView(refund: RefundRow, exchangeRate: number | null): { [key: string]: JsonValue } {
+  const view: { [key: string]: JsonValue } = {
+    ...modeIds(refund),
+    id: refund.id,
+    out_refund_no: refund.out_refund_no,
+    out_trade_no: refund.out_trade_no,
+    transaction_id: refund.order_id,
+  };
+  if (refund.reason !== null) view.reason = refund.reason;
+  view.create_time = formatRfc3339China(refund.created_at * 1000);
+  if (refund.success_time !== null) view.success_time = formatRfc3339China(refund.success_time * 1000);
+  view.status = refund.status;
+  const amount: { [key: string]: JsonValue } = {
+    refund: refund.amount_refund,
+    total: refund.amount_total,
+    currency: refund.currency,
+  };
+  if (refund.payer_refund !== null) amount.payer_refund = refund.payer_refund;
+  if (refund.payer_currency !== null) amount.payer_currency = refund.payer_currency;
+  if (exchangeRate !== null) amount.exchange_rate = { type: 'SETTLEMENT_RATE', rate: exchangeRate };
+  view.amount = amount;
+  return view;
+}
+
+function viewWithOrder(ctx: SandboxContext, refund: RefundRow): { [key: string]: JsonValue } {
+  return refundView(refund, ctx.store.orders.get({ id: refund.order_id })?.exchange_rate ?? null);
+}
+
+/** `POST /v3/global/refunds`: a new refund starts PROCESSING; a resend of the same out_refund_no is a re-entry. */
+export function createRefund({ ctx, caller, json }: V3Request): V3Outcome {
+  const mode = resolveMode(ctx, caller, json as Record<string, unknown>, 'body', 'present');
+  const outRefundNo = textAt(json, 'out_refund_no') ?? '';
+  const hash = requestHash(json);
+  return ctx.store.transaction(() => {
+    const existing = ctx.store.refunds.get({ mchid: mode.merchant.mchid, out_refund_no: outRefundNo });
+    if (existing !== undefined) {
+      if (existing.request_hash !== hash) {
+        throw new V3Error(400, 'INVALID_REQUEST', 'out_refund_no already used with different parameters', {
+          field: '/out_refund_no',
+          value: outRefundNo,
+          issue: 'out_refund_no already used with different parameters',
+          location: 'body',
+        });
+      }
+      return { status: 200, body: viewWithOrder(ctx, existing) };
+    }
+    const order = refundedOrder(ctx, mode, json);
+    const refund = newRefund(ctx, mode, order, json, hash);
+    ctx.store.refunds.insert(refund);
+    return { status: 200, body: refundView(refund, order.exchange_rate) };
+  });
+}
+
+/** The paid order a refund request names (by `transaction_id` or `out_trade_no`, within the mode). */
+function refundedOrder(ctx: SandboxContext, mode: Mode, json: unknown): OrderRow {
+  const transactionId = textAt(json, 'transaction_id');
+  const key =
+    transactionId === undefined ? { out_trade_no: textAt(json, 'out_trade_no') ?? '' } : { id: transactionId };
+  const order = ctx.store.orders.get({ ...modeWhere(mode), ...key });
+  if (order === undefined) throw new V3Error(404, 'RESOURCE_NOT_EXISTS', 'the order to refund does not exist');
+  if (order.trade_state !== 'SUCCESS' && order.trade_state !== 'REFUND') {
+    throw new V3Error(400, 'INVALID_REQUEST', `the order cannot be refunded: it is ${order.trade_state}`);
+  }
+  return order;
+}
+
+function newRefund(ctx: SandboxContext, mode: Mode, order: OrderRow, json: unknown, hash: string): RefundRow {
+  const refund = integerAt(json, 'amount', 'refund');
+  const total = integerAt(json, 'amount', 'total');
+  const currency = textAt(json, 'amount', 'currency') ?? '';
+  if (total !== order.amount_total) {
+    throw paramError('/amount/total', 'body', `must be the order total ${order.amount_total}`, total);
+  }
+  if (currency !== order.currency) {
+    throw paramError('/amount/currency', 'body', `must be the order currency ${order.currency}`, currency);
+  }
+  // Closed and abnormal refunds gave nothing back, so they do not use up the order.
+  const earlier = ctx.store.refunds
+    .list({ order_id: order.id })
+    .filter((r) => r.status === 'PROCESSING' || r.status === 'SUCCESS');
+  const refundable = order.amount_total - sum(earlier.map((r) => r.amount_refund));
+  if (refund > refundable) {
+    throw new V3Error(400, 'NOT_ENOUGH', `the refund exceeds what the order can still refund (${refundable})`, {
+      field: '/amount/refund',
+      value: refund,
+      issue: `at most ${refundable}`,
+      location: 'body',
+    });
+  }
+  const nowMs = ctx.clock.now();
+  return {
+    ...modeWhere(mode),
+    sub_mchid: mode.kind === 'institutional' ? mode.merchant.mchid : null,
+    out_refund_no: textAt(json, 'out_refund_no') ?? '',
+    id: wechatNumber('5030', 29, nowMs),
+    out_trade_no: order.out_trade_no,
+    order_id: order.id,
+    amount_refund: refund,
+    amount_total: total,
+    currency,
+    payer_refund: payerRefund(order, refund, refundable, earlier),
+    payer_currency: order.payer_currency,
+    reason: textAt(json, 'reason') ?? null,
+    notify_url: textAt(json, 'notify_url') ?? null,
+    status: 'PROCESSING',
+    request_hash: hash,
+    created_at: Math.floor(nowMs / 1000),
+    success_time: null,
+  };
+}
+
+/**
+ * The payer's share, in their currency: proportional to the refund, except that the refund emptying the order
+ * returns exactly what is left, so rounding never makes the payer's refunds add up to more or less than they paid.
+ */
+function payerRefund(order: OrderRow, refund: number, refundable: number, earlier: RefundRow[]): number | null {
+  if (order.payer_total === null) return null;
+  if (refund === refundable) return order.payer_total - sum(earlier.map((r) => r.payer_refund ?? 0));
+  return Math.round((order.payer_total * refund) / order.amount_total);
+}
+
+function sum(values: number[]): number {
+  return values.reduce((total, value) => total + value, 0);
+}
+
+/** `GET /v3/global/refunds/out-refund-no/{out_refund_no}`. */
+export function queryRefund({ ctx, caller, params, query }: V3Request): V3Outcome {
+  const mode = resolveMode(ctx, caller, query, 'query', 'none');
+  const refund = ctx.store.refunds.get({ ...modeWhere(mode), out_refund_no: params.out_refund_no ?? '' });
+  if (refund === undefined) throw new V3Error(404, 'RESOURCE_NOT_EXISTS', 'the refund does not exist');
+  return { status: 200, body: viewWithOrder(ctx, refund) };
+}
+
+/**
+ * Completes every refund that has been PROCESSING for 60 sandbox seconds: SUCCESS at that moment, the order becomes
+ * REFUND, and REFUND.SUCCESS goes to the refund's notify_url (or the order's). Returns the settled refunds as queried.
+ */
+export function settleRefunds(ctx: SandboxContext): { [key: string]: JsonValue }[] {
+  const now = ctx.clock.nowSeconds();
+  return ctx.store.transaction(() =>
+    ctx.store.refunds
+      .list({ status: 'PROCESSING' })
+      .filter((refund) => refund.created_at + refundProcessingSeconds <= now)
+      .map((processing) => {
+        const refund: RefundRow = {
+          ...processing,
+          status: 'SUCCESS',
+          success_time: processing.created_at + refundProcessingSeconds,
+        };
+        ctx.store.refunds.update(
+          { mchid: refund.mchid, out_refund_no: refund.out_refund_no },
+          { status: refund.status, success_time: refund.success_time },
+        );
+        const order = ctx.store.orders.get({ id: refund.order_id });
+        if (order !== undefined && order.trade_state === 'SUCCESS') {
+          ctx.store.orders.update(
+            { id: order.id },
+            { trade_state: 'REFUND', trade_state_desc: tradeStateDescriptions.REFUND },
+          );
+        }
+        const view = refundView(refund, order?.exchange_rate ?? null);
+        const url = refund.notify_url ?? order?.notify_url;
+        if (url !== undefined) {
+          ctx.notify({
+            mchid: notifiedMchid(refund),
+            url,
+            eventType: 'REFUND.SUCCESS',
+            summary: '退款成功',
+            resource: view,
+            originalType: 'refund',
+          });
+        }
+        return view;
+      }),
+  );
+}
