@@ -1,44 +1,110 @@
 // The control API over HTTP under `/_sandbox/`, on the sandbox's own port (JSON in, JSON out).
 import type { SandboxAdmin } from './admin.js';
 import type { SandboxCall, SandboxReply } from './context.js';
+import type { FaultSettings } from './faults.js';
 
-type Route = (admin: SandboxAdmin, body: Record<string, unknown>, query: URLSearchParams) => unknown;
+/** Reads typed values from a JSON body or a query string, naming the field when one is missing or of the wrong type. */
+class Input {
+  constructor(private readonly values: Readonly<Record<string, unknown>>) {}
+
+  text(name: string): string {
+    const value = this.optionalText(name);
+    if (value === undefined) throw new Error(`${name} is required`);
+    return value;
+  }
+
+  optionalText(name: string): string | undefined {
+    const value = this.values[name];
+    if (value === undefined || value === null || value === '') return undefined;
+    if (typeof value !== 'string') throw new Error(`${name} must be a string`);
+    return value;
+  }
+
+  number(name: string): number {
+    const value = this.optionalNumber(name);
+    if (value === undefined) throw new Error(`${name} is required`);
+    return value;
+  }
+
+  optionalNumber(name: string): number | undefined {
+    const value = this.values[name];
+    if (value === undefined || value === null || value === '') return undefined;
+    const number = typeof value === 'string' ? Number(value) : value;
+    if (typeof number !== 'number' || !Number.isFinite(number)) throw new Error(`${name} must be a number`);
+    return number;
+  }
+}
+
+type Route = (admin: SandboxAdmin, body: Input, query: Input, raw: Record<string, unknown>) => unknown;
 
 const routes: Record<string, Route> = {
   'GET /_sandbox/redpacks': (admin, _, query) =>
-    admin.redpacks({ mchid: query.get('mchid') ?? undefined, status: query.get('status') ?? undefined } as never),
-  'POST /_sandbox/redpacks/open': (admin, body) => admin.openRedpack(body as never),
-  'GET /_sandbox/orders': (admin, _, query) => admin.orders({ mchid: query.get('mchid') ?? undefined } as never),
-  'POST /_sandbox/orders/pay': (admin, body) => admin.payOrder(body as never),
+    admin.redpacks({ mchid: query.optionalText('mchid'), status: query.optionalText('status') }),
+  'POST /_sandbox/redpacks/open': (admin, body) =>
+    admin.openRedpack({ mchid: body.text('mchid'), mch_billno: body.text('mch_billno') }),
+  'GET /_sandbox/orders': (admin, _, query) =>
+    admin.orders({ mchid: query.optionalText('mchid'), outTradeNo: query.optionalText('out_trade_no') }),
+  'POST /_sandbox/orders/pay': (admin, body) => {
+    const outcome = body.optionalText('outcome');
+    if (outcome !== undefined && outcome !== 'SUCCESS' && outcome !== 'PAYERROR') {
+      throw new Error('outcome must be SUCCESS or PAYERROR');
+    }
+    return admin.payOrder({
+      mchid: body.text('mchid'),
+      outTradeNo: body.optionalText('out_trade_no') ?? body.optionalText('outTradeNo'),
+      id: body.optionalText('id'),
+      openid: body.optionalText('openid'),
+      outcome,
+    });
+  },
   'GET /_sandbox/clock': (admin) => admin.clock(),
   'POST /_sandbox/clock/advance': (admin, body) =>
-    admin.advanceClock(Number(body.ms ?? 0) + Number(body.seconds ?? 0) * 1000),
-  'POST /_sandbox/merchants': (admin, body) => admin.createMerchant(body as never),
-  'POST /_sandbox/merchants/topup': (admin, body) => admin.topUp(String(body.mchid), Number(body.amount)),
+    admin.advanceClock((body.optionalNumber('ms') ?? 0) + (body.optionalNumber('seconds') ?? 0) * 1000),
+  'POST /_sandbox/merchants': (admin, body, _, raw) =>
+    admin.createMerchant({
+      mchid: body.text('mchid'),
+      kind: body.optionalText('kind') as 'mainland' | 'global' | 'institution' | undefined,
+      parentMchid: body.optionalText('parentMchid'),
+      name: body.optionalText('name'),
+      workwxCorpid: body.optionalText('workwxCorpid'),
+      signingMode: body.optionalText('signingMode') as 'certificate' | 'public_key' | 'mixed' | undefined,
+      balance: body.optionalNumber('balance'),
+      appids: (raw.appids as Record<string, string> | undefined) ?? undefined,
+    }),
+  'POST /_sandbox/merchants/topup': (admin, body) => admin.topUp(body.text('mchid'), body.number('amount')),
   'GET /_sandbox/coupon-stocks': (admin) => admin.couponStocks(),
-  'POST /_sandbox/coupon-stocks': (admin, body) => admin.createCouponStock(body as never),
+  'POST /_sandbox/coupon-stocks': (admin, body) =>
+    admin.createCouponStock({
+      mchid: body.text('mchid'),
+      coupon_stock_id: body.optionalText('coupon_stock_id'),
+      name: body.optionalText('name'),
+      value: body.number('value'),
+      total: body.number('total'),
+      minimum: body.optionalNumber('minimum'),
+      max_quota: body.optionalNumber('max_quota'),
+    }),
   'GET /_sandbox/faults': (admin) => admin.faults(),
-  'POST /_sandbox/faults': (admin, body) => admin.setFaults(body),
-  'GET /_sandbox/notifications': (admin, _, query) =>
-    admin.notifications({ mchid: query.get('mchid') ?? undefined } as never),
+  'POST /_sandbox/faults': (admin, _, __, raw) => admin.setFaults(raw as Partial<FaultSettings>),
+  'GET /_sandbox/notifications': (admin, _, query) => admin.notifications({ mchid: query.optionalText('mchid') }),
 };
 
 export async function handleAdminHttp(admin: SandboxAdmin, call: SandboxCall): Promise<SandboxReply> {
   const url = new URL(call.pathAndQuery, 'https://sandbox.invalid');
   const route = routes[`${call.method} ${url.pathname}`];
   if (!route) return json(404, { code: 'NOT_FOUND', message: `no admin route ${call.method} ${url.pathname}` });
-  let body: Record<string, unknown> = {};
+  let raw: Record<string, unknown> = {};
   if (call.rawBody.length > 0) {
     try {
       const parsed: unknown = JSON.parse(call.rawBody.toString('utf8'));
       if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
-      body = parsed as Record<string, unknown>;
+      raw = parsed as Record<string, unknown>;
     } catch {
       return json(400, { code: 'PARAM_ERROR', message: 'the body must be a JSON object' });
     }
   }
   try {
-    return json(200, (await route(admin, body, url.searchParams)) ?? { ok: true });
+    const query = new Input(Object.fromEntries(url.searchParams));
+    return json(200, (await route(admin, new Input(raw), query, raw)) ?? { ok: true });
   } catch (error) {
     return json(400, { code: 'INVALID_REQUEST', message: error instanceof Error ? error.message : String(error) });
   }

@@ -35,6 +35,12 @@ export interface SandboxMerchantConfig {
 
 export async function createMerchant(ctx: SandboxContext, input: NewMerchant): Promise<MerchantRow> {
   if (!/^\d{6,32}$/.test(input.mchid)) throw new Error('mchid must be 6 to 32 digits');
+  if (input.kind !== undefined && !['mainland', 'global', 'institution'].includes(input.kind)) {
+    throw new Error('kind must be mainland, global or institution');
+  }
+  if (input.signingMode !== undefined && !['certificate', 'public_key', 'mixed'].includes(input.signingMode)) {
+    throw new Error('signingMode must be certificate, public_key or mixed');
+  }
   if (ctx.store.merchants.get({ mchid: input.mchid })) throw new Error(`merchant ${input.mchid} already exists`);
   if (input.parentMchid && !ctx.store.merchants.get({ mchid: input.parentMchid })) {
     throw new Error(`parent merchant ${input.parentMchid} does not exist`);
