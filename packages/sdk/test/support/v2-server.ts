@@ -1,8 +1,7 @@
 // Test-only loopback HTTPS server that plays WeChat Pay's APIv2 side: mutual TLS, CA_ERROR, SIGN_ERROR, XML replies.
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import { createServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { TLSSocket } from 'node:tls';
+import { type LoopbackServer, startLoopbackHttps } from './loopback.js';
 import type { TestPki } from './test-pki.js';
 import { extractXmlFields, replyXml, verifyV2Sign } from './v2-sign.js';
 
@@ -41,12 +40,7 @@ export interface V2ServerOptions {
   handle?: (request: V2Request) => V2Reply | Promise<V2Reply>;
 }
 
-export interface V2Server {
-  /** Base URL such as `https://127.0.0.1:54321`, no trailing slash. */
-  url: string;
-  close(): Promise<void>;
-  /** Number of TLS connections established so far: proves connection reuse (or its absence). */
-  handshakes(): number;
+export interface V2Server extends LoopbackServer {
   requests: RecordedV2Request[];
 }
 
@@ -63,31 +57,6 @@ export async function startV2Server(options: V2ServerOptions): Promise<V2Server>
   const certRequired = options.certRequired ?? ((path: string) => !pathsWithoutCertificate.has(path));
   const handle = options.handle ?? ((request: V2Request) => defaultSuccessReply(request, options.mchid));
   const requests: RecordedV2Request[] = [];
-  let handshakeCount = 0;
-
-  const server = createServer(
-    {
-      key: options.pki.serverKey,
-      cert: options.pki.serverCert,
-      ca: [options.pki.caCert],
-      // Ask for a client certificate but let the handshake succeed without one, so the refusal is an APIv2 CA_ERROR
-      // reply (as WeChat Pay does) instead of a TLS alert.
-      requestCert: true,
-      rejectUnauthorized: false,
-    },
-    (req, res) => {
-      serve(req, res).catch((error: unknown) => {
-        if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' });
-        res.end(`test server failure: ${String(error)}`);
-      });
-    },
-  );
-  // Long enough that sequential calls in one test reuse the connection; close() ends idle sockets anyway.
-  server.keepAliveTimeout = 30_000;
-  server.on('secureConnection', () => {
-    handshakeCount++;
-  });
-
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== 'POST') {
       res.writeHead(405, { 'Content-Type': 'text/plain', Allow: 'POST' });
@@ -126,26 +95,19 @@ export async function startV2Server(options: V2ServerOptions): Promise<V2Server>
     sendXml(res, await handle(request));
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-
-  return {
-    url: `https://127.0.0.1:${port}`,
-    requests,
-    handshakes: () => handshakeCount,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        // Keep-alive sockets would otherwise hold close() open until keepAliveTimeout expires.
-        server.closeAllConnections();
-      }),
-  };
+  const server = await startLoopbackHttps(
+    {
+      key: options.pki.serverKey,
+      cert: options.pki.serverCert,
+      ca: [options.pki.caCert],
+      // Ask for a client certificate but let the handshake succeed without one, so the refusal is an APIv2 CA_ERROR
+      // reply (as WeChat Pay does) instead of a TLS alert.
+      requestCert: true,
+      rejectUnauthorized: false,
+    },
+    serve,
+  );
+  return { ...server, requests };
 }
 
 /** Resolves to the body as UTF-8, or undefined when it exceeds the size cap. */

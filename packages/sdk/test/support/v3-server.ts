@@ -2,9 +2,8 @@
 // replies on demand, and serves AES-GCM sealed platform certificates. Independent of packages/sdk/src.
 import { createCipheriv, type KeyObject } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import { createServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { buffer } from 'node:stream/consumers';
+import { type LoopbackServer, startLoopbackHttps } from './loopback.js';
 import type { TestPki } from './test-pki.js';
 import type { TestCertificate, V3Keys } from './v3-keys.js';
 import { checkAuthorization, randomAlphanumeric, signReply } from './v3-keys.js';
@@ -71,12 +70,7 @@ export interface V3ServerOptions {
   now?: () => number;
 }
 
-export interface V3Server {
-  /** Base URL such as `https://127.0.0.1:54321`, no trailing slash. */
-  url: string;
-  close(): Promise<void>;
-  /** Number of TLS connections established so far: proves connection reuse (or its absence). */
-  handshakes(): number;
+export interface V3Server extends LoopbackServer {
   requests: RecordedV3Request[];
 }
 
@@ -100,21 +94,6 @@ export async function startV3Server(options: V3ServerOptions): Promise<V3Server>
   const now = options.now ?? Date.now;
   const handle = options.handle ?? ((request: V3Request) => defaultReply(request, keys));
   const requests: RecordedV3Request[] = [];
-  let handshakeCount = 0;
-
-  // No requestCert: APIv3 authenticates the merchant by the request signature, not by a client certificate.
-  const server = createServer({ key: options.pki.serverKey, cert: options.pki.serverCert }, (req, res) => {
-    serve(req, res).catch((error: unknown) => {
-      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' });
-      res.end(`test server failure: ${String(error)}`);
-    });
-  });
-  // Long enough that sequential calls in one test reuse the connection; close() ends idle sockets anyway.
-  server.keepAliveTimeout = 30_000;
-  server.on('secureConnection', () => {
-    handshakeCount++;
-  });
-
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     // Raw bytes, not text: the request signature covers bytes.
     const body = await buffer(req);
@@ -149,26 +128,9 @@ export async function startV3Server(options: V3ServerOptions): Promise<V3Server>
     send(res, renderV3Reply(keys, await handle(request), now()));
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-
-  return {
-    url: `https://127.0.0.1:${port}`,
-    requests,
-    handshakes: () => handshakeCount,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        // Keep-alive sockets would otherwise hold close() open until keepAliveTimeout expires.
-        server.closeAllConnections();
-      }),
-  };
+  // No requestCert: APIv3 authenticates the merchant by the request signature, not by a client certificate.
+  const server = await startLoopbackHttps({ key: options.pki.serverKey, cert: options.pki.serverCert }, serve);
+  return { ...server, requests };
 }
 
 /**
