@@ -73,7 +73,7 @@ function toCall(ctx: SandboxContext, req: IncomingMessage, rawBody: Buffer): San
   const socket = req.socket as TLSSocket;
   const peer = socket.getPeerCertificate?.();
   const clientCert =
-    peer && peer.raw && peer.raw.length > 0 ? verifyClientCertificate(ctx.ca, peer.raw, ctx.clock.now()) : undefined;
+    peer?.raw && peer.raw.length > 0 ? verifyClientCertificate(ctx.ca, peer.raw, ctx.clock.now()) : undefined;
   return { method: req.method ?? 'GET', pathAndQuery: req.url ?? '/', headers, rawBody, clientCert };
 }
 
