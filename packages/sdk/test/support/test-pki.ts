@@ -1,7 +1,7 @@
 // Test-only PKI: a throwaway CA, a loopback server certificate and merchant API (client) certificates for mutual-TLS tests.
 import { webcrypto } from 'node:crypto';
-// Type-only: the runtime module is loaded in loadX509() after reflect-metadata, which it needs at load time.
 import type * as X509 from '@peculiar/x509';
+import { dayMs, generateRsaKeyPair, loadX509, rsaAlgorithm, type X509Module } from './x509.js';
 
 /** Every certificate and key a mutual-TLS test needs, all PEM. */
 export interface TestPki {
@@ -24,15 +24,6 @@ export interface TestPki {
 /** Merchant id written as CN into the client certificates (WeChat Pay puts the mchid there). */
 export const clientCommonName = '10000098';
 
-const rsaAlgorithm: webcrypto.RsaHashedKeyGenParams = {
-  name: 'RSASSA-PKCS1-v1_5',
-  modulusLength: 2048,
-  publicExponent: new Uint8Array([1, 0, 1]),
-  hash: 'SHA-256',
-};
-
-const dayMs = 24 * 60 * 60 * 1000;
-
 let cached: Promise<TestPki> | undefined;
 
 /**
@@ -47,26 +38,15 @@ export function createTestPki(): Promise<TestPki> {
   return cached;
 }
 
-type X509Module = typeof X509;
-
-async function loadX509(): Promise<X509Module> {
-  // @peculiar/x509's dependency injection container needs the Reflect metadata API at load time.
-  await import('reflect-metadata');
-  const x509 = await import('@peculiar/x509');
-  // Node's webcrypto is a complete WebCrypto; the library's parameter type is the DOM one, hence the cast.
-  x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
-  return x509;
-}
-
 async function generateTestPki(): Promise<TestPki> {
   const x509 = await loadX509();
   // Key generation runs on libuv's thread pool, so generating all pairs at once is faster than one after another.
   const [caKeys, otherCaKeys, serverKeys, clientKeys, otherClientKeys] = await Promise.all([
-    generateKeyPair(),
-    generateKeyPair(),
-    generateKeyPair(),
-    generateKeyPair(),
-    generateKeyPair(),
+    generateRsaKeyPair(),
+    generateRsaKeyPair(),
+    generateRsaKeyPair(),
+    generateRsaKeyPair(),
+    generateRsaKeyPair(),
   ]);
   const notBefore = new Date(Date.now() - dayMs); // tolerate small clock differences between test processes
   const notAfter = new Date(Date.now() + 30 * dayMs);
@@ -109,10 +89,6 @@ async function generateTestPki(): Promise<TestPki> {
     otherClientCert: otherClient.toString('pem'),
     otherClientKey: await exportPrivateKey(x509, otherClientKeys.privateKey),
   };
-}
-
-async function generateKeyPair(): Promise<webcrypto.CryptoKeyPair> {
-  return (await webcrypto.subtle.generateKey(rsaAlgorithm, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
 }
 
 async function createCa(

@@ -14,9 +14,8 @@ import {
   X509Certificate,
 } from 'node:crypto';
 import { promisify } from 'node:util';
-// Type-only: the runtime module is loaded in loadX509() after reflect-metadata, which it needs at load time.
-import type * as X509 from '@peculiar/x509';
 import { clientCommonName, createTestPki } from './test-pki.js';
+import { dayMs, generateRsaKeyPair, loadX509, rsaAlgorithm } from './x509.js';
 
 /** The id of the test WeChat Pay public key (the `Wechatpay-Serial` of replies it signs). */
 export const wechatpayPublicKeyId = 'PUB_KEY_ID_0114232134912410000000000000';
@@ -60,15 +59,6 @@ export interface V3Keys {
   /** A 32-character APIv3 key (AES-256-GCM key for notifications and downloaded certificates). */
   apiv3Key: string;
 }
-
-const rsaAlgorithm: webcrypto.RsaHashedKeyGenParams = {
-  name: 'RSASSA-PKCS1-v1_5',
-  modulusLength: 2048,
-  publicExponent: new Uint8Array([1, 0, 1]),
-  hash: 'SHA-256',
-};
-
-const dayMs = 24 * 60 * 60 * 1000;
 
 const alphanumeric = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
@@ -189,24 +179,13 @@ export function checkAuthorization(header: string | undefined, expected: Authori
   return { ok: true, timestamp, nonce };
 }
 
-type X509Module = typeof X509;
-
-async function loadX509(): Promise<X509Module> {
-  // @peculiar/x509's dependency injection container needs the Reflect metadata API at load time.
-  await import('reflect-metadata');
-  const x509 = await import('@peculiar/x509');
-  // Node's webcrypto is a complete WebCrypto; the library's parameter type is the DOM one, hence the cast.
-  x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
-  return x509;
-}
-
 async function generateV3Keys(): Promise<V3Keys> {
   const [pki, x509] = await Promise.all([createTestPki(), loadX509()]);
   // Key generation runs on libuv's thread pool, so generating all pairs at once is faster than one after another.
   const [caKeys, oldKeys, newKeys, publicKeyPair] = await Promise.all([
-    webcrypto.subtle.generateKey(rsaAlgorithm, true, ['sign', 'verify']) as Promise<webcrypto.CryptoKeyPair>,
-    webcrypto.subtle.generateKey(rsaAlgorithm, true, ['sign', 'verify']) as Promise<webcrypto.CryptoKeyPair>,
-    webcrypto.subtle.generateKey(rsaAlgorithm, true, ['sign', 'verify']) as Promise<webcrypto.CryptoKeyPair>,
+    generateRsaKeyPair(),
+    generateRsaKeyPair(),
+    generateRsaKeyPair(),
     promisify(generateKeyPair)('rsa', { modulusLength: 2048 }),
   ]);
   const now = Date.now();
