@@ -71,6 +71,7 @@ const routes: Record<string, Route> = {
       balance: body.optionalNumber('balance'),
       appids: (raw.appids as Record<string, string> | undefined) ?? undefined,
     }),
+  'GET /_sandbox/merchants/balance': (admin, _, query) => admin.balance(query.text('mchid')),
   'POST /_sandbox/merchants/topup': (admin, body) => admin.topUp(body.text('mchid'), body.number('amount')),
   'GET /_sandbox/coupon-stocks': (admin) => admin.couponStocks(),
   'POST /_sandbox/coupon-stocks': (admin, body) =>
@@ -84,7 +85,18 @@ const routes: Record<string, Route> = {
       max_quota: body.optionalNumber('max_quota'),
     }),
   'GET /_sandbox/faults': (admin) => admin.faults(),
-  'POST /_sandbox/faults': (admin, _, __, raw) => admin.setFaults(raw as Partial<FaultSettings>),
+  'POST /_sandbox/faults': (admin, body, _, raw) => {
+    const changes: Partial<FaultSettings> = {};
+    for (const name of ['systemErrorRate', 'dropReplyRate', 'delayRate', 'delayMs'] as const) {
+      const value = body.optionalNumber(name);
+      if (value !== undefined) changes[name] = value;
+    }
+    // JSON has no undefined: `null` (or 0) clears the rate limit override.
+    if ('rateLimitPerSecond' in raw)
+      changes.rateLimitPerSecond = body.optionalNumber('rateLimitPerSecond') || undefined;
+    return admin.setFaults(changes);
+  },
+  'POST /_sandbox/faults/reset': (admin) => admin.resetFaults(),
   'GET /_sandbox/notifications': (admin, _, query) => admin.notifications({ mchid: query.optionalText('mchid') }),
 };
 

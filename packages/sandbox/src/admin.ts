@@ -67,6 +67,7 @@ export class SandboxAdmin {
 
   async createMerchant(input: NewMerchant): Promise<SandboxMerchantConfig> {
     const row = await createMerchant(this.#ctx, input);
+    this.#hooks.merchantsChanged();
     const { url, caPem } = this.#hooks.endpoint();
     return merchantClientConfig(row, url, caPem);
   }
@@ -85,6 +86,18 @@ export class SandboxAdmin {
 
   setFaults(changes: Partial<FaultSettings>): Readonly<FaultSettings> {
     return this.#ctx.faults.set(changes);
+  }
+
+  resetFaults(): Readonly<FaultSettings> {
+    this.#ctx.faults.reset();
+    return this.#ctx.faults.settings;
+  }
+
+  /** A merchant's balance (red packets and payouts are paid from it), in fen. */
+  balance(mchid: string): { mchid: string; balance: number } {
+    const row = this.#ctx.store.merchants.get({ mchid });
+    if (!row) throw new Error(`merchant ${mchid} does not exist`);
+    return { mchid, balance: row.balance };
   }
 
   /** Notification deliveries with every attempt. */

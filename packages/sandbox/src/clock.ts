@@ -33,6 +33,14 @@ export class SandboxClock {
     return Math.floor(this.now() / 1000);
   }
 
+  /**
+   * Real (wall-clock) unix seconds, for the protocol's freshness checks: request and reply signature timestamps must
+   * agree with the clients' real clocks even after sandbox time was advanced by days.
+   */
+  wireSeconds(): number {
+    return Math.floor(this.realNow() / 1000);
+  }
+
   /** Moves time forward (to expire red packets, trigger notification retries, ...). Never backwards: use `set`. */
   advance(ms: number): void {
     if (!Number.isSafeInteger(ms) || ms < 0) throw new RangeError('advance() takes a whole, non-negative number of ms');

@@ -149,7 +149,8 @@ function sendHandler(kind: RedpackKind): V2Handler {
         mch_id: mchid,
         mch_billno: billno,
         send_listid: sendListid,
-        detail_id: newWechatId('1000041701', now),
+        // gethbinfo's detail_id is documented as the red packet number the send returned.
+        detail_id: sendListid,
         kind,
         wxappid,
         re_openid: openid,

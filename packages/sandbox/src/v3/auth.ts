@@ -41,7 +41,7 @@ export function authenticate(ctx: SandboxContext, call: SandboxCall): AuthResult
     return refuse(`serial_no ${fields.serial_no} is not the merchant API certificate of ${fields.mchid}`, merchant);
   }
   if (!/^[0-9]{1,12}$/.test(fields.timestamp)) return refuse('timestamp is not unix seconds', merchant);
-  if (Math.abs(ctx.clock.now() - Number(fields.timestamp) * 1000) >= maxSkewSeconds * 1000) {
+  if (Math.abs(ctx.clock.wireSeconds() - Number(fields.timestamp)) >= maxSkewSeconds) {
     return refuse(`timestamp is ${maxSkewSeconds} s or more away from server time`, merchant, 'request expired');
   }
   if (!verifySha256Rsa(signMessage(call, fields), fields.signature, publicKey(merchant.config.apiCert.certPem))) {

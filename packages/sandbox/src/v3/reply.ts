@@ -96,7 +96,7 @@ export function createSigner(store: Store, clock: SandboxClock): Signer {
   return (mchid, body) => {
     const merchant = store.merchants.get({ mchid });
     if (merchant === undefined) throw new Error(`merchant ${mchid} does not exist`);
-    return signatureHeaders(chooseSigningKey(merchant.config), body, clock.nowSeconds());
+    return signatureHeaders(chooseSigningKey(merchant.config), body, clock.wireSeconds());
   };
 }
 
@@ -122,7 +122,7 @@ export function renderReply(ctx: Pick<SandboxContext, 'clock'>, options: ReplyOp
       requestedSerial: options.requestedSerial,
       platform: options.platform ?? false,
     });
-    Object.assign(headers, signatureHeaders(key, body, ctx.clock.nowSeconds()));
+    Object.assign(headers, signatureHeaders(key, body, ctx.clock.wireSeconds()));
   }
   return { status: options.status, headers, body };
 }

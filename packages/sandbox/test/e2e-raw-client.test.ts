@@ -1,0 +1,508 @@
+// End-to-end test of the sandbox with a client that is not the wxpay SDK: plain node:https and node:crypto, its own
+// APIv2 MD5 signing and XML, its own APIv3 Authorization and reply verification, keys read from the sandbox's files
+// on disk (sandbox.json + PEM). It must get the same answers the SDK gets.
+import { createHash, createPrivateKey, createPublicKey, type KeyObject, randomBytes, sign, verify } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { IncomingHttpHeaders } from 'node:http';
+import { request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Wxpay } from 'wxpay';
+import { type Sandbox, startSandbox } from '../src/sandbox.js';
+
+const MAINLAND = '10000098';
+const REDPACK_APPID = 'wx8888888888888888';
+const WORKWX_CORPID = 'wxe062425f740d30d8';
+const COUPON_APPID = 'wx5edab3bdfba3dc1c';
+const GLOBAL = '1900000109';
+const GLOBAL_APPID = 'wx2421b1c4370ec43b';
+const OPENID = 'oxTWIuGaIt6gTKsQRLau2M0yL16E';
+
+// ---- What the raw client knows: the sandbox's files on disk. ----
+
+/** One merchant as `sandbox.json` describes it (only what this client uses). */
+interface DiskMerchant {
+  secret: string;
+  serial: string;
+  workwxSecret?: string;
+  platformCertSerial: string;
+  files: { cert: string; key: string; platformCert: string };
+}
+
+interface Merchant {
+  mchid: string;
+  /** APIv2 key. */
+  secret: string;
+  workwxSecret: string | undefined;
+  /** Merchant API certificate serial, certificate and key (PEM). */
+  serial: string;
+  cert: string;
+  key: string;
+  privateKey: KeyObject;
+  platformSerial: string;
+  platformKey: KeyObject;
+}
+
+interface RawConfig {
+  url: string;
+  ca: string;
+  merchants: Record<string, Merchant>;
+}
+
+function readDiskConfig(dataDir: string): RawConfig {
+  const read = (relative: string) => readFileSync(join(dataDir, relative), 'utf8');
+  const json = JSON.parse(read('sandbox.json')) as { url: string; ca: string; merchants: Record<string, DiskMerchant> };
+  const merchants: Record<string, Merchant> = {};
+  for (const [mchid, entry] of Object.entries(json.merchants)) {
+    const key = read(entry.files.key);
+    merchants[mchid] = {
+      mchid,
+      secret: entry.secret,
+      workwxSecret: entry.workwxSecret,
+      serial: entry.serial,
+      cert: read(entry.files.cert),
+      key,
+      privateKey: createPrivateKey(key),
+      platformSerial: entry.platformCertSerial,
+      // A certificate PEM is accepted as a public key.
+      platformKey: createPublicKey(read(entry.files.platformCert)),
+    };
+  }
+  return { url: json.url, ca: read(json.ca), merchants };
+}
+
+// ---- HTTPS ----
+
+interface RawReply {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** One request on a fresh connection, trusting only the sandbox CA; `clientCert` presents a merchant certificate. */
+function send(
+  path: string,
+  options: { method: string; headers?: Record<string, string>; body?: string; clientCert?: Merchant },
+): Promise<RawReply> {
+  return new Promise((resolve, reject) => {
+    const tls = options.clientCert ? { cert: options.clientCert.cert, key: options.clientCert.key } : {};
+    const outgoing = request(
+      `${config.url}${path}`,
+      { method: options.method, headers: options.headers, ca: config.ca, agent: false, ...tls },
+      (reply) => {
+        const chunks: Buffer[] = [];
+        reply.on('data', (chunk: Buffer) => chunks.push(chunk));
+        reply.on('end', () =>
+          resolve({
+            status: reply.statusCode ?? 0,
+            headers: reply.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+        reply.on('error', reject);
+      },
+    );
+    outgoing.on('error', reject);
+    outgoing.end(options.body);
+  });
+}
+
+function nonce(): string {
+  return randomBytes(16).toString('hex');
+}
+
+// ---- APIv2: MD5 sign and XML ----
+
+type Fields = Record<string, string>;
+
+/** MD5 over `k=v&...` (sorted, empty values and `sign` left out) + `&<suffix>`, uppercase hex. */
+function md5Sign(fields: Fields, suffix: string, only?: readonly string[]): string {
+  const text = Object.keys(fields)
+    .filter((name) => name !== 'sign' && fields[name] !== '' && (only === undefined || only.includes(name)))
+    .sort()
+    .map((name) => `${name}=${fields[name]}`)
+    .join('&');
+  return createHash('md5').update(`${text}&${suffix}`, 'utf8').digest('hex').toUpperCase();
+}
+
+/** `<xml>` with every value in CDATA, as WeChat Pay's own examples write it. */
+function toXml(fields: Fields): string {
+  const children = Object.entries(fields).map(([name, value]) => `<${name}><![CDATA[${value}]]></${name}>`);
+  return `<xml>${children.join('')}</xml>`;
+}
+
+const entities: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+
+/** The text elements of a reply (nested ones such as `hblist/hbinfo` come out flattened; these tests do not read them). */
+function fromXml(xml: string): Fields {
+  const fields: Fields = {};
+  for (const match of xml.matchAll(/<([A-Za-z_][\w.-]*)>(?:<!\[CDATA\[([\s\S]*?)\]\]>|([^<]*))<\/\1>/g)) {
+    const [, name = '', cdata, text] = match;
+    fields[name] =
+      cdata ??
+      (text ?? '').replace(/&(#\d+|lt|gt|amp|quot|apos);/g, (_, ref: string) =>
+        ref.startsWith('#') ? String.fromCodePoint(Number(ref.slice(1))) : (entities[ref] ?? ''),
+      );
+  }
+  return fields;
+}
+
+/** POSTs an APIv2 request: adds `mch_id`, `nonce_str` and `sign` (with `key`, default the merchant's APIv2 key). */
+async function postV2(
+  path: string,
+  fields: Fields,
+  options: { merchant: Merchant; clientCert?: boolean; key?: string; rawBody?: string },
+): Promise<{ fields: Fields; body: string }> {
+  const { merchant } = options;
+  const signed: Fields = { mch_id: merchant.mchid, nonce_str: nonce(), ...fields };
+  signed.sign = md5Sign(signed, `key=${options.key ?? merchant.secret}`);
+  const reply = await send(path, {
+    method: 'POST',
+    headers: { 'content-type': 'text/xml; charset=utf-8' },
+    body: options.rawBody ?? toXml(signed),
+    ...(options.clientCert ? { clientCert: merchant } : {}),
+  });
+  expect(reply.status).toBe(200);
+  return { fields: fromXml(reply.body), body: reply.body };
+}
+
+/** Checks a signed APIv2 reply's `sign` (MD5 with the APIv2 key) the client's own way. */
+function expectV2Signed(fields: Fields, merchant: Merchant): void {
+  expect(fields.sign).toMatch(/^[0-9A-F]{32}$/);
+  expect(md5Sign(fields, `key=${merchant.secret}`)).toBe(fields.sign);
+}
+
+// ---- APIv3: Authorization and reply verification ----
+
+interface V3Reply {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+  /** The parsed JSON body (undefined when empty). */
+  json: unknown;
+}
+
+/** Signs `METHOD\npath\ntimestamp\nnonce\nbody\n` with the merchant key; `tamper` breaks the signature on purpose. */
+function authorization(merchant: Merchant, method: string, path: string, body: string, tamper = false): string {
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const nonceStr = nonce();
+  const message = `${method}\n${path}\n${timestamp}\n${nonceStr}\n${body}\n`;
+  let signature = sign('sha256', Buffer.from(message, 'utf8'), merchant.privateKey).toString('base64');
+  if (tamper) signature = `${signature.slice(0, 10)}${signature[10] === 'A' ? 'B' : 'A'}${signature.slice(11)}`;
+  const fields = { mchid: merchant.mchid, nonce_str: nonceStr, timestamp, serial_no: merchant.serial, signature };
+  const list = Object.entries(fields).map(([name, value]) => `${name}="${value}"`);
+  return `WECHATPAY2-SHA256-RSA2048 ${list.join(',')}`;
+}
+
+async function callV3(
+  merchant: Merchant,
+  method: string,
+  path: string,
+  json?: unknown,
+  options: { tamper?: boolean } = {},
+): Promise<V3Reply> {
+  const body = json === undefined ? '' : JSON.stringify(json);
+  const reply = await send(path, {
+    method,
+    headers: {
+      accept: 'application/json',
+      'user-agent': 'raw-node-client/1.0',
+      ...(json === undefined ? {} : { 'content-type': 'application/json' }),
+      authorization: authorization(merchant, method, path, body, options.tamper),
+    },
+    ...(json === undefined ? {} : { body }),
+  });
+  return { ...reply, json: reply.body === '' ? undefined : JSON.parse(reply.body) };
+}
+
+function header(headers: IncomingHttpHeaders, name: string): string {
+  const value = headers[name];
+  if (typeof value !== 'string' || value === '') throw new Error(`missing header ${name}`);
+  return value;
+}
+
+/** The reply is signed by the merchant's platform certificate from disk over `timestamp\nnonce\nbody\n`, and fresh. */
+function expectV3Signed(reply: V3Reply, merchant: Merchant): void {
+  const timestamp = header(reply.headers, 'wechatpay-timestamp');
+  const replyNonce = header(reply.headers, 'wechatpay-nonce');
+  const signature = Buffer.from(header(reply.headers, 'wechatpay-signature'), 'base64');
+  expect(header(reply.headers, 'wechatpay-serial')).toBe(merchant.platformSerial);
+  expect(Math.abs(Date.now() / 1000 - Number(timestamp))).toBeLessThan(300);
+  const message = Buffer.from(`${timestamp}\n${replyNonce}\n${reply.body}\n`, 'utf8');
+  expect(verify('sha256', message, merchant.platformKey, signature)).toBe(true);
+  // The same check fails for any other body: the verification really covers it.
+  expect(
+    verify('sha256', Buffer.from(`${timestamp}\n${replyNonce}\n${reply.body} \n`), merchant.platformKey, signature),
+  ).toBe(false);
+}
+
+function errorOf(reply: V3Reply): { code: string; message: string; detail?: Record<string, unknown> } {
+  return reply.json as { code: string; message: string; detail?: Record<string, unknown> };
+}
+
+// ---- Fixtures ----
+
+let dataDir: string;
+let sandbox: Sandbox;
+let config: RawConfig;
+let sdk: Wxpay;
+let sdkGlobal: Wxpay;
+
+function merchant(mchid: string): Merchant {
+  const found = config.merchants[mchid];
+  if (found === undefined) throw new Error(`merchant ${mchid} is not in sandbox.json`);
+  return found;
+}
+
+let billnoSequence = 0;
+/** A fresh `mch_billno`: mch_id + yyyymmdd + 10 digits. */
+function newBillno(): string {
+  billnoSequence += 1;
+  const digits = `${Date.now()}${billnoSequence}`.slice(-10);
+  return `${MAINLAND}20250101${digits}`;
+}
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'wxpay-e2e-raw-'));
+  sandbox = await startSandbox({ port: 0, dataDir });
+  config = readDiskConfig(dataDir);
+  sdk = new Wxpay(sandbox.merchantConfig(MAINLAND));
+  sdkGlobal = new Wxpay(sandbox.merchantConfig(GLOBAL));
+});
+
+afterAll(async () => {
+  await sdk?.close();
+  await sdkGlobal?.close();
+  await sandbox?.close();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('the raw client', () => {
+  it('reads the same endpoint and merchants from disk as the sandbox reports', () => {
+    expect(config.url).toBe(sandbox.url);
+    expect(merchant(MAINLAND).serial).toBe(sandbox.merchantConfig(MAINLAND).serial);
+    expect(merchant(GLOBAL).platformSerial).toMatch(/^[0-9A-F]+$/);
+  });
+});
+
+describe('APIv2 with its own MD5 and XML', () => {
+  const redpack = (billno: string) =>
+    ({
+      mch_billno: billno,
+      wxappid: REDPACK_APPID,
+      send_name: '天虹百货',
+      re_openid: OPENID,
+      total_amount: '1000',
+      total_num: '1',
+      wishing: '感谢您参加猜灯谜活动，祝您元宵节快乐！',
+      client_ip: '192.168.0.1',
+      act_name: '猜灯谜抢红包活动',
+      remark: '猜越多得越多，快来抢！',
+      scene_id: 'PRODUCT_8',
+    }) as const;
+
+  it('sends and queries a red packet, and the SDK sees the same packet', async () => {
+    const mainland = merchant(MAINLAND);
+    const billno = newBillno();
+    const sent = await postV2('/mmpaymkttransfers/sendredpack', redpack(billno), {
+      merchant: mainland,
+      clientCert: true,
+    });
+    expect(sent.fields).toMatchObject({ return_code: 'SUCCESS', result_code: 'SUCCESS', mch_billno: billno });
+    expect(sent.fields.send_listid).toMatch(/^\d{20,32}$/);
+    // sendredpack replies carry no sign.
+    expect(sent.fields.sign).toBeUndefined();
+
+    const query = { mch_billno: billno, appid: REDPACK_APPID, bill_type: 'MCHT' } as const;
+    const raw = await postV2('/mmpaymkttransfers/gethbinfo', query, { merchant: mainland, clientCert: true });
+    expect(raw.fields).toMatchObject({ return_code: 'SUCCESS', result_code: 'SUCCESS', status: 'SENT' });
+
+    const viaSdk = await sdk.v2.mmpaymkttransfers.gethbinfo.post({ xml: { ...query, mch_id: MAINLAND } });
+    expect(viaSdk.status).toBe(raw.fields.status);
+    expect(viaSdk.detail_id).toBe(raw.fields.detail_id);
+    expect(viaSdk.total_amount).toBe('1000');
+    // The SDK resending the same billno with the same fields is a re-entry: the same packet, the same send_listid.
+    const resent = await sdk.v2.mmpaymkttransfers.sendredpack.post({
+      xml: { ...redpack(billno), mch_id: MAINLAND, total_amount: 1000, total_num: 1 },
+    });
+    expect(resent.send_listid).toBe(sent.fields.send_listid);
+    expect(sandbox.admin.redpacks({ mchid: MAINLAND }).filter((p) => p.mch_billno === billno)).toHaveLength(1);
+  });
+
+  it('gethbinfo names the packet by the send_listid its send returned (detail_id)', async () => {
+    const mainland = merchant(MAINLAND);
+    const billno = newBillno();
+    const sent = await postV2('/mmpaymkttransfers/sendredpack', redpack(billno), {
+      merchant: mainland,
+      clientCert: true,
+    });
+    const viaSdk = await sdk['v2/mmpaymkttransfers/gethbinfo'].post({
+      xml: { mch_billno: billno, mch_id: MAINLAND, appid: REDPACK_APPID, bill_type: 'MCHT' },
+    });
+    expect(viaSdk.detail_id).toBe(sent.fields.send_listid);
+  });
+
+  it('queries coupon stock 1757 (signed reply, verified here) with the same answer as the SDK', async () => {
+    const mainland = merchant(MAINLAND);
+    const query = {
+      coupon_stock_id: '1757',
+      appid: COUPON_APPID,
+      op_user_id: MAINLAND,
+      version: '1.0',
+      type: 'XML',
+    } as const;
+    const raw = await postV2('/mmpaymkttransfers/query_coupon_stock', query, { merchant: mainland });
+    expect(raw.fields).toMatchObject({
+      return_code: 'SUCCESS',
+      result_code: 'SUCCESS',
+      coupon_stock_id: '1757',
+      coupon_value: '500',
+      coupon_mininumn: '1000',
+      coupon_stock_status: '4',
+    });
+    expectV2Signed(raw.fields, mainland);
+
+    const viaSdk = await sdk['v2/mmpaymkttransfers/query_coupon_stock'].post({ xml: { ...query, mch_id: MAINLAND } });
+    for (const name of ['coupon_stock_id', 'coupon_value', 'coupon_total', 'is_send_num', 'begin_time', 'end_time']) {
+      expect(viaSdk[name as keyof typeof viaSdk]).toBe(raw.fields[name]);
+    }
+  });
+
+  it('sends a WeCom red packet with its own workwx_sign and verifies the signed queryworkwxredpack reply', async () => {
+    const mainland = merchant(MAINLAND);
+    const billno = newBillno();
+    const send: Fields = {
+      mch_id: MAINLAND,
+      nonce_str: nonce(),
+      mch_billno: billno,
+      wxappid: WORKWX_CORPID,
+      sender_name: 'XX活动',
+      re_openid: OPENID,
+      total_amount: '1000',
+      wishing: '感谢您参加猜灯谜活动，祝您元宵节快乐！',
+      act_name: '猜灯谜抢红包活动',
+      remark: '猜越多得越多，快来抢！',
+    };
+    const subset = ['act_name', 'mch_billno', 'mch_id', 'nonce_str', 're_openid', 'total_amount', 'wxappid'];
+    send.workwx_sign = md5Sign(send, `secret=${mainland.workwxSecret ?? ''}`, subset);
+    const sent = await postV2('/mmpaymkttransfers/sendworkwxredpack', send, { merchant: mainland, clientCert: true });
+    expect(sent.fields).toMatchObject({ return_code: 'SUCCESS', result_code: 'SUCCESS', mch_billno: billno });
+    expectV2Signed(sent.fields, mainland);
+
+    const query = { mch_billno: billno, appid: WORKWX_CORPID };
+    const raw = await postV2('/mmpaymkttransfers/queryworkwxredpack', query, { merchant: mainland, clientCert: true });
+    expect(raw.fields).toMatchObject({
+      return_code: 'SUCCESS',
+      result_code: 'SUCCESS',
+      status: 'SENT',
+      total_amount: '1000',
+      sender_name: 'XX活动',
+    });
+    expectV2Signed(raw.fields, mainland);
+    // A changed value no longer matches the sign: the check covers the fields.
+    expect(md5Sign({ ...raw.fields, total_amount: '1001' }, `key=${mainland.secret}`)).not.toBe(raw.fields.sign);
+
+    const viaSdk = await sdk
+      .chain('v2/mmpaymkttransfers/queryworkwxredpack')
+      .post({ xml: { ...query, mch_id: MAINLAND } });
+    expect(viaSdk.detail_id).toBe(raw.fields.detail_id);
+    expect(viaSdk.status).toBe(raw.fields.status);
+  });
+
+  it('a request signed with the wrong key gets SIGN_ERROR', async () => {
+    const query = { coupon_stock_id: '1757', appid: COUPON_APPID };
+    const { fields } = await postV2('/mmpaymkttransfers/query_coupon_stock', query, {
+      merchant: merchant(MAINLAND),
+      key: 'x'.repeat(32),
+    });
+    expect(fields).toMatchObject({ return_code: 'FAIL', err_code: 'SIGN_ERROR' });
+  });
+
+  it('a body with a DOCTYPE gets XML_ERROR', async () => {
+    const mainland = merchant(MAINLAND);
+    const evil = `<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY id SYSTEM "file:///etc/passwd">]>${toXml({
+      mch_id: MAINLAND,
+      nonce_str: nonce(),
+      mch_billno: '&id;',
+    })}`;
+    const { fields } = await postV2(
+      '/mmpaymkttransfers/sendredpack',
+      {},
+      { merchant: mainland, clientCert: true, rawBody: evil },
+    );
+    expect(fields).toMatchObject({ return_code: 'FAIL', err_code: 'XML_ERROR' });
+    expect(fields.return_msg).not.toMatch(/root:/);
+  });
+
+  it('sendredpack without the client certificate gets CA_ERROR and sends nothing', async () => {
+    const billno = newBillno();
+    const { fields } = await postV2('/mmpaymkttransfers/sendredpack', redpack(billno), {
+      merchant: merchant(MAINLAND),
+    });
+    expect(fields).toMatchObject({ return_code: 'FAIL', err_code: 'CA_ERROR' });
+    expect(sandbox.admin.redpacks({ mchid: MAINLAND }).some((p) => p.mch_billno === billno)).toBe(false);
+  });
+});
+
+describe('APIv3 with its own Authorization and verification', () => {
+  const order = (outTradeNo: string) => ({
+    mchid: GLOBAL,
+    appid: GLOBAL_APPID,
+    description: 'Image形象店-深圳腾大-QQ公仔',
+    out_trade_no: outTradeNo,
+    notify_url: 'https://127.0.0.1/wxpay/notify',
+    trade_type: 'NATIVE',
+    merchant_category_code: '4111',
+    amount: { total: 100, currency: 'HKD' },
+  });
+
+  it('creates and queries a global order, verifying each reply with the platform certificate from disk', async () => {
+    const merchant109 = merchant(GLOBAL);
+    const outTradeNo = `RAW${Date.now()}`;
+    const created = await callV3(merchant109, 'POST', '/v3/global/transactions/native', order(outTradeNo));
+    expect(created.status).toBe(200);
+    expectV3Signed(created, merchant109);
+    expect(created.json).toEqual({ code_url: expect.stringMatching(/^weixin:\/\/wxpay\/bizpayurl\?pr=/) });
+
+    const path = `/v3/global/transactions/out-trade-no/${outTradeNo}?mchid=${GLOBAL}`;
+    const queried = await callV3(merchant109, 'GET', path);
+    expect(queried.status).toBe(200);
+    expectV3Signed(queried, merchant109);
+    const raw = queried.json as { id: string; trade_state: string; out_trade_no: string };
+    expect(raw).toMatchObject({ out_trade_no: outTradeNo, trade_state: 'NOTPAY' });
+
+    const viaSdk = await sdkGlobal.v3.global.transactions.id._id_.get({ id: raw.id, query: { mchid: GLOBAL } });
+    expect(viaSdk).toEqual(queried.json);
+  });
+
+  it('a bad signature gets a 401 SIGN_ERROR JSON reply, itself signed', async () => {
+    const merchant109 = merchant(GLOBAL);
+    const reply = await callV3(
+      merchant109,
+      'GET',
+      `/v3/global/transactions/out-trade-no/X1?mchid=${GLOBAL}`,
+      undefined,
+      {
+        tamper: true,
+      },
+    );
+    expect(reply.status).toBe(401);
+    expect(reply.headers['content-type']).toMatch(/^application\/json/);
+    expect(errorOf(reply).code).toBe('SIGN_ERROR');
+    expect(reply.headers['request-id']).toMatch(/^[0-9A-F]{32}$/);
+    expectV3Signed(reply, merchant109);
+  });
+
+  it('amount.total as a string gets PARAM_ERROR naming /amount/total', async () => {
+    const merchant109 = merchant(GLOBAL);
+    const body = { ...order(`RAWP${Date.now()}`), amount: { total: '100', currency: 'HKD' } };
+    const reply = await callV3(merchant109, 'POST', '/v3/global/transactions/native', body);
+    expect(reply.status).toBe(400);
+    expectV3Signed(reply, merchant109);
+    expect(errorOf(reply)).toMatchObject({
+      code: 'PARAM_ERROR',
+      detail: { field: '/amount/total', value: '100', location: 'body' },
+    });
+  });
+});

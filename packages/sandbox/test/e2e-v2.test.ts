@@ -1,0 +1,735 @@
+// End-to-end tests of the sandbox's APIv2 side through the wxpay SDK: every endpoint succeeding with realistic fields,
+// every error code the sandbox implements surfacing as the right WxpayResultError (code and outcome), re-entry, and
+// the life of a red packet as sandbox time moves on.
+import { request } from 'node:https';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type ResultOutcome,
+  type SendRedpackRequest,
+  type SendWorkwxRedpackRequest,
+  Wxpay,
+  type WxpayOptions,
+  WxpayResultError,
+  type XmlObject,
+} from 'wxpay';
+import { buildXml, createNonce, parseXml, signV2, verifyV2Sign } from 'wxpay/internal';
+import { DEFAULT_FAULTS } from '../src/faults.js';
+import { type Sandbox, startSandbox } from '../src/index.js';
+
+const MCH = '10000098';
+/** A second merchant, created by the tests: its certificate is "another merchant's", it has no users and no WeCom. */
+const OTHER_MCH = '10000099';
+const REDPACK_APPID = 'wx8888888888888888';
+const CORPID = 'wxe062425f740d30d8';
+const COUPON_APPID = 'wx5edab3bdfba3dc1c';
+const COUPON_STOCK = '1757';
+/** The seeded users of 10000098. 张三 gets the ordinary packets, 李四 the ones whose life is followed, 王五 the limits. */
+const ZHANG = 'oxTWIuGaIt6gTKsQRLau2M0yL16E';
+const LI = 'oxTWIuGaIt6gTKsQRLau2M0yL16F';
+const WANG = 'oxTWIuGaIt6gTKsQRLau2M0yL16G';
+
+const hourMs = 60 * 60 * 1000;
+const dayMs = 24 * hourMs;
+const chinaTime = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
+
+/**
+ * The default 30 requests per second per merchant would trip on this file's bursts (eleven sends in a row, ...), so
+ * the file runs with a high limit; the FREQ_LIMIT test lowers it and puts this back.
+ */
+const BASELINE_FAULTS = { ...DEFAULT_FAULTS, rateLimitPerSecond: 10_000 };
+
+let sandbox: Sandbox;
+let wxpay: Wxpay;
+const clients: Wxpay[] = [];
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ port: 0, dataDir: ':memory:' });
+  sandbox.admin.setFaults(BASELINE_FAULTS);
+  await sandbox.admin.createMerchant({
+    mchid: OTHER_MCH,
+    name: 'second sandbox merchant',
+    appids: { redpack: 'wx9999999999999999' },
+  });
+  wxpay = client();
+});
+
+afterAll(async () => {
+  await Promise.all(clients.map((each) => each.close()));
+  await sandbox?.close();
+});
+
+// ---- Helpers.
+
+/** A client of a sandbox merchant (10000098 by default), with some options replaced; closed after the file. */
+function client(overrides: Partial<WxpayOptions> = {}, mchid = MCH): Wxpay {
+  const created = new Wxpay({ ...sandbox.merchantConfig(mchid), ...overrides });
+  clients.push(created);
+  return created;
+}
+
+let billSequence = 0;
+/** mch_id + yyyymmdd + 10 digits, the documented convention (26 characters of [0-9]). */
+function nextBillno(): string {
+  billSequence += 1;
+  return `${MCH}20250101${String(billSequence).padStart(10, '0')}`;
+}
+
+function redpack(overrides: Partial<SendRedpackRequest> = {}): SendRedpackRequest {
+  return {
+    mch_billno: nextBillno(),
+    mch_id: MCH,
+    wxappid: REDPACK_APPID,
+    send_name: '天虹百货',
+    re_openid: ZHANG,
+    total_amount: 1000,
+    total_num: 1,
+    wishing: '感谢您参加猜灯谜活动，祝您元宵节快乐！',
+    client_ip: '192.168.0.1',
+    act_name: '猜灯谜抢红包活动',
+    remark: '猜越多得越多，快来抢！',
+    ...overrides,
+  };
+}
+
+function workwxRedpack(overrides: Partial<SendWorkwxRedpackRequest> = {}): SendWorkwxRedpackRequest {
+  return {
+    mch_billno: nextBillno(),
+    mch_id: MCH,
+    wxappid: CORPID,
+    sender_name: 'XX活动',
+    re_openid: ZHANG,
+    total_amount: 1000,
+    wishing: '感谢您参加猜灯谜活动，祝您元宵节快乐！',
+    act_name: '猜灯谜抢红包活动',
+    remark: '猜越多得越多，快来抢！',
+    ...overrides,
+  };
+}
+
+function sendRedpack(xml: SendRedpackRequest, via: Wxpay = wxpay) {
+  return via.v2.mmpaymkttransfers.sendredpack.post({ xml });
+}
+
+function getHbInfo(mchBillno: string, appid = REDPACK_APPID, via: Wxpay = wxpay) {
+  return via['v2/mmpaymkttransfers/gethbinfo'].post({
+    xml: { mch_billno: mchBillno, mch_id: MCH, appid, bill_type: 'MCHT' },
+  });
+}
+
+function sendWorkwxRedpack(xml: SendWorkwxRedpackRequest, via: Wxpay = wxpay) {
+  return via.chain('v2/mmpaymkttransfers/sendworkwxredpack').post({ xml });
+}
+
+function queryWorkwxRedpack(mchBillno: string, via: Wxpay = wxpay) {
+  return via.chain('v2/mmpaymkttransfers/queryworkwxredpack').post({
+    xml: { mch_billno: mchBillno, mch_id: MCH, appid: CORPID },
+  });
+}
+
+let tradeSequence = 0;
+function nextTradeNo(): string {
+  tradeSequence += 1;
+  return `${MCH}T${String(tradeSequence).padStart(10, '0')}`;
+}
+
+function payToStaff(
+  overrides: { partner_trade_no?: string; amount?: number; re_user_name?: string } = {},
+  via: Wxpay = wxpay,
+) {
+  return via.v2.mmpaymkttransfers.promotion.paywwsptrans2pocket.post({
+    xml: {
+      appid: CORPID,
+      mch_id: MCH,
+      partner_trade_no: overrides.partner_trade_no ?? nextTradeNo(),
+      openid: ZHANG,
+      check_name: 'FORCE_CHECK',
+      re_user_name: overrides.re_user_name ?? '张三',
+      amount: overrides.amount ?? 1000,
+      desc: '六月出差报销',
+      spbill_create_ip: '10.2.3.10',
+      ww_msg_type: 'NORMAL_MSG',
+      act_name: '出差报销',
+    },
+  });
+}
+
+function queryCouponStock(couponStockId = COUPON_STOCK) {
+  return wxpay['v2/mmpaymkttransfers/query_coupon_stock'].post({
+    xml: {
+      coupon_stock_id: couponStockId,
+      appid: COUPON_APPID,
+      mch_id: MCH,
+      op_user_id: MCH,
+      version: '1.0',
+      type: 'XML',
+    },
+  });
+}
+
+function sendCoupon(openid: string, couponStockId = COUPON_STOCK, partnerTradeNo = nextTradeNo()) {
+  return wxpay.v2.mmpaymkttransfers.send_coupon.post({
+    xml: {
+      coupon_stock_id: couponStockId,
+      openid_count: 1,
+      partner_trade_no: partnerTradeNo,
+      openid,
+      appid: COUPON_APPID,
+      mch_id: MCH,
+      op_user_id: MCH,
+      version: '1.0',
+      type: 'XML',
+    },
+  });
+}
+
+function queryCouponsInfo(couponId: string, openid: string, stockId = COUPON_STOCK) {
+  return wxpay.v2.mmpaymkttransfers.querycouponsinfo.post({
+    xml: {
+      coupon_id: couponId,
+      openid,
+      appid: COUPON_APPID,
+      mch_id: MCH,
+      stock_id: stockId,
+      version: '1.0',
+      type: 'XML',
+    },
+  });
+}
+
+/** The error a call rejects with (fails the test when it resolves). */
+async function rejectionOf(call: PromiseLike<unknown>): Promise<unknown> {
+  try {
+    await call;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('the call succeeded, a failure was expected');
+}
+
+async function expectResultError(
+  call: PromiseLike<unknown>,
+  errCode: string,
+  outcome?: ResultOutcome,
+): Promise<WxpayResultError> {
+  const error = await rejectionOf(call);
+  expect(error).toBeInstanceOf(WxpayResultError);
+  const result = error as WxpayResultError;
+  expect(result.errCode, result.message).toBe(errCode);
+  if (outcome !== undefined) expect(result.outcome).toBe(outcome);
+  return result;
+}
+
+/**
+ * The admin API has no balance getter, but a top-up answers with the new balance. Each read tops up 1 fen; the fen
+ * earlier reads added are subtracted, so two reads compare as if nobody had probed.
+ */
+let probedFen = 0;
+function balance(): number {
+  probedFen += 1;
+  return sandbox.admin.topUp(MCH, 1).balance - probedFen;
+}
+
+/** The balance as it really is, this read's fen included. */
+function actualBalance(): number {
+  return balance() + probedFen;
+}
+
+/** Pays the balance out to a member of staff until `leftFen` remain (payouts have no daily limits). */
+async function drainBalanceTo(leftFen: number): Promise<void> {
+  await payToStaff({ amount: actualBalance() - leftFen });
+  expect(actualBalance()).toBe(leftFen + 1);
+}
+
+function redpacksWithBillno(mchBillno: string) {
+  return sandbox.admin.redpacks({ mchid: MCH }).filter((row) => row.mch_billno === mchBillno);
+}
+
+/** POSTs `body` as is to an APIv2 path, presenting 10000098's certificate: for what the SDK refuses to send. */
+function rawPost(path: string, body: string): Promise<XmlObject> {
+  const { merchant } = sandbox.merchantConfig(MCH);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${sandbox.url}${path}`,
+      {
+        method: 'POST',
+        ca: sandbox.tls.ca,
+        cert: merchant.cert,
+        key: merchant.key,
+        agent: false,
+        headers: { 'content-type': 'text/xml; charset=utf-8' },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          try {
+            expect(res.statusCode).toBe(200);
+            resolve(parseXml(Buffer.concat(chunks)));
+          } catch (error) {
+            reject(error);
+          }
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** `fields` with a nonce and a correct MD5 `sign`, as XML. */
+function signedXml(fields: Record<string, string>): string {
+  const withNonce = { nonce_str: createNonce(), ...fields };
+  return buildXml({ ...withNonce, sign: signV2(withNonce, sandbox.merchantConfig(MCH).secret, 'MD5') });
+}
+
+/** Asserts a reply of the router's own checks: return_code FAIL, unsigned; returns its description. */
+function expectCommunicationFailure(reply: XmlObject, errCode: string): string {
+  expect(reply).toMatchObject({ return_code: 'FAIL', err_code: errCode });
+  expect(reply.sign).toBeUndefined();
+  return String(reply.return_msg);
+}
+
+function expectBusinessFailure(reply: XmlObject, errCode: string): string {
+  expect(reply).toMatchObject({ return_code: 'SUCCESS', result_code: 'FAIL', err_code: errCode });
+  return String(reply.err_code_des);
+}
+
+// ---- The tests.
+
+describe('every APIv2 endpoint works through the SDK', () => {
+  it('sendredpack and gethbinfo: a normal red packet is sent and can be queried', async () => {
+    const request = redpack({ scene_id: 'PRODUCT_8' });
+    const sent = await sendRedpack(request);
+    expect(sent).toMatchObject({
+      return_code: 'SUCCESS',
+      result_code: 'SUCCESS',
+      mch_billno: request.mch_billno,
+      mch_id: MCH,
+      wxappid: REDPACK_APPID,
+      re_openid: ZHANG,
+      total_amount: '1000',
+    });
+    expect(sent.send_listid).toMatch(/^\d{20,32}$/);
+
+    const info = await getHbInfo(request.mch_billno);
+    expect(info).toMatchObject({
+      mch_billno: request.mch_billno,
+      mch_id: MCH,
+      status: 'SENT',
+      send_type: 'API',
+      hb_type: 'NORMAL',
+      total_num: '1',
+      total_amount: '1000',
+      wishing: request.wishing,
+      remark: request.remark,
+      act_name: request.act_name,
+    });
+    expect(info.send_time).toMatch(chinaTime);
+    expect(info.detail_id).toMatch(/^\d+$/);
+    expect(info.hblist).toBeUndefined();
+    expect(info.refund_time).toBeUndefined();
+    // gethbinfo does not sign its replies.
+    expect(info).not.toHaveProperty('sign');
+  });
+
+  it('sendworkwxredpack and queryworkwxredpack: both replies are signed and verified by the SDK', async () => {
+    const request = workwxRedpack();
+    const sent = await sendWorkwxRedpack(request);
+    expect(sent).toMatchObject({
+      mch_billno: request.mch_billno,
+      mch_id: MCH,
+      wxappid: CORPID,
+      re_openid: ZHANG,
+      total_amount: '1000',
+      sender_name: 'XX活动',
+    });
+    expect(sent.send_listid).toMatch(/^\d+$/);
+
+    const { data, response } = await queryWorkwxRedpack(request.mch_billno).withResponse();
+    expect(data).toMatchObject({
+      mch_billno: request.mch_billno,
+      status: 'SENT',
+      send_type: 'API',
+      total_amount: '1000',
+      sender_name: 'XX活动',
+    });
+    expect(data.send_time).toMatch(chinaTime);
+    // The SDK resolved, so the sign verified; check the raw reply independently too, with the merchant's APIv2 key.
+    const raw = parseXml(response.body);
+    expect(raw.sign).toBe(data.sign);
+    expect(verifyV2Sign(raw, sandbox.merchantConfig(MCH).secret)).toBe(true);
+    expect(verifyV2Sign(raw, 'y'.repeat(32))).toBe(false);
+  });
+
+  it('promotion/paywwsptrans2pocket: pays a member of staff after the real-name check', async () => {
+    const before = balance();
+    const partnerTradeNo = nextTradeNo();
+    const paid = await payToStaff({ partner_trade_no: partnerTradeNo, amount: 2345 });
+    expect(paid).toMatchObject({ return_code: 'SUCCESS', result_code: 'SUCCESS', partner_trade_no: partnerTradeNo });
+    expect(paid.payment_no).toMatch(/^\d+$/);
+    expect(paid.payment_time).toMatch(chinaTime);
+    // A resend of the same payout is a re-entry: the same payment, paid once.
+    const again = await payToStaff({ partner_trade_no: partnerTradeNo, amount: 2345 });
+    expect(again.payment_no).toBe(paid.payment_no);
+    expect(balance()).toBe(before - 2345);
+  });
+
+  it('query_coupon_stock, send_coupon and querycouponsinfo: a coupon is sent from the seeded stock', async () => {
+    const stock = await queryCouponStock();
+    expect(stock).toMatchObject({
+      coupon_stock_id: COUPON_STOCK,
+      appid: COUPON_APPID,
+      mch_id: MCH,
+      coupon_value: '500',
+      coupon_mininumn: '1000',
+      coupon_stock_status: '4',
+      coupon_total: '10000',
+      max_quota: '1',
+      is_send_num: '0',
+      coupon_budget: '5000000',
+    });
+    expect(stock.begin_time).toMatch(chinaTime);
+    expect(stock.end_time_t).toMatch(/^\d{14}$/);
+
+    const openid = 'oCouponUser000000000000000001';
+    const sent = await sendCoupon(openid);
+    expect(sent).toMatchObject({
+      coupon_stock_id: COUPON_STOCK,
+      resp_count: '1',
+      success_count: '1',
+      failed_count: '0',
+      openid,
+      ret_code: 'SUCCESS',
+    });
+    const couponId = sent.coupon_id ?? '';
+    expect(couponId).toMatch(/^\d+$/);
+
+    expect((await queryCouponStock()).is_send_num).toBe('1');
+
+    const coupon = await queryCouponsInfo(couponId, openid);
+    expect(coupon).toMatchObject({
+      coupon_stock_id: COUPON_STOCK,
+      coupon_id: couponId,
+      coupon_value: '500',
+      coupon_state: '2',
+      coupon_remain_value: '500',
+    });
+    expect(coupon.send_time).toMatch(/^\d{14}$/);
+  });
+});
+
+describe('request errors: fix the request and resend', () => {
+  it('CA_ERROR: another merchant certificate, or none at all', async () => {
+    const otherCertificate = client({ merchant: sandbox.merchantConfig(OTHER_MCH).merchant });
+    const wrongCert = await expectResultError(sendRedpack(redpack(), otherCertificate), 'CA_ERROR', 'fix');
+    expect(wrongCert.returnCode).toBe('FAIL');
+    expect(wrongCert.returnMsg).toContain(OTHER_MCH);
+
+    await expectResultError(
+      wxpay.v2.mmpaymkttransfers.sendredpack.post({ xml: redpack(), security: false }),
+      'CA_ERROR',
+      'fix',
+    );
+    // Queries need the certificate as well.
+    await expectResultError(
+      wxpay.v2.mmpaymkttransfers.gethbinfo.post({
+        xml: { mch_billno: nextBillno(), appid: REDPACK_APPID, bill_type: 'MCHT' },
+        security: false,
+      }),
+      'CA_ERROR',
+      'fix',
+    );
+  });
+
+  it('SIGN_ERROR: a client with the wrong APIv2 key', async () => {
+    const wrongKey = client({ secret: 'x'.repeat(32) });
+    const error = await expectResultError(sendRedpack(redpack(), wrongKey), 'SIGN_ERROR', 'fix');
+    expect(error.returnCode).toBe('FAIL');
+    // On a signed endpoint too (the failure is unsigned, which the SDK accepts for a failure).
+    await expectResultError(
+      wrongKey['v2/mmpaymkttransfers/query_coupon_stock'].post({
+        xml: { coupon_stock_id: COUPON_STOCK, appid: COUPON_APPID },
+      }),
+      'SIGN_ERROR',
+      'fix',
+    );
+  });
+
+  it('XML_ERROR (red packets) and REQ_PARAM_XML_ERR (coupons): a body that is not an APIv2 document', async () => {
+    const notXml = 'mch_id=10000098&total_amount=1000';
+    expectCommunicationFailure(await rawPost('/mmpaymkttransfers/sendredpack', notXml), 'XML_ERROR');
+    expectCommunicationFailure(
+      await rawPost('/mmpaymkttransfers/gethbinfo', '<xml><mch_id>10000098</mch_id>'),
+      'XML_ERROR',
+    );
+    expectCommunicationFailure(await rawPost('/mmpaymkttransfers/query_coupon_stock', notXml), 'REQ_PARAM_XML_ERR');
+  });
+
+  it('PARAM_ERROR names the field: a rule the SDK does not check, a missing field, a wrong appid, an unknown mch_id', async () => {
+    // The SDK checks amounts as positive integers; the server caps a packet at 499900 fen.
+    const tooMuch = await expectResultError(
+      sendRedpack(redpack({ total_amount: 500_000, scene_id: 'PRODUCT_1' })),
+      'PARAM_ERROR',
+      'fix',
+    );
+    expect(tooMuch.errCodeDes).toMatch(/^total_amount: /);
+    // Business failures echo the request.
+    expect(tooMuch.data).toMatchObject({ mch_id: MCH, re_openid: ZHANG, total_amount: '500000' });
+
+    const { wishing: _dropped, ...withoutWishing } = redpack();
+    const fields = Object.fromEntries(Object.entries(withoutWishing).map(([name, value]) => [name, String(value)]));
+    const missing = await rawPost('/mmpaymkttransfers/sendredpack', signedXml(fields));
+    expect(expectBusinessFailure(missing, 'PARAM_ERROR')).toBe('wishing: required');
+
+    const sent = await sendRedpack(redpack());
+    const wrongAppid = await expectResultError(getHbInfo(sent.mch_billno, 'wx0000000000000000'), 'PARAM_ERROR', 'fix');
+    expect(wrongAppid.errCodeDes).toMatch(/^appid: /);
+
+    const unknownMerchant = client({ mchid: '10000097' });
+    const noMerchant = await expectResultError(
+      unknownMerchant.v2.mmpaymkttransfers.gethbinfo.post({
+        xml: { mch_billno: sent.mch_billno, appid: REDPACK_APPID, bill_type: 'MCHT' },
+      }),
+      'PARAM_ERROR',
+      'fix',
+    );
+    expect(noMerchant.returnMsg).toMatch(/^mch_id: /);
+  });
+
+  it('coupon endpoints have codes of their own for an empty merchant or stock id', async () => {
+    const noMerchant = signedXml({ coupon_stock_id: COUPON_STOCK, appid: COUPON_APPID });
+    expectCommunicationFailure(await rawPost('/mmpaymkttransfers/query_coupon_stock', noMerchant), 'MCH_ID_EMPTY');
+    const noStock = signedXml({ mch_id: MCH, appid: COUPON_APPID });
+    const reply = await rawPost('/mmpaymkttransfers/query_coupon_stock', noStock);
+    expect(expectBusinessFailure(reply, 'COUPON_STOCK_ID_EMPTY')).toBe('coupon_stock_id: required');
+  });
+});
+
+describe('sending rules of red packets', () => {
+  it('re-entry: the same billno with the same fields gets the same send_listid and is paid once', async () => {
+    const request = redpack({ total_amount: 1500 });
+    const before = balance();
+    const first = await sendRedpack(request);
+    const second = await sendRedpack(request);
+    expect(second.send_listid).toBe(first.send_listid);
+    expect(balance()).toBe(before - 1500);
+    expect(redpacksWithBillno(request.mch_billno)).toHaveLength(1);
+
+    // FATAL_ERROR: the same billno with another amount is refused for good, and changes nothing.
+    const changed = await expectResultError(sendRedpack({ ...request, total_amount: 1600 }), 'FATAL_ERROR', 'final');
+    expect(changed.data.mch_billno).toBe(request.mch_billno);
+    expect(balance()).toBe(before - 1500);
+    expect(redpacksWithBillno(request.mch_billno)[0]?.total_amount).toBe(1500);
+  });
+
+  it('FREQ_LIMIT (and send_coupon FREQ_OVER_LIMIT): retry later, and the same billno then goes through', async () => {
+    const request = redpack();
+    sandbox.admin.setFaults({ rateLimitPerSecond: 2 });
+    try {
+      // Fill this second's allowance; at most two of these get through.
+      const queries = await Promise.allSettled([1, 2, 3, 4].map(() => queryCouponStock()));
+      expect(queries.filter((settled) => settled.status === 'fulfilled').length).toBeLessThanOrEqual(2);
+      await expectResultError(sendRedpack(request), 'FREQ_LIMIT', 'retry');
+      await expectResultError(sendCoupon('oCouponUser000000000000000002'), 'FREQ_OVER_LIMIT', 'retry');
+      await expectResultError(getHbInfo(request.mch_billno), 'FREQ_LIMIT', 'retry');
+    } finally {
+      sandbox.admin.setFaults(BASELINE_FAULTS);
+    }
+    expect(redpacksWithBillno(request.mch_billno)).toHaveLength(0);
+    const sent = await sendRedpack(request);
+    expect(redpacksWithBillno(request.mch_billno)[0]?.send_listid).toBe(sent.send_listid);
+  });
+
+  it('NOTENOUGH: nothing is recorded; after a top-up the same billno succeeds', async () => {
+    await drainBalanceTo(500);
+    const low = balance();
+    const request = redpack({ re_openid: LI, total_amount: 1000 });
+    const error = await expectResultError(sendRedpack(request), 'NOTENOUGH', 'retry');
+    expect(error.data).toMatchObject({ mch_billno: request.mch_billno, total_amount: '1000' });
+    expect(redpacksWithBillno(request.mch_billno)).toHaveLength(0);
+    expect(balance()).toBe(low);
+
+    sandbox.admin.topUp(MCH, 10_000_000);
+    const sent = await sendRedpack(request);
+    expect(sent.mch_billno).toBe(request.mch_billno);
+    expect(redpacksWithBillno(request.mch_billno)).toHaveLength(1);
+    expect(balance()).toBe(low + 10_000_000 - 1000);
+  });
+
+  it('SENDNUM_LIMIT: the 11th packet to one user in a day', async () => {
+    for (let i = 0; i < 10; i++) await sendRedpack(redpack({ re_openid: WANG, total_amount: 100 }));
+    const eleventh = redpack({ re_openid: WANG, total_amount: 100 });
+    await expectResultError(sendRedpack(eleventh), 'SENDNUM_LIMIT', 'final');
+    expect(redpacksWithBillno(eleventh.mch_billno)).toHaveLength(0);
+  });
+
+  it('SENDAMOUNT_LIMIT: more than 100000 fen to one user in a day', async () => {
+    const request = redpack({ re_openid: LI, total_amount: 100_001, scene_id: 'PRODUCT_2' });
+    await expectResultError(sendRedpack(request), 'SENDAMOUNT_LIMIT', 'final');
+  });
+
+  it('ILLEGAL_APPID and OPENID_ERROR: an appid not bound to the merchant, a user who is not its user', async () => {
+    await expectResultError(sendRedpack(redpack({ wxappid: 'wx0000000000000000' })), 'ILLEGAL_APPID', 'final');
+    // The WeCom red packet must come from the merchant's corpid, not from its official account.
+    await expectResultError(sendWorkwxRedpack(workwxRedpack({ wxappid: REDPACK_APPID })), 'ILLEGAL_APPID', 'final');
+    const stranger = 'oxTWIuGaIt6gTKsQRLau2M0yL16Z';
+    const error = await expectResultError(sendRedpack(redpack({ re_openid: stranger })), 'OPENID_ERROR', 'final');
+    expect(error.data.re_openid).toBe(stranger);
+    // 张三 is a user of 10000098, not of 10000099.
+    const other = client({}, OTHER_MCH);
+    await expectResultError(
+      sendRedpack(
+        redpack({ mch_id: OTHER_MCH, mch_billno: `${OTHER_MCH}202501010000000001`, wxappid: 'wx9999999999999999' }),
+        other,
+      ),
+      'OPENID_ERROR',
+      'final',
+    );
+  });
+});
+
+describe('WeCom: workwx_sign and payouts', () => {
+  it('SIGN_ERROR when workwx_sign is made with the wrong WeCom secret (the APIv2 sign itself is right)', async () => {
+    const wrongSecret = client({ workwxSecret: 'w'.repeat(32) });
+    const request = workwxRedpack();
+    const error = await expectResultError(sendWorkwxRedpack(request, wrongSecret), 'SIGN_ERROR', 'fix');
+    expect(error.returnMsg).toMatch(/^workwx_sign: /);
+    await expectResultError(payToStaff({}, wrongSecret), 'SIGN_ERROR', 'fix');
+    expect(redpacksWithBillno(request.mch_billno)).toHaveLength(0);
+  });
+
+  it('NO_COMPETENCE: a merchant without WeCom payment', async () => {
+    const other = client({ workwxSecret: 'w'.repeat(32) }, OTHER_MCH);
+    const request = workwxRedpack({ mch_id: OTHER_MCH, mch_billno: `${OTHER_MCH}202501010000000002` });
+    await expectResultError(sendWorkwxRedpack(request, other), 'NO_COMPETENCE', 'final');
+  });
+
+  it('payouts: NAME_MISMATCH, and PARAM_ERROR naming partner_trade_no when it is reused with other fields', async () => {
+    const mismatch = await expectResultError(payToStaff({ re_user_name: '李四' }), 'NAME_MISMATCH');
+    // endpoints.md lists no codes for this endpoint, so the SDK leaves unlisted ones `unknown`.
+    expect(mismatch.outcome).toBe('unknown');
+    const partnerTradeNo = nextTradeNo();
+    await payToStaff({ partner_trade_no: partnerTradeNo, amount: 100 });
+    const reused = await expectResultError(
+      payToStaff({ partner_trade_no: partnerTradeNo, amount: 200 }),
+      'PARAM_ERROR',
+      'fix',
+    );
+    expect(reused.errCodeDes).toMatch(/^partner_trade_no: /);
+  });
+});
+
+describe('coupons', () => {
+  it('USER_AL_GET_COUPON past max_quota; a resend of the same partner_trade_no is the same coupon', async () => {
+    const openid = 'oCouponUser000000000000000003';
+    const partnerTradeNo = nextTradeNo();
+    const before = Number((await queryCouponStock()).is_send_num);
+    const first = await sendCoupon(openid, COUPON_STOCK, partnerTradeNo);
+    const again = await sendCoupon(openid, COUPON_STOCK, partnerTradeNo);
+    expect(again.coupon_id).toBe(first.coupon_id);
+    expect((await queryCouponStock()).is_send_num).toBe(String(before + 1));
+
+    const error = await expectResultError(sendCoupon(openid), 'USER_AL_GET_COUPON', 'final');
+    expect(error.data).toMatchObject({ ret_code: 'FAILED', failed_count: '1', openid });
+    expect((await queryCouponStock()).is_send_num).toBe(String(before + 1));
+  });
+
+  it('AL_STOCK_OVER once a small stock is sent out; its totals in query_coupon_stock', async () => {
+    const stock = sandbox.admin.createCouponStock({
+      mchid: MCH,
+      name: '满20减1',
+      value: 100,
+      minimum: 2000,
+      total: 2,
+      max_quota: 0,
+    });
+    const id = stock.coupon_stock_id;
+    await sendCoupon('oCouponUser000000000000000004', id);
+    await sendCoupon('oCouponUser000000000000000004', id);
+    await expectResultError(sendCoupon('oCouponUser000000000000000005', id), 'AL_STOCK_OVER', 'final');
+    const queried = await queryCouponStock(id);
+    expect(queried).toMatchObject({
+      coupon_stock_id: id,
+      coupon_name: '满20减1',
+      coupon_value: '100',
+      coupon_mininumn: '2000',
+      coupon_stock_status: '4',
+      coupon_total: '2',
+      max_quota: '0',
+      is_send_num: '2',
+      coupon_budget: '200',
+    });
+  });
+
+  it('STOCK_IS_NOT_VALID for a stock that is not activated', async () => {
+    const stock = sandbox.admin.createCouponStock({ mchid: MCH, value: 100, total: 10, status: 1 });
+    expect((await queryCouponStock(stock.coupon_stock_id)).coupon_stock_status).toBe('1');
+    await expectResultError(
+      sendCoupon('oCouponUser000000000000000006', stock.coupon_stock_id),
+      'STOCK_IS_NOT_VALID',
+      'final',
+    );
+  });
+
+  it('COUPON_STOCK_NOT_FOUND, COUPON_STOCK_ID_NOT_VALID, and NOT_FOUND for an unknown coupon', async () => {
+    await expectResultError(queryCouponStock('99999999'), 'COUPON_STOCK_NOT_FOUND', 'fix');
+    await expectResultError(queryCouponStock('17a57'), 'COUPON_STOCK_ID_NOT_VALID', 'fix');
+    // NOT_FOUND is not a documented coupon code, so the SDK calls it unknown (harmless for a query).
+    await expectResultError(queryCouponsInfo('1000000001', 'oCouponUser000000000000000001'), 'NOT_FOUND', 'unknown');
+  });
+});
+
+describe('the life of a red packet (moves sandbox time: keep last)', () => {
+  it('NOT_FOUND for a billno never sent (outcome unknown: never a reason to switch billno)', async () => {
+    await expectResultError(getHbInfo(nextBillno()), 'NOT_FOUND', 'unknown');
+    await expectResultError(queryWorkwxRedpack(nextBillno()), 'NOT_FOUND', 'unknown');
+  });
+
+  it('SENT -> RECEIVED when opened; unopened -> RFUND_ING after 24 h -> REFUND after 25 h, credited once', async () => {
+    const opened = redpack({ re_openid: LI, total_amount: 888 });
+    const unopened = redpack({ re_openid: LI, total_amount: 777 });
+    await sendRedpack(opened);
+    await sendRedpack(unopened);
+
+    sandbox.admin.openRedpack({ mchid: MCH, mch_billno: opened.mch_billno });
+    const received = await getHbInfo(opened.mch_billno);
+    expect(received.status).toBe('RECEIVED');
+    // One receipt parses as an object, several as an array.
+    const receipts = [received.hblist?.hbinfo ?? []].flat();
+    expect(receipts).toEqual([{ openid: LI, amount: '888', rcv_time: expect.stringMatching(chinaTime) }]);
+
+    await sandbox.admin.advanceClock(24 * hourMs);
+    expect((await getHbInfo(unopened.mch_billno)).status).toBe('RFUND_ING');
+    expect((await getHbInfo(opened.mch_billno)).status).toBe('RECEIVED');
+
+    // Every packet of this file still unopened is refunding now, and will be refunded in the same hour.
+    const refunding = sandbox.admin.redpacks({ mchid: MCH, status: 'RFUND_ING' });
+    expect(refunding.map((row) => row.mch_billno)).toContain(unopened.mch_billno);
+    const owed = refunding.reduce((sum, row) => sum + row.total_amount, 0);
+    const before = balance();
+
+    await sandbox.admin.advanceClock(hourMs);
+    const refunded = await getHbInfo(unopened.mch_billno);
+    expect(refunded).toMatchObject({ status: 'REFUND', refund_amount: '777' });
+    expect(refunded.refund_time).toMatch(chinaTime);
+    expect(balance()).toBe(before + owed);
+
+    // Looking again, listing, and more time passing credit nothing more.
+    await getHbInfo(unopened.mch_billno);
+    sandbox.admin.redpacks();
+    await sandbox.admin.advanceClock(hourMs);
+    expect(balance()).toBe(before + owed);
+    expect(sandbox.admin.redpacks({ mchid: MCH, status: 'RFUND_ING' })).toHaveLength(0);
+  });
+
+  it('NOT_FOUND for a packet sent more than 30 days ago (it is still in the sandbox)', async () => {
+    const request = redpack({ re_openid: LI });
+    await sendRedpack(request);
+    expect((await getHbInfo(request.mch_billno)).status).toBe('SENT');
+    await sandbox.admin.advanceClock(31 * dayMs);
+    const error = await expectResultError(getHbInfo(request.mch_billno), 'NOT_FOUND', 'unknown');
+    expect(error.errCodeDes).toContain('30 days');
+    expect(redpacksWithBillno(request.mch_billno)[0]?.status).toBe('REFUND');
+  });
+});
