@@ -19,12 +19,9 @@ import { DEFAULT_FAULTS, type FaultSettings } from '../src/faults.js';
 import { readSandboxConfig, type Sandbox, type SandboxConfigFile, startSandbox } from '../src/index.js';
 import type { Delivery } from '../src/notifier.js';
 import type { RedpackView } from '../src/v2/actions.js';
+import { LI, MCH, REDPACK_APPID, redpack, ZHANG } from './support/redpack-requests.js';
 
-const MCH = '10000098';
 const GLOBAL_MCH = '1900000109';
-const REDPACK_APPID = 'wx8888888888888888';
-const ZHANG = 'oxTWIuGaIt6gTKsQRLau2M0yL16E';
-const LI = 'oxTWIuGaIt6gTKsQRLau2M0yL16F';
 const hourMs = 60 * 60 * 1000;
 
 let dataDir: string;
@@ -54,29 +51,6 @@ function client(mchid = MCH, overrides: Partial<WxpayOptions> = {}): Wxpay {
 async function closeClients(): Promise<void> {
   await Promise.all(clients.map((each) => each.close()));
   clients = [];
-}
-
-let billSequence = 0;
-function nextBillno(): string {
-  billSequence += 1;
-  return `${MCH}20250101${String(billSequence).padStart(10, '0')}`;
-}
-
-function redpack(overrides: Partial<SendRedpackRequest> = {}): SendRedpackRequest {
-  return {
-    mch_billno: nextBillno(),
-    mch_id: MCH,
-    wxappid: REDPACK_APPID,
-    send_name: '天虹百货',
-    re_openid: ZHANG,
-    total_amount: 1000,
-    total_num: 1,
-    wishing: '感谢您参加猜灯谜活动，祝您元宵节快乐！',
-    client_ip: '192.168.0.1',
-    act_name: '猜灯谜抢红包活动',
-    remark: '猜越多得越多，快来抢！',
-    ...overrides,
-  };
 }
 
 function sendRedpack(wxpay: Wxpay, xml: SendRedpackRequest) {

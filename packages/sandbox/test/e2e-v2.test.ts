@@ -15,18 +15,23 @@ import {
 import { buildXml, createNonce, parseXml, signV2, verifyV2Sign } from 'wxpay/internal';
 import { DEFAULT_FAULTS } from '../src/faults.js';
 import { type Sandbox, startSandbox } from '../src/index.js';
+import {
+  CORPID,
+  LI,
+  MCH,
+  nextBillno,
+  REDPACK_APPID,
+  redpack,
+  WANG,
+  workwxRedpack,
+  ZHANG,
+} from './support/redpack-requests.js';
 
-const MCH = '10000098';
 /** A second merchant, created by the tests: its certificate is "another merchant's", it has no users and no WeCom. */
 const OTHER_MCH = '10000099';
-const REDPACK_APPID = 'wx8888888888888888';
-const CORPID = 'wxe062425f740d30d8';
 const COUPON_APPID = 'wx5edab3bdfba3dc1c';
 const COUPON_STOCK = '1757';
 /** The seeded users of 10000098. 张三 gets the ordinary packets, 李四 the ones whose life is followed, 王五 the limits. */
-const ZHANG = 'oxTWIuGaIt6gTKsQRLau2M0yL16E';
-const LI = 'oxTWIuGaIt6gTKsQRLau2M0yL16F';
-const WANG = 'oxTWIuGaIt6gTKsQRLau2M0yL16G';
 
 const hourMs = 60 * 60 * 1000;
 const dayMs = 24 * hourMs;
@@ -65,45 +70,6 @@ function client(overrides: Partial<WxpayOptions> = {}, mchid = MCH): Wxpay {
   const created = new Wxpay({ ...sandbox.merchantConfig(mchid), ...overrides });
   clients.push(created);
   return created;
-}
-
-let billSequence = 0;
-/** mch_id + yyyymmdd + 10 digits, the documented convention (26 characters of [0-9]). */
-function nextBillno(): string {
-  billSequence += 1;
-  return `${MCH}20250101${String(billSequence).padStart(10, '0')}`;
-}
-
-function redpack(overrides: Partial<SendRedpackRequest> = {}): SendRedpackRequest {
-  return {
-    mch_billno: nextBillno(),
-    mch_id: MCH,
-    wxappid: REDPACK_APPID,
-    send_name: '天虹百货',
-    re_openid: ZHANG,
-    total_amount: 1000,
-    total_num: 1,
-    wishing: '感谢您参加猜灯谜活动，祝您元宵节快乐！',
-    client_ip: '192.168.0.1',
-    act_name: '猜灯谜抢红包活动',
-    remark: '猜越多得越多，快来抢！',
-    ...overrides,
-  };
-}
-
-function workwxRedpack(overrides: Partial<SendWorkwxRedpackRequest> = {}): SendWorkwxRedpackRequest {
-  return {
-    mch_billno: nextBillno(),
-    mch_id: MCH,
-    wxappid: CORPID,
-    sender_name: 'XX活动',
-    re_openid: ZHANG,
-    total_amount: 1000,
-    wishing: '感谢您参加猜灯谜活动，祝您元宵节快乐！',
-    act_name: '猜灯谜抢红包活动',
-    remark: '猜越多得越多，快来抢！',
-    ...overrides,
-  };
 }
 
 function sendRedpack(xml: SendRedpackRequest, via: Wxpay = wxpay) {
