@@ -16,7 +16,15 @@ export interface NewMerchant {
   signingMode?: SigningMode;
   /** Starting balance in fen (default 10 000 000 = 100 000 yuan). */
   balance?: number;
+  /** Requests per second before FREQ_LIMIT / RATELIMIT_EXCEEDED (default 30). */
   rateLimit?: number;
+  /**
+   * Handler knobs: `sendingSeconds` (red packets stay SENDING that long), `redpackUserDailyCount`,
+   * `redpackUserDailyAmount`, `redpackMerchantDailyAmount` (daily limits, fen).
+   */
+  settings?: Record<string, number>;
+  /** The merchant's users (red packet and payout recipients); appid defaults to the `redpack` appid. */
+  users?: Array<{ openid: string; appid?: string; name?: string }>;
 }
 
 /** The options a `Wxpay` client needs for one sandbox merchant (secrets included: this is a sandbox). */
@@ -51,23 +59,32 @@ export async function createMerchant(ctx: SandboxContext, input: NewMerchant): P
     issuePlatformCert(ctx.ca, input.mchid, now),
     createPublicKey(),
   ]);
-  ctx.store.merchants.insert({
-    mchid: input.mchid,
-    kind: input.kind ?? 'mainland',
-    parent_mchid: input.parentMchid ?? null,
-    name: input.name ?? null,
-    balance: input.balance ?? 10_000_000,
-    rate_limit: input.rateLimit ?? 30,
-    config: {
-      apiv2Key: randomSecret32(),
-      apiv3Key: randomSecret32(),
-      apiCert,
-      platformCert,
-      publicKey,
-      signingMode: input.signingMode ?? 'certificate',
-      appids: input.appids ?? {},
-      ...(input.workwxCorpid ? { workwx: { corpid: input.workwxCorpid, secret: randomSecret32() } } : {}),
-    },
+  // One transaction: a refused user leaves no half-created merchant behind.
+  ctx.store.transaction(() => {
+    ctx.store.merchants.insert({
+      mchid: input.mchid,
+      kind: input.kind ?? 'mainland',
+      parent_mchid: input.parentMchid ?? null,
+      name: input.name ?? null,
+      balance: input.balance ?? 10_000_000,
+      rate_limit: input.rateLimit ?? 30,
+      config: {
+        apiv2Key: randomSecret32(),
+        apiv3Key: randomSecret32(),
+        apiCert,
+        platformCert,
+        publicKey,
+        signingMode: input.signingMode ?? 'certificate',
+        appids: input.appids ?? {},
+        ...(input.workwxCorpid ? { workwx: { corpid: input.workwxCorpid, secret: randomSecret32() } } : {}),
+        ...(input.settings ? { settings: input.settings } : {}),
+      },
+    });
+    for (const user of input.users ?? []) {
+      const appid = user.appid ?? input.appids?.redpack;
+      if (!appid) throw new Error(`user ${user.openid} needs an appid (or give the merchant a redpack appid)`);
+      ctx.store.users.insert({ openid: user.openid, mchid: input.mchid, appid, name: user.name ?? null });
+    }
   });
   return ctx.store.merchants.get({ mchid: input.mchid }) as MerchantRow;
 }
