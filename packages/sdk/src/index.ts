@@ -6,7 +6,7 @@ export type * from './catalog/redpack.js';
 export type { V2EndpointMeta, V3EndpointMeta } from './catalog/types.js';
 export type * from './catalog/workwx.js';
 export type { ChainNode, LooseCallOptions, LooseNode, RoutePath, Routes, V2CallOptions } from './chain-types.js';
-export { Wxpay, type WxpayOptions } from './client.js';
+export { Wxpay } from './client.js';
 export {
   type ResultOutcome,
   SignatureVerificationError,
@@ -19,6 +19,7 @@ export {
   WxpayParseError,
   WxpayResultError,
 } from './errors.js';
+export type { WxpayOptions } from './options.js';
 export type { MerchantCredentials } from './transport.js';
 export type { V2Fields, V2RefundNotification } from './v2/notification.js';
 export { Transformer, type XmlObject, type XmlValue } from './v2/xml.js';
