@@ -39,11 +39,6 @@ export function toTemplate(segments: readonly string[]): string {
     .join('/');
 }
 
-/** Names of the parameters in a template, in order. */
-export function templateParams(template: string): string[] {
-  return [...template.matchAll(/\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1] as string);
-}
-
 /** Fills `{name}` parameters from `values`, percent-encoding each value once. */
 export function expandTemplate(template: string, values: Readonly<Record<string, unknown>>): string {
   return template.replace(/\{([A-Za-z0-9_]+)\}/g, (_, name: string) => {

@@ -115,9 +115,6 @@ const endpoints: ReadonlyMap<string, Endpoint> = new Map(
   }),
 );
 
-/** The request paths `handleV2` answers (without query), e.g. `/mmpaymkttransfers/sendredpack`. */
-export const v2Paths: readonly string[] = [...endpoints.keys()];
-
 /**
  * Answers one APIv2 call. Unknown paths get a plain 404, other methods a 405; everything else a 200 XML reply:
  * `return_code` FAIL for communication problems (XML, unknown merchant, certificate, signature), otherwise
