@@ -2,9 +2,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { TLSSocket } from 'node:tls';
-import { buildXml } from 'wxpay/internal';
 import type { SandboxCall, SandboxContext, SandboxReply } from './context.js';
 import { verifyClientCertificate } from './pki.js';
+import { businessReply, fail } from './v2/reply.js';
+import { renderReply } from './v3/reply.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -53,7 +54,13 @@ async function serve(options: SandboxServerOptions, req: IncomingMessage, res: S
   const delay = faults.delay();
   if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
   if (faults.systemError()) {
-    send(res, isV3 ? systemErrorJson() : systemErrorXml());
+    // Unsigned, like a failure before the business layer; the v2 one still says result_code FAIL, SYSTEMERROR.
+    send(
+      res,
+      isV3
+        ? renderReply(options.ctx, { status: 500, body: { code: 'SYSTEM_ERROR', message: '系统错误' } })
+        : businessReply(fail('SYSTEMERROR', '系统繁忙，请稍后再试'), {}, undefined),
+    );
     return;
   }
   const reply = isV3 ? options.handleV3(options.ctx, call) : options.handleV2(options.ctx, call);
@@ -91,28 +98,6 @@ async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
 function send(res: ServerResponse, reply: SandboxReply): void {
   res.writeHead(reply.status, { ...reply.headers, 'content-length': Buffer.byteLength(reply.body) });
   res.end(reply.body);
-}
-
-function systemErrorXml(): SandboxReply {
-  return {
-    status: 200,
-    headers: { 'content-type': 'text/xml; charset=utf-8' },
-    body: buildXml({
-      return_code: 'SUCCESS',
-      return_msg: 'OK',
-      result_code: 'FAIL',
-      err_code: 'SYSTEMERROR',
-      err_code_des: '系统繁忙，请稍后再试',
-    }),
-  };
-}
-
-function systemErrorJson(): SandboxReply {
-  return {
-    status: 500,
-    headers: { 'content-type': 'application/json; charset=utf-8' },
-    body: JSON.stringify({ code: 'SYSTEM_ERROR', message: '系统错误' }),
-  };
 }
 
 function internalError(error: unknown): SandboxReply {

@@ -6,6 +6,11 @@ export interface RawResponse {
   body: string;
 }
 
+/** The raw response of a transport reply, its body decoded as UTF-8. */
+export function toRawResponse(reply: { status: number; headers: Record<string, string>; body: Buffer }): RawResponse {
+  return { status: reply.status, headers: reply.headers, body: reply.body.toString('utf8') };
+}
+
 export interface WithResponse<T> {
   data: T;
   response: RawResponse;

@@ -1,7 +1,5 @@
 // The Wxpay client: the three chain access styles, and dispatch of each call to the v2 or v3 pipeline.
 import { APIPromise } from './api-promise.js';
-import type { HttpVerb } from './catalog/types.js';
-import { findV3Endpoint } from './catalog/v3.js';
 import { isV2Template, splitPath, toTemplate, VERBS, type Verb } from './chain.js';
 import type { ChainNode, LooseCallOptions, LooseNode, PathIndex, RoutePath } from './chain-types.js';
 import { decryptOaep, encryptOaep, loadPrivateKey } from './crypto/rsa.js';
@@ -14,7 +12,7 @@ import {
   type V2Fields,
   type V2RefundNotification,
 } from './v2/notification.js';
-import { callV2 } from './v2/pipeline.js';
+import { callV2, type V2Context } from './v2/pipeline.js';
 import { type ApiFamily, KeyStore } from './v3/key-store.js';
 import { type Notification, type NotificationInput, parseNotification } from './v3/notification.js';
 import {
@@ -24,14 +22,13 @@ import {
   type NotificationHandlerOptions,
 } from './v3/notification-handlers.js';
 import { type AppPayParams, appPaySign, type JsapiPayParams, jsapiPaySign } from './v3/pay-sign.js';
-import { apiError, callV3, sendSigned, type V3Context } from './v3/pipeline.js';
+import { callV3, fetchCertificates, type V3Context } from './v3/pipeline.js';
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 const USER_AGENT = `wxpay-node/0.1.0 node/${process.versions.node}`;
 
-type CallOptions = LooseCallOptions;
-type Dispatch = (verb: Verb, segments: readonly string[], options: CallOptions | undefined) => APIPromise<unknown>;
+type Dispatch = (verb: Verb, segments: readonly string[], options: LooseCallOptions | undefined) => APIPromise<unknown>;
 
 // The interface merges the typed `client['v2/...']` view, which the Proxy below serves, into the class.
 export interface Wxpay extends PathIndex {}
@@ -42,6 +39,7 @@ export class Wxpay {
   private readonly options: Readonly<WxpayOptions>;
   private readonly transport: Transport;
   private readonly dispatch: Dispatch;
+  private readonly v2Context: V2Context;
   private readonly v3Context: V3Context;
   /** The keys WeChat Pay signs with (configured and downloaded), per client. */
   readonly keyStore: KeyStore;
@@ -55,6 +53,20 @@ export class Wxpay {
       timeout: options.timeout ?? DEFAULT_TIMEOUT_MS,
       maxBodyBytes: MAX_BODY_BYTES,
     });
+    const origins = (family: ApiFamily): readonly string[] =>
+      options.baseURL
+        ? [options.baseURL]
+        : family === 'global'
+          ? [GLOBAL_ORIGINS[options.region ?? 'hk']]
+          : MAINLAND_ORIGINS;
+    this.v2Context = {
+      transport: this.transport,
+      origins: origins('mainland'),
+      mchid: options.mchid,
+      secret: options.secret,
+      workwxSecret: options.workwxSecret,
+      userAgent: USER_AGENT,
+    };
     const now = options.clock ?? Date.now;
     this.keyStore = new KeyStore({
       certs: options.certs,
@@ -63,17 +75,12 @@ export class Wxpay {
       toleranceSeconds: options.signatureTolerance ?? 300,
       // Lazy: the context is assigned below, before any call can reach the store.
       download:
-        options.privateKey && options.serial ? (family) => downloadCertificates(this.v3Context, family) : undefined,
+        options.privateKey && options.serial ? (family) => fetchCertificates(this.v3Context, family) : undefined,
     });
     this.v3Context = {
       transport: this.transport,
       keyStore: this.keyStore,
-      origins: (family) =>
-        options.baseURL
-          ? [options.baseURL]
-          : family === 'global'
-            ? [GLOBAL_ORIGINS[options.region ?? 'hk']]
-            : MAINLAND_ORIGINS,
+      origins,
       mchid: options.mchid,
       serial: options.serial?.toUpperCase(),
       privateKey: options.privateKey === undefined ? undefined : loadPrivateKey(options.privateKey),
@@ -127,6 +134,11 @@ export class Wxpay {
     return decryptOaep(ciphertext, this.requirePrivateKey());
   }
 
+  private requireSecret(): string {
+    if (!this.options.secret) throw new ValidationError('options.secret', 'required (the APIv2 key)');
+    return this.options.secret;
+  }
+
   private requirePrivateKey() {
     const key = this.v3Context.privateKey;
     if (!key) throw new ValidationError('options.privateKey', 'required (the merchant key, apiclient_key.pem)');
@@ -165,12 +177,12 @@ export class Wxpay {
 
   /** Verifies an APIv2 (XML) notification's `sign` with the APIv2 key. */
   parseV2Notification(xml: string | Buffer): V2Fields {
-    return parseV2Notification(xml, this.options.secret ?? '');
+    return parseV2Notification(xml, this.requireSecret());
   }
 
   /** Decrypts an APIv2 refund notification's `req_info` (AES-256-ECB with md5 of the APIv2 key). */
   parseV2RefundNotification(xml: string | Buffer): V2RefundNotification {
-    return parseV2RefundNotification(xml, this.options.secret ?? '');
+    return parseV2RefundNotification(xml, this.requireSecret());
   }
 
   /** Parameters for `wx.requestPayment` / WeixinJSBridge (JSAPI and mini programs), signed with the merchant key. */
@@ -190,21 +202,11 @@ export class Wxpay {
     return this.transport.close();
   }
 
-  private call(verb: Verb, template: string, options: CallOptions) {
+  private call(verb: Verb, template: string, options: LooseCallOptions) {
     const { xml, json, query, headers, security, ...params } = options;
     if (isV2Template(template)) {
       if (json !== undefined) throw new ValidationError('json', 'APIv2 endpoints take `xml`, not `json`');
-      return callV2(
-        {
-          transport: this.transport,
-          origins: this.options.baseURL ? [this.options.baseURL] : MAINLAND_ORIGINS,
-          mchid: this.options.mchid,
-          secret: this.options.secret,
-          workwxSecret: this.options.workwxSecret,
-          userAgent: USER_AGENT,
-        },
-        { template, method: verb.toUpperCase(), xml, query, headers, security, params },
-      );
+      return callV2(this.v2Context, { template, method: verb.toUpperCase(), xml, query, headers, security, params });
     }
     if (xml !== undefined) throw new ValidationError('xml', 'APIv3 endpoints take `json`, not `xml`');
     if (security !== undefined) throw new ValidationError('security', 'only APIv2 calls use the client certificate');
@@ -218,21 +220,10 @@ function chainNode(dispatch: Dispatch, segments: readonly string[]): unknown {
     get(_target, property) {
       if (typeof property !== 'string' || property === 'then') return undefined;
       if ((VERBS as readonly string[]).includes(property)) {
-        return (options?: CallOptions) => dispatch(property as Verb, segments, options);
+        return (options?: LooseCallOptions) => dispatch(property as Verb, segments, options);
       }
       if (property === 'toString' || property === 'toJSON') return () => segments.join('/');
       return chainNode(dispatch, [...segments, ...splitPath(property)]);
     },
   });
-}
-
-/** GET the platform certificates with a signed request; the reply is returned unverified for the key store to vet. */
-async function downloadCertificates(context: V3Context, family: ApiFamily) {
-  const template = family === 'global' ? 'v3/global/certificates' : 'v3/certificates';
-  const verb: HttpVerb = 'get';
-  const reply = await sendSigned(context, { template, verb, params: {} }, findV3Endpoint(template, verb));
-  if (reply.status < 200 || reply.status >= 300) {
-    throw apiError({ status: reply.status, headers: reply.headers, body: reply.body.toString('utf8') });
-  }
-  return reply;
 }

@@ -27,6 +27,6 @@ export {
 } from './crypto/rsa.js';
 export { timingSafeEqualString } from './crypto/timing-safe.js';
 export { signV2, signWorkwx, v2SignString, verifyV2Sign } from './v2/sign.js';
-export { buildXml, parseXml } from './v2/xml.js';
+export { buildElement, buildXml, parseXml } from './v2/xml.js';
 export { buildAuthorization, buildRequestMessage } from './v3/authorization.js';
 export { buildVerifyMessage, verifyWechatpaySignature } from './v3/verifier.js';

@@ -1,7 +1,7 @@
 // The contract between the APIv2 router and its handlers: what a handler gets, what it returns, the stamps every
 // handler shares (WeChat-style ids, parameter hashes, balance moves), and how an outcome becomes the XML reply.
 import { randomInt } from 'node:crypto';
-import { buildXml, createNonce, sha256Hex, signV2 } from 'wxpay/internal';
+import { buildElement, createNonce, sha256Hex, signV2 } from 'wxpay/internal';
 import { formatChinaTime, formatCompactChinaTime } from '../clock.js';
 import type { SandboxContext, SandboxReply } from '../context.js';
 import type { MerchantRow } from '../store.js';
@@ -178,18 +178,9 @@ function children(fields: ReplyFields): string {
 
 function element(name: string, value: ReplyValue): string {
   if (value === undefined) return '';
-  if (typeof value === 'string') return leaf(name, value);
+  if (typeof value === 'string') return buildElement(name, value);
   const records = isList(value) ? value : [value];
   return records.map((record) => `<${name}>${children(record)}</${name}>`).join('');
-}
-
-const emptyDocument = buildXml({});
-const rootOpen = emptyDocument.slice(0, emptyDocument.indexOf('>') + 1);
-const rootClose = emptyDocument.slice(rootOpen.length);
-
-/** One text element. buildXml owns the CDATA and CR rules; a one-field document minus its root is that element. */
-function leaf(name: string, value: string): string {
-  return buildXml({ [name]: value }).slice(rootOpen.length, -rootClose.length);
 }
 
 function isList(value: ReplyFields | readonly ReplyFields[]): value is readonly ReplyFields[] {

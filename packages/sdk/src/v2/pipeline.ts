@@ -1,5 +1,5 @@
 // The APIv2 request/response pipeline: validate -> fill nonce and signatures -> XML -> send -> parse -> verify -> result.
-import type { RawResponse, WithResponse } from '../api-promise.js';
+import { toRawResponse, type WithResponse } from '../api-promise.js';
 import { validateFields } from '../catalog/rules.js';
 import type { V2EndpointMeta, V2SignType } from '../catalog/types.js';
 import { findV2Endpoint } from '../catalog/v2.js';
@@ -65,7 +65,7 @@ export async function callV2(context: V2Context, input: V2CallInput): Promise<Wi
     body,
     security: input.security ?? meta?.cert ?? false,
   });
-  const response: RawResponse = { status: reply.status, headers: reply.headers, body: reply.body.toString('utf8') };
+  const response = toRawResponse(reply);
   if (reply.status < 200 || reply.status >= 300) {
     throw new WxpayParseError(`HTTP ${reply.status} instead of an XML reply`, response.body, reply.status);
   }

@@ -243,19 +243,23 @@ function encodePart(part: string): string {
   return `<![CDATA[${part.replaceAll(']]>', ']]]]><![CDATA[>')}]]>`;
 }
 
+/** One text element `<name>value</name>`, with the CDATA and CR rules below; null/undefined gives ''. */
+export function buildElement(name: string, value: unknown): string {
+  checkName(name, name);
+  if (value === null || value === undefined) return '';
+  // A raw CR would become LF in the receiver's parser (end-of-line normalisation) and change a signed value;
+  // a character reference survives. References cannot live inside CDATA, so CDATA is closed around it.
+  const xml = fieldText(name, value).split('\r').map(encodePart).join('&#13;');
+  return `<${name}>${xml}</${name}>`;
+}
+
 /** Builds `<xml>...</xml>` from flat fields. */
 export function buildXml(fields: Readonly<Record<string, unknown>>, root = 'xml'): string {
   checkName(root, 'root');
-  let out = `<${root}>`;
-  for (const [name, value] of Object.entries(fields)) {
-    checkName(name, name);
-    if (value === null || value === undefined) continue;
-    // A raw CR would become LF in the receiver's parser (end-of-line normalisation) and change a signed value;
-    // a character reference survives. References cannot live inside CDATA, so CDATA is closed around it.
-    const xml = fieldText(name, value).split('\r').map(encodePart).join('&#13;');
-    out += `<${name}>${xml}</${name}>`;
-  }
-  return `${out}</${root}>`;
+  const body = Object.entries(fields)
+    .map(([name, value]) => buildElement(name, value))
+    .join('');
+  return `<${root}>${body}</${root}>`;
 }
 
 /** The public facade (mirrors wechatpay-php's Transformer::toArray / toXml). */

@@ -1,6 +1,6 @@
 // The APIv3 request/response pipeline: validate -> sign the exact bytes -> send (with safe retries) -> verify -> parse.
 import type { KeyObject } from 'node:crypto';
-import type { RawResponse, WithResponse } from '../api-promise.js';
+import { type RawResponse, toRawResponse, type WithResponse } from '../api-promise.js';
 import type { HttpVerb, V3EndpointMeta } from '../catalog/types.js';
 import { findV3Endpoint } from '../catalog/v3.js';
 import { appendQuery, expandTemplate } from '../chain.js';
@@ -41,7 +41,7 @@ export async function callV3(context: V3Context, input: V3CallInput): Promise<Wi
   meta?.validate?.({ params: input.params, query: input.query, json: input.json });
   const family = familyOf(input.template, meta);
   const reply = await sendSigned(context, input, meta);
-  const response: RawResponse = { status: reply.status, headers: reply.headers, body: reply.body.toString('utf8') };
+  const response = toRawResponse(reply);
   const signed = reply.headers['wechatpay-signature'] !== undefined;
   if (reply.status >= 200 && reply.status < 300) {
     // Verify the raw bytes before anything reads them.
@@ -150,4 +150,12 @@ export function apiError(response: RawResponse): WxpayAPIError {
     requestId: response.headers['request-id'],
     body: response.body,
   });
+}
+
+/** GET the platform certificates with a signed request; the reply is returned unverified for the key store to vet. */
+export async function fetchCertificates(context: V3Context, family: ApiFamily): Promise<TransportResponse> {
+  const template = family === 'global' ? 'v3/global/certificates' : 'v3/certificates';
+  const reply = await sendSigned(context, { template, verb: 'get', params: {} }, findV3Endpoint(template, 'get'));
+  if (reply.status < 200 || reply.status >= 300) throw apiError(toRawResponse(reply));
+  return reply;
 }
