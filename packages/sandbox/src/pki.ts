@@ -4,6 +4,7 @@
 import 'reflect-metadata';
 import { createPrivateKey, KeyObject, randomBytes, randomInt, webcrypto, X509Certificate } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
+import { createNonce } from 'wxpay/internal';
 
 // Node's webcrypto is a complete WebCrypto; the library's parameter type is the DOM one, hence the cast.
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
@@ -39,7 +40,6 @@ const yearMs = 365 * dayMs;
 /** Certificates start a day early so a client whose clock lags the sandbox's a little still accepts them. */
 const backdateMs = dayMs;
 const clientAuthOid = '1.3.6.1.5.5.7.3.2';
-const alphanumerics = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 /** Creates the self-signed sandbox root CA (10 years) that issues every other certificate here. */
 export async function createCa(now: number = Date.now()): Promise<Pem> {
@@ -119,9 +119,7 @@ export async function createPublicKey(): Promise<PublicKeyPair> {
  * 32 bytes, and ASCII keeps characters and bytes equal) and a WeCom payment secret.
  */
 export function randomSecret32(): string {
-  let secret = '';
-  for (let i = 0; i < 32; i++) secret += alphanumerics[randomInt(alphanumerics.length)];
-  return secret;
+  return createNonce(32);
 }
 
 /**
