@@ -579,9 +579,15 @@ describe('platform certificates and public keys', () => {
     const refresh = await apiError(fresh.refreshCertificates('global'));
     expect(refresh).toMatchObject({ status: 404, code: 'RESOURCE_NOT_EXISTS' });
     expect(refresh.message).toMatch(/public key/);
-    // Any call needs a key to verify with first, so it fails the same clear way.
-    const query = await apiError(queryByNo(fresh, 'X1', INSTITUTIONAL_QUERY));
-    expect(query).toMatchObject({ status: 404, code: 'RESOURCE_NOT_EXISTS' });
+    // Any call needs a key to verify with first; within the minute after that failed download it sends nothing
+    // more and fails closed, carrying the download's error (and its advice) as the cause.
+    const query = await queryByNo(fresh, 'X1', INSTITUTIONAL_QUERY).catch((error: unknown) => error);
+    expect(query).toMatchObject({
+      name: 'SignatureVerificationError',
+      reason: 'no platform key',
+      cause: { status: 404, code: 'RESOURCE_NOT_EXISTS' },
+    });
+    expect((query as Error).message).toMatch(/public key/);
     // With the key configured, the certificates endpoint answers the same error, signed and verified.
     const signed = await apiError(institution.chain('v3/global/certificates').get());
     expect(signed).toMatchObject({ status: 404, code: 'RESOURCE_NOT_EXISTS' });

@@ -10,6 +10,8 @@ export interface V2CallOptions<Request> {
   /** Present the merchant API certificate; defaults to what the endpoint needs. */
   security?: boolean;
   headers?: Record<string, string>;
+  /** Ends the call, its retries and the waits between them: WxpayConnectionError with code `ABORTED`. */
+  signal?: AbortSignal;
 }
 
 /** Options of a call to an uncatalogued endpoint; other keys fill `{name}` / `_name_` path parameters. */
@@ -19,6 +21,14 @@ export interface LooseCallOptions {
   query?: Record<string, string | number | boolean | undefined>;
   headers?: Record<string, string>;
   security?: boolean;
+  /** Ends the call, its retries and the waits between them: WxpayConnectionError with code `ABORTED`. */
+  signal?: AbortSignal;
+  /**
+   * DANGEROUS. APIv2 only, uncatalogued paths only: accept a successful reply that carries no valid `sign`. Unsigned
+   * data can be forged by anyone between you and WeChat Pay; use it only for an endpoint the official docs show
+   * without a sign that the SDK does not list yet (and tell us, so it gets listed).
+   */
+  unsignedReply?: boolean;
   [pathParameter: string]: unknown;
 }
 
@@ -53,8 +63,8 @@ type VerbsOf<P extends string> = P extends RoutePath
   ? {
       [V in keyof Routes[P]]: Routes[P][V] extends { options: infer O; response: infer R }
         ? Record<never, never> extends O
-          ? (options?: O & { headers?: Record<string, string> }) => APIPromise<R>
-          : (options: O & { headers?: Record<string, string> }) => APIPromise<R>
+          ? (options?: O & { headers?: Record<string, string>; signal?: AbortSignal }) => APIPromise<R>
+          : (options: O & { headers?: Record<string, string>; signal?: AbortSignal }) => APIPromise<R>
         : never;
     }
   : unknown;

@@ -1,5 +1,5 @@
 // Pure path handling for the chain: segments -> path template -> expanded path, with parameters encoded exactly once.
-import { ValidationError } from './errors.js';
+import { remoteText, ValidationError } from './errors.js';
 
 export const VERBS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 export type Verb = (typeof VERBS)[number];
@@ -31,12 +31,23 @@ export function toTemplate(segments: readonly string[]): string {
         throw new ValidationError(
           'path',
           'segment of [A-Za-z0-9_~.-], not . or ..',
-          `invalid path segment "${segment}"`,
+          `invalid path segment ${JSON.stringify(remoteText(segment, 40))}`,
         );
       }
-      return CAMEL_CASE.test(segment) ? segment.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`) : segment;
+      return CAMEL_CASE.test(segment) ? toKebabCase(segment) : segment;
     })
     .join('/');
+}
+
+/**
+ * `outTradeNo` -> `out-trade-no`; a run of capitals is one word (`getHBInfo` -> `get-hb-info`, `queryHB` -> `query-hb`),
+ * its last capital starting the next word when a lowercase letter follows.
+ */
+function toKebabCase(segment: string): string {
+  return segment
+    .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1-$2')
+    .toLowerCase();
 }
 
 /** Fills `{name}` parameters from `values`, percent-encoding each value once. */
@@ -49,8 +60,17 @@ export function expandTemplate(template: string, values: Readonly<Record<string,
     const text = String(value);
     if (text === '') throw new ValidationError(name, 'required path parameter (non-empty)');
     if (text === '.' || text === '..') throw new ValidationError(name, 'path parameter may not be . or ..');
+    if (!isWellFormed(text)) throw new ValidationError(name, LONE_SURROGATE_RULE);
     return encodeURIComponent(text);
   });
+}
+
+const LONE_SURROGATE_RULE = 'well-formed Unicode (no lone surrogate)';
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+/** False for a string holding half of a UTF-16 surrogate pair, which has no UTF-8 (or percent) encoding. */
+function isWellFormed(text: string): boolean {
+  return !LONE_SURROGATE.test(text);
 }
 
 /** True for paths served by APIv2 (XML); the `v2/` prefix itself is never sent. */
@@ -67,6 +87,10 @@ export function appendQuery(path: string, query: Readonly<Record<string, unknown
     if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
       throw new ValidationError(`query.${name}`, 'string, number or boolean');
     }
+    // URLSearchParams would silently turn a lone surrogate into U+FFFD: a value the caller never wrote.
+    if (!isWellFormed(name)) throw new ValidationError('query', LONE_SURROGATE_RULE);
+    if (typeof value === 'string' && !isWellFormed(value))
+      throw new ValidationError(`query.${name}`, LONE_SURROGATE_RULE);
     params.append(name, String(value));
   }
   const text = params.toString();

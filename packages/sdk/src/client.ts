@@ -23,31 +23,58 @@ import {
 } from './v3/notification-handlers.js';
 import { type AppPayParams, appPaySign, type JsapiPayParams, jsapiPaySign } from './v3/pay-sign.js';
 import { callV3, fetchCertificates, type V3Context } from './v3/pipeline.js';
+import { SDK_VERSION } from './version.js';
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
-const USER_AGENT = `wxpay-node/0.1.0 node/${process.versions.node}`;
+const USER_AGENT = `wxpay-node/${SDK_VERSION} node/${process.versions.node}`;
+
+/** Node's `inspect` as passed to a custom inspect method. */
+type InspectFunction = (value: unknown, options: object) => string;
 
 type Dispatch = (verb: Verb, segments: readonly string[], options: LooseCallOptions | undefined) => APIPromise<unknown>;
+
+/** What printing a client shows: ids, hosts and which credentials are configured, never their values. */
+export interface WxpayView {
+  mchid: string | undefined;
+  hosts: { mainland: readonly string[]; global: readonly string[] };
+  credentials: {
+    /** The APIv2 key. */
+    secret: boolean;
+    workwxSecret: boolean;
+    /** The merchant API certificate for mutual TLS (`merchant`). */
+    merchantCertificate: boolean;
+    privateKey: boolean;
+    /** The merchant certificate serial (not a secret: it is sent in every Authorization header). */
+    serial: string | undefined;
+    apiv3Key: boolean;
+  };
+  /** Serials and public key ids WeChat Pay replies are verified with. */
+  trustedKeys: string[];
+}
 
 // The interface merges the typed `client['v2/...']` view, which the Proxy below serves, into the class.
 export interface Wxpay extends PathIndex {}
 
-/** A WeChat Pay client. Options are needed only by the calls that use them. */
+/**
+ * A WeChat Pay client. Options are needed only by the calls that use them.
+ *
+ * Every secret lives in `#private` fields: printing, serialising, spreading or enumerating a client (or anything
+ * reachable from it) shows ids, hosts and which credentials are configured, never their values.
+ */
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: see the interface above.
 export class Wxpay {
-  private readonly options: Readonly<WxpayOptions>;
-  private readonly transport: Transport;
-  private readonly dispatch: Dispatch;
-  private readonly v2Context: V2Context;
-  private readonly v3Context: V3Context;
-  /** The keys WeChat Pay signs with (configured and downloaded), per client. */
-  readonly keyStore: KeyStore;
+  readonly #options: Readonly<WxpayOptions>;
+  readonly #transport: Transport;
+  readonly #dispatch: Dispatch;
+  readonly #v2Context: V2Context;
+  readonly #v3Context: V3Context;
+  readonly #keyStore: KeyStore;
 
   constructor(options: WxpayOptions = {}) {
     checkOptions(options);
-    this.options = { ...options };
-    this.transport = new Transport({
+    this.#options = { ...options };
+    this.#transport = new Transport({
       merchant: options.merchant,
       ca: options.ca,
       timeout: options.timeout ?? DEFAULT_TIMEOUT_MS,
@@ -59,8 +86,8 @@ export class Wxpay {
         : family === 'global'
           ? [GLOBAL_ORIGINS[options.region ?? 'hk']]
           : MAINLAND_ORIGINS;
-    this.v2Context = {
-      transport: this.transport,
+    this.#v2Context = {
+      transport: this.#transport,
       origins: origins('mainland'),
       mchid: options.mchid,
       secret: options.secret,
@@ -68,18 +95,18 @@ export class Wxpay {
       userAgent: USER_AGENT,
     };
     const now = options.clock ?? Date.now;
-    this.keyStore = new KeyStore({
+    this.#keyStore = new KeyStore({
       certs: options.certs,
       apiv3Key: options.apiv3Key,
       now,
       toleranceSeconds: options.signatureTolerance ?? 300,
       // Lazy: the context is assigned below, before any call can reach the store.
       download:
-        options.privateKey && options.serial ? (family) => fetchCertificates(this.v3Context, family) : undefined,
+        options.privateKey && options.serial ? (family) => fetchCertificates(this.#v3Context, family) : undefined,
     });
-    this.v3Context = {
-      transport: this.transport,
-      keyStore: this.keyStore,
+    this.#v3Context = {
+      transport: this.#transport,
+      keyStore: this.#keyStore,
       origins,
       mchid: options.mchid,
       serial: options.serial?.toUpperCase(),
@@ -88,14 +115,15 @@ export class Wxpay {
       maxRetries: options.maxRetries ?? 2,
       userAgent: USER_AGENT,
     };
-    this.dispatch = (verb, segments, callOptions) =>
-      new APIPromise(Promise.resolve().then(() => this.call(verb, toTemplate(segments), callOptions ?? {})));
+    this.#dispatch = (verb, segments, callOptions) =>
+      new APIPromise(Promise.resolve().then(() => this.#call(verb, toTemplate(segments), callOptions ?? {})));
+    const dispatch = this.#dispatch;
     // `client['v2/a/b']` works for any path: unknown keys containing a slash become chain nodes.
     // biome-ignore lint/correctness/noConstructorReturn: the index access style needs the instance behind a Proxy.
     return new Proxy(this, {
       get(target, property) {
         if (typeof property === 'string' && property.includes('/') && !(property in target)) {
-          return chainNode(target.dispatch, splitPath(property));
+          return chainNode(dispatch, splitPath(property));
         }
         const value: unknown = Reflect.get(target, property, target);
         return typeof value === 'function' ? value.bind(target) : value;
@@ -103,21 +131,49 @@ export class Wxpay {
     });
   }
 
+  /** The keys WeChat Pay signs with (configured and downloaded), per client. */
+  get keyStore(): KeyStore {
+    return this.#keyStore;
+  }
+
+  /** A printable summary: `mchid`, hosts and which credentials are configured (booleans), never secret values. */
+  toJSON(): WxpayView {
+    const options = this.#options;
+    return {
+      mchid: options.mchid,
+      hosts: { mainland: this.#v3Context.origins('mainland'), global: this.#v3Context.origins('global') },
+      credentials: {
+        secret: options.secret !== undefined,
+        workwxSecret: options.workwxSecret !== undefined,
+        merchantCertificate: options.merchant !== undefined,
+        privateKey: options.privateKey !== undefined,
+        serial: this.#v3Context.serial,
+        apiv3Key: options.apiv3Key !== undefined,
+      },
+      trustedKeys: this.#keyStore.serials(),
+    };
+  }
+
+  /** `console.log(client)` and `util.inspect(client)` show {@link toJSON}'s view. */
+  [Symbol.for('nodejs.util.inspect.custom')](_depth: number, inspectOptions: object, inspect: InspectFunction): string {
+    return `Wxpay ${inspect(this.toJSON(), { ...inspectOptions, depth: 4 })}`;
+  }
+
   /** APIv2 (XML) endpoints, e.g. `client.v2.mmpaymkttransfers.sendredpack.post({ xml })`. */
   get v2(): ChainNode<'v2'> {
-    return chainNode(this.dispatch, ['v2']) as ChainNode<'v2'>;
+    return chainNode(this.#dispatch, ['v2']) as ChainNode<'v2'>;
   }
 
   /** APIv3 (JSON) endpoints. */
   get v3(): ChainNode<'v3'> {
-    return chainNode(this.dispatch, ['v3']) as ChainNode<'v3'>;
+    return chainNode(this.#dispatch, ['v3']) as ChainNode<'v3'>;
   }
 
   /** The endpoint at `path`, e.g. `client.chain('v2/mmpaymkttransfers/gethbinfo')`. */
   chain<P extends RoutePath>(path: P): ChainNode<P>;
   chain(path: string): LooseNode;
   chain(path: string): unknown {
-    return chainNode(this.dispatch, splitPath(path));
+    return chainNode(this.#dispatch, splitPath(path));
   }
 
   /**
@@ -125,32 +181,32 @@ export class Wxpay {
    * as the `Wechatpay-Serial` header of the request that carries the ciphertext.
    */
   encrypt(plaintext: string): { ciphertext: string; serial: string } {
-    const { serial, key } = this.keyStore.encryptionKey();
+    const { serial, key } = this.#keyStore.encryptionKey();
     return { ciphertext: encryptOaep(plaintext, key), serial };
   }
 
   /** Decrypts a sensitive field that WeChat Pay encrypted with the merchant's public key. */
   decrypt(ciphertext: string): string {
-    return decryptOaep(ciphertext, this.requirePrivateKey());
+    return decryptOaep(ciphertext, this.#requirePrivateKey());
   }
 
-  private requireSecret(): string {
-    if (!this.options.secret) throw new ValidationError('options.secret', 'required (the APIv2 key)');
-    return this.options.secret;
+  #requireSecret(): string {
+    if (!this.#options.secret) throw new ValidationError('options.secret', 'required (the APIv2 key)');
+    return this.#options.secret;
   }
 
-  private requirePrivateKey() {
-    const key = this.v3Context.privateKey;
+  #requirePrivateKey() {
+    const key = this.#v3Context.privateKey;
     if (!key) throw new ValidationError('options.privateKey', 'required (the merchant key, apiclient_key.pem)');
     return key;
   }
 
   /** Downloads the platform certificates now (they are otherwise fetched on first need and refreshed periodically). */
   async refreshCertificates(family: ApiFamily = 'mainland'): Promise<void> {
-    if (!this.keyStore.canDownload) {
+    if (!this.#keyStore.canDownload) {
       throw new ValidationError('options.apiv3Key', 'downloading certificates needs apiv3Key, serial and privateKey');
     }
-    return this.keyStore.refresh(family);
+    return this.#keyStore.refresh(family);
   }
 
   /**
@@ -159,9 +215,9 @@ export class Wxpay {
    */
   parseNotification(input: NotificationInput): Promise<Notification> {
     return parseNotification(input, {
-      keyStore: this.keyStore,
-      apiv3Key: this.options.apiv3Key,
-      family: this.options.region ? 'global' : 'mainland',
+      keyStore: this.#keyStore,
+      apiv3Key: this.#options.apiv3Key,
+      family: this.#options.region ? 'global' : 'mainland',
     });
   }
 
@@ -176,41 +232,52 @@ export class Wxpay {
   }
 
   /** Verifies an APIv2 (XML) notification's `sign` with the APIv2 key. */
-  parseV2Notification(xml: string | Buffer): V2Fields {
-    return parseV2Notification(xml, this.requireSecret());
+  parseV2Notification(xml: string | Uint8Array): V2Fields {
+    return parseV2Notification(xml, this.#requireSecret());
   }
 
   /** Decrypts an APIv2 refund notification's `req_info` (AES-256-ECB with md5 of the APIv2 key). */
-  parseV2RefundNotification(xml: string | Buffer): V2RefundNotification {
-    return parseV2RefundNotification(xml, this.requireSecret());
+  parseV2RefundNotification(xml: string | Uint8Array): V2RefundNotification {
+    return parseV2RefundNotification(xml, this.#requireSecret());
   }
 
   /** Parameters for `wx.requestPayment` / WeixinJSBridge (JSAPI and mini programs), signed with the merchant key. */
   jsapiPayParams(input: { appId: string; prepayId: string }): JsapiPayParams {
-    return jsapiPaySign({ ...input, privateKey: this.requirePrivateKey(), now: this.v3Context.now });
+    return jsapiPaySign({ ...input, privateKey: this.#requirePrivateKey(), now: this.#v3Context.now });
   }
 
   /** Parameters for the APP SDK's PayReq (`partnerid` defaults to the client's mchid). */
   appPayParams(input: { appid: string; prepayid: string; partnerid?: string }): AppPayParams {
-    const partnerid = input.partnerid ?? this.options.mchid;
+    const partnerid = input.partnerid ?? this.#options.mchid;
     if (!partnerid) throw new ValidationError('partnerid', 'required (or configure options.mchid)');
-    return appPaySign({ ...input, partnerid, privateKey: this.requirePrivateKey(), now: this.v3Context.now });
+    return appPaySign({ ...input, partnerid, privateKey: this.#requirePrivateKey(), now: this.#v3Context.now });
   }
 
   /** Closes pooled connections; the client can still be used afterwards (pools reopen). */
   close(): Promise<void> {
-    return this.transport.close();
+    return this.#transport.close();
   }
 
-  private call(verb: Verb, template: string, options: LooseCallOptions) {
-    const { xml, json, query, headers, security, ...params } = options;
+  #call(verb: Verb, template: string, options: LooseCallOptions) {
+    const { xml, json, query, headers, security, unsignedReply, signal, ...params } = options;
     if (isV2Template(template)) {
       if (json !== undefined) throw new ValidationError('json', 'APIv2 endpoints take `xml`, not `json`');
-      return callV2(this.v2Context, { template, method: verb.toUpperCase(), xml, query, headers, security, params });
+      return callV2(this.#v2Context, {
+        template,
+        method: verb.toUpperCase(),
+        xml,
+        query,
+        headers,
+        security,
+        unsignedReply,
+        params,
+        signal,
+      });
     }
     if (xml !== undefined) throw new ValidationError('xml', 'APIv3 endpoints take `json`, not `xml`');
     if (security !== undefined) throw new ValidationError('security', 'only APIv2 calls use the client certificate');
-    return callV3(this.v3Context, { template, verb, params, query, json, headers });
+    if (unsignedReply !== undefined) throw new ValidationError('unsignedReply', 'only for APIv2 calls');
+    return callV3(this.#v3Context, { template, verb, params, query, json, headers, signal });
   }
 }
 

@@ -1,5 +1,31 @@
 // The error hierarchy: every failure the SDK reports is a WxpayError subclass with machine-readable fields.
 
+/**
+ * The most characters of a raw reply body an error keeps (`body`): enough to see what came back, not enough for a
+ * hostile or runaway reply to hold megabytes in memory or flood logs. A longer body is cut (`bodyTruncated` true).
+ */
+export const MAX_ERROR_BODY_CHARS = 64 * 1024;
+
+/** The start of `body`, at most MAX_ERROR_BODY_CHARS characters; a surrogate pair is never split. */
+function capBody(body: string): { body: string; truncated: boolean } {
+  if (body.length <= MAX_ERROR_BODY_CHARS) return { body, truncated: false };
+  let end = MAX_ERROR_BODY_CHARS;
+  const last = body.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
+  return { body: body.slice(0, end), truncated: true };
+}
+
+/**
+ * Text from the network (a reply's message, an element name, a header value) as it may appear in an error message:
+ * control characters (line breaks included) become spaces and the text is cut to `max` characters, so a hostile value
+ * can neither forge log lines nor flood them. The full value stays on the error's data fields.
+ */
+export function remoteText(text: string, max = 200): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is replaced.
+  const flat = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ');
+  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
+}
+
 /** Base class of every error thrown by the SDK. */
 export class WxpayError extends Error {
   override name = 'WxpayError';
@@ -41,10 +67,11 @@ export class WxpayResultError extends WxpayError {
     const text = (key: string) => (typeof data[key] === 'string' ? (data[key] as string) : undefined);
     const returnCode = text('return_code') ?? 'FAIL';
     const errCode = text('err_code');
+    const said = (key: string) => (text(key) ? `: ${remoteText(text(key) as string)}` : '');
     const detail =
       returnCode !== 'SUCCESS'
-        ? `return_code ${returnCode}${text('return_msg') ? `: ${text('return_msg')}` : ''}`
-        : `${errCode ?? 'FAIL'}${text('err_code_des') ? `: ${text('err_code_des')}` : ''}`;
+        ? `return_code ${remoteText(returnCode, 40)}${said('return_msg')}`
+        : `${remoteText(errCode ?? 'FAIL', 60)}${said('err_code_des')}`;
     super(`WeChat Pay answered ${detail} (outcome: ${outcome})`);
     this.returnCode = returnCode;
     this.returnMsg = text('return_msg');
@@ -86,14 +113,25 @@ export class WxpayConnectionError extends WxpayError {
 /** A reply body that is not what the protocol promises (not XML, hostile XML, empty, HTML, not JSON). */
 export class WxpayParseError extends WxpayError {
   override name = 'WxpayParseError';
+  /** The raw body as received (decoded as UTF-8), cut to its first MAX_ERROR_BODY_CHARS characters. */
+  readonly body: string;
+  /** True when `body` is only the start of what was received. */
+  readonly bodyTruncated: boolean;
+  /**
+   * Always `unknown`: a reply that cannot be read does not say whether the operation happened. Query, or resend the
+   * SAME business number with the SAME fields; never a new number.
+   */
+  readonly outcome: ResultOutcome = 'unknown';
   constructor(
     message: string,
-    /** The raw body as received (decoded as UTF-8). */
-    readonly body: string,
+    body: string,
     /** The HTTP status of the reply, when there was one. */
     readonly status?: number,
   ) {
     super(message);
+    const capped = capBody(body);
+    this.body = capped.body;
+    this.bodyTruncated = capped.truncated;
   }
 }
 
@@ -136,8 +174,10 @@ export class WxpayAPIError extends WxpayError {
   readonly detail: unknown;
   /** The `Request-ID` header: quote it to WeChat Pay support. */
   readonly requestId: string | undefined;
-  /** The raw reply body. */
+  /** The raw reply body, cut to its first MAX_ERROR_BODY_CHARS characters. */
   readonly body: string;
+  /** True when `body` is only the start of the reply. */
+  readonly bodyTruncated: boolean;
   constructor(input: {
     status: number;
     code?: string | undefined;
@@ -148,14 +188,21 @@ export class WxpayAPIError extends WxpayError {
     /** What to do about it, appended to the message. */
     hint?: string | undefined;
   }) {
-    const head = `[${input.status}${input.code ? ` ${input.code}` : ''}]`;
-    const text = input.apiMessage ?? (input.code ? '' : 'the reply is not a WeChat Pay error object');
+    const head = `[${input.status}${input.code ? ` ${remoteText(input.code, 60)}` : ''}]`;
+    const text =
+      input.apiMessage !== undefined
+        ? remoteText(input.apiMessage)
+        : input.code
+          ? ''
+          : 'the reply is not a WeChat Pay error object';
     super(`${head} ${text}${input.hint ? ` — ${input.hint}` : ''}`.replace(/\s+$/, ''));
     this.status = input.status;
     this.code = input.code;
     this.apiMessage = input.apiMessage;
     this.detail = input.detail;
     this.requestId = input.requestId;
-    this.body = input.body;
+    const capped = capBody(input.body);
+    this.body = capped.body;
+    this.bodyTruncated = capped.truncated;
   }
 }

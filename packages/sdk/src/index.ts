@@ -6,8 +6,9 @@ export type * from './catalog/redpack.js';
 export type { V2EndpointMeta, V3EndpointMeta } from './catalog/types.js';
 export type * from './catalog/workwx.js';
 export type { ChainNode, LooseCallOptions, LooseNode, RoutePath, Routes, V2CallOptions } from './chain-types.js';
-export { Wxpay } from './client.js';
+export { Wxpay, type WxpayView } from './client.js';
 export {
+  MAX_ERROR_BODY_CHARS,
   type ResultOutcome,
   SignatureVerificationError,
   UnknownSerialError,
@@ -23,7 +24,7 @@ export type { WxpayOptions } from './options.js';
 export type { MerchantCredentials } from './transport.js';
 export type { V2Fields, V2RefundNotification } from './v2/notification.js';
 export { Transformer, type XmlObject, type XmlValue } from './v2/xml.js';
-export type { ApiFamily, KeyStore } from './v3/key-store.js';
+export type { ApiFamily, KeyStore, KeyStoreView } from './v3/key-store.js';
 export {
   isKnownNotification,
   type KnownNotification,

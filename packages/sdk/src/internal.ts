@@ -2,6 +2,7 @@
 
 export { validateFields } from './catalog/rules.js';
 export type { FieldSpec, HttpVerb, V2EndpointMeta, V3EndpointMeta } from './catalog/types.js';
+export { isV2ReplySigned } from './catalog/unsigned-replies.js';
 export { findV2Endpoint, v2Endpoints } from './catalog/v2.js';
 export { findV3Endpoint, v3Endpoints } from './catalog/v3.js';
 export { appendQuery, expandTemplate, splitPath, toTemplate } from './chain.js';

@@ -16,7 +16,11 @@ export interface WxpayOptions {
   baseURL?: string;
   /** Extra CA certificate(s) trusted for the server (e.g. the sandbox CA). Verification is never switched off. */
   ca?: string | Buffer | ReadonlyArray<string | Buffer>;
-  /** Milliseconds for connecting, for the reply headers and between body chunks (default 10 000). */
+  /**
+   * Milliseconds each attempt may take as a whole: connecting, sending, the reply headers and the whole body (default
+   * 10 000). Past it the attempt fails with WxpayConnectionError code `ETIMEDOUT` (`sent` false only when the request
+   * was never written). Each host tried and each APIv3 retry is a new attempt with its own deadline.
+   */
   timeout?: number;
   /** APIv3: serial number of the merchant API certificate (uppercase hex). */
   serial?: string;
@@ -47,6 +51,9 @@ export const GLOBAL_ORIGINS = {
 } as const;
 
 export function checkOptions(options: WxpayOptions): void {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new ValidationError('options', 'an object of client options');
+  }
   for (const name of ['mchid', 'secret', 'workwxSecret', 'baseURL', 'serial', 'apiv3Key'] as const) {
     const value = options[name];
     if (value !== undefined && (typeof value !== 'string' || value === '')) {
@@ -71,7 +78,10 @@ export function checkOptions(options: WxpayOptions): void {
   if (options.maxRetries !== undefined && !(Number.isInteger(options.maxRetries) && options.maxRetries >= 0)) {
     throw new ValidationError('options.maxRetries', 'integer >= 0');
   }
-  if (options.region !== undefined && !(options.region in GLOBAL_ORIGINS)) {
+  if (
+    options.region !== undefined &&
+    !(typeof options.region === 'string' && Object.hasOwn(GLOBAL_ORIGINS, options.region))
+  ) {
     throw new ValidationError('options.region', 'one of hk, us, eu');
   }
   if (options.baseURL !== undefined) {
@@ -84,9 +94,59 @@ export function checkOptions(options: WxpayOptions): void {
     if (url.protocol !== 'https:') throw new ValidationError('options.baseURL', 'https URL');
     if (url.search || url.hash) throw new ValidationError('options.baseURL', 'no query or fragment');
   }
+  checkShapes(options);
   const merchant = options.merchant;
   if (merchant !== undefined) {
+    checkMerchantKeys(merchant);
     const complete = 'pfx' in merchant ? Buffer.isBuffer(merchant.pfx) : Boolean(merchant.cert && merchant.key);
     if (!complete) throw new ValidationError('options.merchant', '{ cert, key } PEM or { pfx: Buffer, passphrase }');
+  }
+}
+
+const MERCHANT_KEYS = new Set(['cert', 'key', 'pfx', 'passphrase']);
+
+/**
+ * `merchant` is a plain object of certificate fields only: anything else (say `rejectUnauthorized: false`) could
+ * change how TLS behaves, so it is refused rather than ignored.
+ */
+function checkMerchantKeys(merchant: unknown): void {
+  const prototype = typeof merchant === 'object' && merchant !== null ? Object.getPrototypeOf(merchant) : undefined;
+  if (prototype !== Object.prototype && prototype !== null) {
+    throw new ValidationError('options.merchant', 'a plain object { cert, key } or { pfx, passphrase }');
+  }
+  for (const key of Reflect.ownKeys(merchant as object)) {
+    if (typeof key === 'symbol' || !MERCHANT_KEYS.has(key)) {
+      throw new ValidationError(
+        `options.merchant.${String(key)
+          .slice(0, 64)
+          .replace(/[^\x20-\x7e]/g, '?')}`,
+        'unknown key: only cert, key, pfx, passphrase',
+      );
+    }
+  }
+}
+
+const isPem = (value: unknown): boolean => typeof value === 'string' || Buffer.isBuffer(value);
+
+/** Types a check above does not cover: caught here, not as a TypeError deep inside the first call that uses them. */
+function checkShapes(options: WxpayOptions): void {
+  const { ca, clock, certs, merchant } = options;
+  if (ca !== undefined && !(isPem(ca) || (Array.isArray(ca) && ca.every(isPem)))) {
+    throw new ValidationError('options.ca', 'PEM string or Buffer, or an array of them');
+  }
+  if (clock !== undefined && typeof clock !== 'function') throw new ValidationError('options.clock', 'function');
+  if (certs !== undefined && (typeof certs !== 'object' || certs === null || Array.isArray(certs))) {
+    throw new ValidationError('options.certs', 'an object { [serialOrPublicKeyId]: pem }');
+  }
+  if (typeof merchant === 'object' && merchant !== null) {
+    const fields = merchant as Record<string, unknown>;
+    for (const name of ['cert', 'key'] as const) {
+      if (fields[name] !== undefined && !isPem(fields[name])) {
+        throw new ValidationError(`options.merchant.${name}`, 'PEM string or Buffer');
+      }
+    }
+    if (fields.passphrase !== undefined && typeof fields.passphrase !== 'string') {
+      throw new ValidationError('options.merchant.passphrase', 'string');
+    }
   }
 }

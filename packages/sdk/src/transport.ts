@@ -1,8 +1,10 @@
-// HTTP transport: one keep-alive undici Agent per client (plus one presenting the merchant certificate), timeouts,
-// a capped body read, and fail-over to a backup host only when the connection provably never opened.
+// HTTP transport: one keep-alive undici Agent per client (plus one presenting the merchant certificate), a deadline
+// per attempt, checked headers, and fail-over to a backup host only when the request provably never left.
 import { rootCertificates } from 'node:tls';
 import { Agent, buildConnector } from 'undici';
-import { WxpayConnectionError, WxpayParseError } from './errors.js';
+import { ValidationError, WxpayConnectionError } from './errors.js';
+import { ABORTED_CODE, exchange } from './exchange.js';
+import { checkHeaders } from './headers.js';
 
 /** The merchant API certificate for mutual TLS: PEM certificate and key, or a PKCS#12 bundle. */
 export type MerchantCredentials =
@@ -13,7 +15,10 @@ export interface TransportOptions {
   merchant?: MerchantCredentials | undefined;
   /** Extra CA certificate(s) trusted for the server, on top of the system roots. */
   ca?: string | Buffer | ReadonlyArray<string | Buffer> | undefined;
-  /** Milliseconds allowed for connecting, for the reply headers, and between body chunks. */
+  /**
+   * Milliseconds allowed for each attempt as a whole (each host tried): connecting, sending, the reply headers and the
+   * whole body. Past it the attempt fails with WxpayConnectionError code `ETIMEDOUT`.
+   */
   timeout: number;
   /** Largest reply body accepted, in bytes. */
   maxBodyBytes: number;
@@ -25,10 +30,13 @@ export interface TransportRequest {
   origins: readonly string[];
   /** Path and query as they go on the wire (already encoded). */
   path: string;
-  headers: Record<string, string>;
+  /** Checked before anything is sent (ValidationError `headers.<name>`); names are sent lowercase. */
+  headers: Readonly<Record<string, string>>;
   body?: string | undefined;
   /** Present the merchant client certificate. */
   security: boolean;
+  /** Ends the call: WxpayConnectionError code `ABORTED`, `sent` true only if the request may have been written. */
+  signal?: AbortSignal | undefined;
 }
 
 export interface TransportResponse {
@@ -37,8 +45,16 @@ export interface TransportResponse {
   body: Buffer;
 }
 
-// Marks errors raised while opening the TCP/TLS connection: such a request never reached the server.
-const CONNECT_PHASE = Symbol('connect phase');
+/** What printing a transport shows: settings and which credentials are configured, never their values. */
+export interface TransportView {
+  timeout: number;
+  maxBodyBytes: number;
+  merchantCertificate: boolean;
+  extraCa: boolean;
+}
+
+/** Node's `inspect` as passed to a custom inspect method. */
+type InspectFunction = (value: unknown, options: object) => string;
 
 export class Transport {
   readonly #options: TransportOptions;
@@ -50,13 +66,20 @@ export class Transport {
   }
 
   async send(request: TransportRequest): Promise<TransportResponse> {
+    // Local mistakes are found before any host is tried: they are never reported as network failures.
+    const headers = checkHeaders(request.headers);
+    if (request.signal !== undefined && !isAbortSignal(request.signal)) {
+      throw new ValidationError('signal', 'an AbortSignal');
+    }
+    const agent = request.security ? this.#secureAgent() : this.#plainAgent();
     let lastError: WxpayConnectionError | undefined;
     for (const origin of request.origins) {
       try {
-        return await this.#sendOnce(origin, request);
+        return await this.#sendOnce(agent, origin, { ...request, headers });
       } catch (error) {
-        if (!(error instanceof WxpayConnectionError) || error.sent) throw error;
-        lastError = error; // never opened: safe to try the next host
+        // Only a request that never left may go to the next host; an abort ends the call wherever it happens.
+        if (!(error instanceof WxpayConnectionError) || error.sent || error.code === ABORTED_CODE) throw error;
+        lastError = error;
       }
     }
     throw lastError ?? new WxpayConnectionError('no host to send to', false, undefined);
@@ -69,49 +92,36 @@ export class Transport {
     this.#secure = undefined;
   }
 
-  async #sendOnce(origin: string, request: TransportRequest): Promise<TransportResponse> {
+  /** Settings and which credentials are configured (booleans): never certificate, key or passphrase values. */
+  toJSON(): TransportView {
+    const { timeout, maxBodyBytes, merchant, ca } = this.#options;
+    return { timeout, maxBodyBytes, merchantCertificate: merchant !== undefined, extraCa: ca !== undefined };
+  }
+
+  /** `util.inspect` and `console.log` show {@link toJSON}'s view. */
+  [Symbol.for('nodejs.util.inspect.custom')](_depth: number, options: object, inspect?: InspectFunction): string {
+    return `Transport ${inspect ? inspect(this.toJSON(), options) : JSON.stringify(this.toJSON())}`;
+  }
+
+  async #sendOnce(agent: Agent, origin: string, request: TransportRequest): Promise<TransportResponse> {
     const url = new URL(origin);
     const prefix = url.pathname.replace(/\/+$/, '');
-    const agent = request.security ? this.#secureAgent() : this.#plainAgent();
-    let reply: Awaited<ReturnType<Agent['request']>>;
-    try {
-      reply = await agent.request({
+    const { timeout, maxBodyBytes } = this.#options;
+    const reply = await exchange(
+      agent,
+      {
         origin: url.origin,
         path: `${prefix}${request.path}`,
-        method: request.method as 'GET',
+        method: request.method,
         headers: request.headers,
         body: request.body,
-      });
-    } catch (error) {
-      throw toConnectionError(error, url.host);
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    try {
-      for await (const chunk of reply.body) {
-        size += (chunk as Buffer).length;
-        if (size > this.#options.maxBodyBytes) {
-          reply.body.destroy();
-          throw new WxpayParseError(
-            `reply body exceeds ${this.#options.maxBodyBytes} bytes`,
-            Buffer.concat(chunks).toString('utf8'),
-            reply.statusCode,
-          );
-        }
-        chunks.push(chunk as Buffer);
-      }
-    } catch (error) {
-      if (error instanceof WxpayParseError) throw error;
-      throw toConnectionError(error, url.host);
-    }
+      },
+      { timeout, maxBodyBytes, signal: request.signal },
+    );
     // undici frees a keep-alive socket one event-loop turn after the reply completes; waiting that turn lets the
     // next sequential call reuse it instead of opening (and TLS-handshaking) a second connection.
     await new Promise((resolve) => setImmediate(resolve));
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(reply.headers)) {
-      if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-    }
-    return { status: reply.statusCode, headers, body: Buffer.concat(chunks) };
+    return reply;
   }
 
   #plainAgent(): Agent {
@@ -121,10 +131,10 @@ export class Transport {
 
   #secureAgent(): Agent {
     if (!this.#options.merchant) {
-      throw new WxpayConnectionError(
-        'this call needs the merchant API certificate: configure the `merchant` option ({ cert, key } or { pfx, passphrase })',
-        false,
-        'ERR_NO_MERCHANT_CERT',
+      // A configuration mistake, not a network failure: no host (the backup neither) could accept this call.
+      throw new ValidationError(
+        'options.merchant',
+        'required: this call presents the merchant API certificate (mutual TLS); configure { cert, key } or { pfx, passphrase }',
       );
     }
     this.#secure ??= this.#createAgent(true);
@@ -134,41 +144,51 @@ export class Transport {
   #createAgent(withCertificate: boolean): Agent {
     const { timeout, ca, merchant } = this.#options;
     const extraCa = ca === undefined ? [] : Array.isArray(ca) ? ca : [ca as string | Buffer];
-    const tls = {
+    const connector = buildConnector({
       timeout,
-      // Extra CAs are added to the system roots; server verification is never switched off.
+      // Explicit, so that neither NODE_TLS_REJECT_UNAUTHORIZED=0 nor anything else switches server verification off.
+      rejectUnauthorized: true,
+      // Extra CAs are added to the system roots.
       ...(extraCa.length > 0 ? { ca: [...rootCertificates, ...extraCa.map(String)] } : {}),
-      ...(withCertificate && merchant ? merchant : {}),
-    };
-    const connector = buildConnector(tls);
+      ...(withCertificate && merchant ? certificateOptions(merchant) : {}),
+    });
     return new Agent({
+      // Backstops only: the per-attempt deadline (exchange.ts) covers headers and body and always ends first.
       headersTimeout: timeout,
       bodyTimeout: timeout,
       keepAliveTimeout: 30_000,
-      connect: (options, callback) =>
-        connector(options, (error, socket) => {
-          if (error) Object.defineProperty(error, CONNECT_PHASE, { value: true });
-          error ? callback(error, null) : callback(null, socket!);
-        }),
+      connect: connector,
     });
   }
 }
 
-function toConnectionError(error: unknown, host: string): WxpayConnectionError {
-  const code = errorCode(error);
-  const neverOpened = typeof error === 'object' && error !== null && CONNECT_PHASE in error;
-  const message = error instanceof Error ? error.message : String(error);
-  return new WxpayConnectionError(
-    `${neverOpened ? 'could not connect to' : 'connection to'} ${host} failed${code ? ` (${code})` : ''}: ${message}`,
-    !neverOpened,
-    code,
-    { cause: error },
-  );
+/** The TLS options that carry the merchant certificate. */
+interface CertificateTlsOptions {
+  cert?: string | Buffer;
+  key?: string | Buffer;
+  pfx?: Buffer;
+  passphrase?: string;
 }
 
-function errorCode(error: unknown): string | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string') return code;
-  return errorCode((error as { cause?: unknown }).cause);
+/** Copies the certificate options by name: no other property of `merchant` can reach the TLS options. */
+function certificateOptions(merchant: MerchantCredentials): CertificateTlsOptions {
+  const source = merchant as CertificateTlsOptions;
+  const options: CertificateTlsOptions = {};
+  if (source.cert !== undefined) options.cert = source.cert;
+  if (source.key !== undefined) options.key = source.key;
+  if (source.pfx !== undefined) options.pfx = source.pfx;
+  if (source.passphrase !== undefined) options.passphrase = source.passphrase;
+  return options;
+}
+
+/** An AbortSignal, possibly from another realm or a polyfill: what the transport uses of one. */
+function isAbortSignal(value: unknown): value is AbortSignal {
+  const candidate = value as Partial<AbortSignal> | null;
+  return (
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    typeof candidate.aborted === 'boolean' &&
+    typeof candidate.addEventListener === 'function' &&
+    typeof candidate.removeEventListener === 'function'
+  );
 }

@@ -91,7 +91,7 @@ const validInstitutional: Valid = {
 
 const paths = Object.keys(validCommon) as V3Path[];
 
-/** What endpoints.md and protocol.md say about each endpoint; the verb is checked against V3Endpoints by tsc. */
+/** What docs/endpoints.md and docs/protocol.md say about each endpoint; tsc checks the verb against V3Endpoints. */
 const facts: {
   [P in V3Path]: { verb: keyof V3Endpoints[P] & HttpVerb; host: 'global' | 'mainland'; idempotencyKey?: string };
 } = {

@@ -4,6 +4,7 @@ import type { QueryCouponStockResponse, SendCouponRequest } from '../src/catalog
 import type { GetHbInfoResponse, SendRedpackRequest, SendRedpackResponse } from '../src/catalog/redpack.js';
 import { ruleText, validateFields } from '../src/catalog/rules.js';
 import type { V2EndpointMeta } from '../src/catalog/types.js';
+import { isV2ReplySigned } from '../src/catalog/unsigned-replies.js';
 import { findV2Endpoint, type V2Endpoints, type V2Path, v2Endpoints } from '../src/catalog/v2.js';
 import type { PayWwspTrans2PocketRequest } from '../src/catalog/workwx.js';
 import { ValidationError } from '../src/errors.js';
@@ -139,7 +140,8 @@ describe('metadata facts', () => {
 
   it.each(paths)('%s: cert, signed reply, MD5 only, idempotency key, merchant field', (path) => {
     const { cert, responseSigned, idempotencyKey } = facts[path];
-    expect(meta(path)).toMatchObject({ cert, responseSigned, signTypes: ['MD5'], merchantField: 'mch_id' });
+    expect(meta(path)).toMatchObject({ cert, signTypes: ['MD5'], merchantField: 'mch_id' });
+    expect(isV2ReplySigned(path)).toBe(responseSigned);
     expect(meta(path).idempotencyKey).toBe(idempotencyKey);
   });
 

@@ -11,6 +11,13 @@ describe('toTemplate', () => {
     expect(toTemplate(splitPath('v3/global/transactions/id/{id}'))).toBe('v3/global/transactions/id/{id}');
   });
 
+  it('keeps a run of capitals together as one word', () => {
+    expect(toTemplate(['v2', 'mmpaymkttransfers', 'getHBInfo'])).toBe('v2/mmpaymkttransfers/get-hb-info');
+    expect(toTemplate(['v3', 'queryHB'])).toBe('v3/query-hb');
+    expect(toTemplate(['v3', 'sendHBToUser2'])).toBe('v3/send-hb-to-user2');
+    expect(toTemplate(['v3', 'a1B'])).toBe('v3/a1-b');
+  });
+
   it('never rewrites uppercase literals, snake_case or digits', () => {
     expect(toTemplate(['v2', 'mmpaymkttransfers', 'query_coupon_stock'])).toBe(
       'v2/mmpaymkttransfers/query_coupon_stock',
@@ -22,6 +29,18 @@ describe('toTemplate', () => {
 
   it.each(['..', '.', 'a?b', 'a#b', 'a b', '%2F', ''])('rejects the segment %j', (segment) => {
     expect(() => toTemplate(['v2', segment, 'x'])).toThrow(ValidationError);
+  });
+});
+
+describe('lone surrogates', () => {
+  it('are a ValidationError naming the parameter, never a URIError', () => {
+    expect(() => expandTemplate('v3/t/{id}', { id: '\uD800' })).toThrow(
+      expect.objectContaining({ name: 'ValidationError', field: 'id' }),
+    );
+    expect(() => appendQuery('/x', { q: 'a\uDC00' })).toThrow(expect.objectContaining({ field: 'query.q' }));
+    expect(() => appendQuery('/x', { '\uD800': 'a' })).toThrow(expect.objectContaining({ field: 'query' }));
+    // A whole pair is fine.
+    expect(expandTemplate('v3/t/{id}', { id: '\uD83D\uDE00' })).toBe('v3/t/%F0%9F%98%80');
   });
 });
 

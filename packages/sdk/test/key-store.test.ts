@@ -1,5 +1,6 @@
 // Tests of KeyStore: configured keys, trusted bootstrap of downloaded platform certificates, unknown-serial refresh
 // (single-flight, rate limited), rotation, public-key and mixed mode, and the background refresh of stale downloads.
+// Hostile replies, header syntax, rate limits of every trigger and the store's log views: key-store-hardening.test.ts.
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   SignatureVerificationError,
@@ -290,7 +291,7 @@ describe('KeyStore single-flight refresh', () => {
       verify(store, businessReply(clock, 'platform-new')),
       verify(store, businessReply(clock, 'platform-old')),
       store.refresh('mainland'),
-      store.refresh('mainland', { rateLimited: true }),
+      store.refresh('global'),
       store.refresh('mainland'),
     ];
     expect(download).toHaveBeenCalledTimes(1);
@@ -308,7 +309,7 @@ describe('KeyStore single-flight refresh', () => {
     expect(download).toHaveBeenCalledTimes(2);
   });
 
-  it('rejects every caller of a failed download and frees the slot for the next one', async () => {
+  it('rejects every caller of a failed download and frees the slot for the next one after the interval', async () => {
     const clock = manualClock();
     const pending = deferred<TransportResponse>();
     const download = vi
@@ -323,6 +324,12 @@ describe('KeyStore single-flight refresh', () => {
     for (const outcome of await Promise.allSettled(waiting)) {
       expect(outcome).toEqual({ status: 'rejected', reason: failure });
     }
+    // Right after the failure nothing is sent: with no key, verification fails closed until the interval has passed.
+    await expect(verify(store, businessReply(clock, 'platform-new'))).rejects.toMatchObject({
+      reason: 'no platform key',
+    });
+    expect(download).toHaveBeenCalledTimes(1);
+    clock.advance(minute);
     await expect(verify(store, businessReply(clock, 'platform-new'))).resolves.toBe(keys.platformNew.serial);
     expect(download).toHaveBeenCalledTimes(2);
   });

@@ -224,6 +224,54 @@ describe('parseNotification', () => {
   });
 });
 
+describe('parseNotification with input of the wrong type', () => {
+  /** What a JavaScript caller (or a framework adapter with a bug) might pass instead of a notification. */
+  const cases: Array<[string, unknown, string]> = [
+    ['null input', null, 'input'],
+    ['undefined input', undefined, 'input'],
+    ['a string input', 'body', 'input'],
+    ['null headers', { headers: null, body: '{}' }, 'headers'],
+    ['undefined headers', { body: '{}' }, 'headers'],
+    ['number headers', { headers: 42, body: '{}' }, 'headers'],
+    ['string headers', { headers: 'wechatpay-nonce: x', body: '{}' }, 'headers'],
+    ['array headers', { headers: [['wechatpay-nonce', 'x']], body: '{}' }, 'headers'],
+    ['null body', { headers: {}, body: null }, 'body'],
+    ['undefined body', { headers: {} }, 'body'],
+    ['number body', { headers: {}, body: 42 }, 'body'],
+    ['parsed JSON body', { headers: {}, body: { id: 'EV-1' } }, 'body'],
+  ];
+
+  it.each(cases)('reports %s as a ValidationError naming the field', async (_case, input, field) => {
+    const error = await rejection(parse(input as NotificationInput));
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).field).toBe(field);
+  });
+
+  it('reports a header value of the wrong type as a ValidationError naming the header', async () => {
+    const built = buildNotification();
+    const headers = { ...built.headers, 'wechatpay-serial': { serial: SERIAL } };
+    const error = await rejection(parse({ headers, body: built.body } as unknown as NotificationInput));
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).field).toBe('headers.wechatpay-serial');
+  });
+
+  it('still accepts a Uint8Array body', async () => {
+    const built = buildNotification();
+    const bytes = new Uint8Array(Buffer.from(built.body, 'utf8'));
+    expect((await parse({ headers: built.headers, body: Buffer.from(bytes) })).id).toBe('EV-2018-0001');
+    expect((await parse({ headers: built.headers, body: bytes })).id).toBe('EV-2018-0001');
+  });
+
+  it('refuses a Wechatpay-Nonce with a line break, which could shift the signed lines', async () => {
+    const built = buildNotification();
+    for (const nonce of [`${built.headers['wechatpay-nonce']}\n`, 'a\r\nb', '\nabc']) {
+      const error = await rejection(parse({ ...built, headers: { ...built.headers, 'wechatpay-nonce': nonce } }));
+      expect(error).toBeInstanceOf(SignatureVerificationError);
+      expect((error as SignatureVerificationError).reason).toBe('invalid nonce');
+    }
+  });
+});
+
 describe('RecentNotificationIds', () => {
   it('forgets the least recently used id beyond its capacity', () => {
     const ids = new RecentNotificationIds(2);
@@ -493,10 +541,34 @@ describe('parseV2Notification', () => {
     const md5 = buildXml({ ...official, sign: '9A0A8659F005D6984697E2CA0A9CF3B7' });
     expect(parseV2Notification(md5, V2_KEY)).toEqual({ ...official, sign: '9A0A8659F005D6984697E2CA0A9CF3B7' });
 
-    const fields = { ...official, transaction_id: '4200000000202408050000000001', total_fee: '1' };
+    const fields = {
+      ...official,
+      sign_type: 'HMAC-SHA256',
+      transaction_id: '4200000000202408050000000001',
+      total_fee: '1',
+    };
     const hmac = buildXml({ ...fields, sign: signV2(fields, V2_KEY, 'HMAC-SHA256') });
     const parsed = parseV2Notification(Buffer.from(hmac, 'utf8'), V2_KEY);
     expect(parsed.transaction_id).toBe('4200000000202408050000000001');
+  });
+
+  it("takes the algorithm from the notification's own sign_type (MD5 when absent), never from the sign's length", () => {
+    const { sign_type: _, ...md5Fields } = { ...official, sign_type: 'MD5' };
+    // An HMAC-SHA256 sign on a notification that does not say HMAC-SHA256 is refused, and the other way round.
+    const hmacWithoutType = buildXml({ ...md5Fields, sign: signV2(md5Fields, V2_KEY, 'HMAC-SHA256') });
+    expect(() => parseV2Notification(hmacWithoutType, V2_KEY)).toThrow(
+      expect.objectContaining({ name: 'SignatureVerificationError', reason: 'sign mismatch' }),
+    );
+    const hmacFields = { ...official, sign_type: 'HMAC-SHA256' };
+    const md5WithHmacType = buildXml({ ...hmacFields, sign: signV2(hmacFields, V2_KEY, 'MD5') });
+    expect(() => parseV2Notification(md5WithHmacType, V2_KEY)).toThrow(
+      expect.objectContaining({ reason: 'sign mismatch' }),
+    );
+    const oddFields = { ...official, sign_type: 'SHA1' };
+    const odd = buildXml({ ...oddFields, sign: signV2(oddFields, V2_KEY, 'MD5') });
+    expect(() => parseV2Notification(odd, V2_KEY)).toThrow(
+      expect.objectContaining({ name: 'SignatureVerificationError', reason: 'unsupported sign_type' }),
+    );
   });
 
   it('rejects a tampered, unsigned or nested notification', () => {

@@ -33,11 +33,15 @@ describe('APIv2 sign (official vector)', () => {
     );
   });
 
-  it('verifies replies by signature length and rejects tampering', () => {
+  it('verifies with the algorithm of the exchange, never by signature length, and rejects tampering', () => {
     const md5Signed = { ...official, sign: '9A0A8659F005D6984697E2CA0A9CF3B7' };
     const hmacSigned = { ...official, sign: '6A9AE1657590FD6257D693A078E1C3E4BB6BA4DC30B23E0EE2496E54170DACD6' };
-    expect(verifyV2Sign(md5Signed, KEY)).toBe(true);
-    expect(verifyV2Sign(hmacSigned, KEY)).toBe(true);
+    expect(verifyV2Sign(md5Signed, KEY, 'MD5')).toBe(true);
+    expect(verifyV2Sign(hmacSigned, KEY, 'HMAC-SHA256')).toBe(true);
+    // A valid signature of the other algorithm does not stand in.
+    expect(verifyV2Sign(md5Signed, KEY, 'HMAC-SHA256')).toBe(false);
+    expect(verifyV2Sign(hmacSigned, KEY, 'MD5')).toBe(false);
+    expect(verifyV2Sign(hmacSigned, KEY)).toBe(false); // MD5 by default
     expect(verifyV2Sign({ ...md5Signed, body: 'test2' }, KEY)).toBe(false);
     expect(
       verifyV2Sign(

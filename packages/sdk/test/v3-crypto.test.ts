@@ -54,7 +54,7 @@ function catchError<T extends Error>(fn: () => unknown, type: abstract new (...a
   throw new Error('expected an error, none was thrown');
 }
 
-// --- the official public-key-mode vector (vectors.md) ---
+// --- the official public-key-mode vector (docs/vectors.md) ---
 const vector = {
   serial: 'PUB_KEY_ID_0000000000000024101100397200000006',
   timestamp: '1722850421',
@@ -220,7 +220,7 @@ describe('verifyWechatpaySignature with the official public-key vector', () => {
   });
 });
 
-// --- AES-256-GCM vector (vectors.md) ---
+// --- AES-256-GCM vector (docs/vectors.md) ---
 const gcm = {
   key: 'a7cde1ZJB1kG2e7VfTs3jQzaWizur8Gb',
   nonce: 'uluk4a9R25RW',

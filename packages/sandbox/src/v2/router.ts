@@ -4,6 +4,7 @@ import { ValidationError } from 'wxpay';
 import {
   type FieldSpec,
   findV2Endpoint,
+  isV2ReplySigned,
   parseXml,
   signV2,
   signWorkwx,
@@ -144,7 +145,7 @@ export function handleV2(ctx: SandboxContext, call: SandboxCall): SandboxReply {
     const echo: ReplyFields = {};
     // Empty request fields count as absent (as in a signature) and are not echoed.
     for (const name of spec.echo) if (fields[name] !== '') echo[name] = fields[name];
-    return businessReply(outcome, echo, spec.meta.responseSigned ? merchant.config.apiv2Key : undefined);
+    return businessReply(outcome, echo, isV2ReplySigned(spec.meta.path) ? merchant.config.apiv2Key : undefined);
   };
 
   if (spec.meta.workwxFields !== undefined) {

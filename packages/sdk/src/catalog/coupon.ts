@@ -53,7 +53,6 @@ const couponRequestErrors: Readonly<Record<string, ResultOutcome>> = {
 export const queryCouponStockEndpoint: V2EndpointMeta = {
   path: 'v2/mmpaymkttransfers/query_coupon_stock',
   cert: false,
-  responseSigned: true,
   signTypes: ['MD5'],
   merchantField: 'mch_id',
   fields: { ...couponFields, coupon_stock_id: { required: true } },
@@ -92,7 +91,6 @@ export interface QueryCouponStockResponse extends CouponReply {
 export const sendCouponEndpoint: V2EndpointMeta = {
   path: 'v2/mmpaymkttransfers/send_coupon',
   cert: true,
-  responseSigned: true,
   signTypes: ['MD5'],
   idempotencyKey: 'partner_trade_no',
   merchantField: 'mch_id',
@@ -134,7 +132,6 @@ export interface SendCouponResponse extends CouponReply {
 export const queryCouponsInfoEndpoint: V2EndpointMeta = {
   path: 'v2/mmpaymkttransfers/querycouponsinfo',
   cert: false,
-  responseSigned: true,
   signTypes: ['MD5'],
   merchantField: 'mch_id',
   fields: {
@@ -153,8 +150,9 @@ export interface QueryCouponsInfoRequest extends CouponRequest {
 }
 
 /**
- * endpoints.md names this reply loosely ("coupon state, value, times, trade_no"), and public sources disagree on the
- * state's values, so only the identity, value, state and validity fields are required and `coupon_state` stays a string.
+ * docs/endpoints.md names this reply loosely ("coupon state, value, times, trade_no"), and public sources disagree on
+ * the state's values, so only the identity, value, state and validity fields are required and `coupon_state` stays a
+ * string.
  */
 export interface QueryCouponsInfoResponse extends CouponReply {
   coupon_stock_id: string;

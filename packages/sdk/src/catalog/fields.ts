@@ -3,7 +3,7 @@ import type { ResultOutcome } from '../errors.js';
 import { ruleText } from './rules.js';
 import type { CrossFieldRule, FieldSpec } from './types.js';
 
-/** An optional string of at most `maxLength` characters (the `Sn` of endpoints.md). */
+/** An optional string of at most `maxLength` characters (the "≤ n" of docs/endpoints.md). */
 export const optionalText = (maxLength: number): FieldSpec => ({ maxLength });
 
 /** A required string of at most `maxLength` characters. */
@@ -110,7 +110,7 @@ export const sceneIdOutsideDefaultRange: CrossFieldRule = (fields) => {
     : undefined;
 };
 
-/** What a failed send means; endpoints.md lists the same codes for both send endpoints. */
+/** What a failed send means; docs/endpoints.md lists the same codes for both send endpoints. */
 export const redpackSendErrors: Readonly<Record<string, ResultOutcome>> = {
   ...requestErrors,
   ...outcomes('unknown', ['SYSTEMERROR', 'PROCESSING']),

@@ -1,5 +1,5 @@
 // APIv3 global (cross-border, host apihk) endpoints: request/reply types, per-endpoint metadata and the runtime rules.
-import { ValidationError } from '../errors.js';
+import { bodyScope, jsonRuleText, paramsScope, queryScope, type Scope } from './json-rules.js';
 import { ruleText } from './rules.js';
 import type { HttpVerb, V3CallParts, V3EndpointMeta } from './types.js';
 
@@ -222,7 +222,7 @@ export type RefundTarget =
   | { out_trade_no: string; transaction_id?: never }
   | { transaction_id: string; out_trade_no?: never };
 
-/** endpoints.md names only the mode for refunds; the app ids are accepted when sent but not required. */
+/** docs/endpoints.md names only the mode for refunds; the app ids are accepted when sent but not required. */
 export type GlobalRefundMode = WithAppIds<{ appid?: string }, { sp_appid?: string; sub_appid?: string }>;
 
 export type CreateGlobalRefundRequest = RefundTarget &
@@ -280,147 +280,11 @@ export interface PlatformCertificates {
   data: PlatformCertificate[];
 }
 
-// ---- runtime rules ----
+// ---- runtime rules (built on the engine in json-rules.ts) ----
 
-/** Rule texts APIv2 has no use for, in the same style: the rule's name, then its limit, never the value. */
-const jsonRuleText = {
-  string: 'string',
-  object: 'object',
-  minLength: (min: number) => `minLength ${min}`,
-  httpsUrl: 'https URL without query',
-  currency: 'ISO 4217 code [A-Z]{3}',
-  notAbove: (other: string) => `integer <= ${other}`,
-} as const;
-
-const NOTIFY_URL_MAX = 256;
 /** Path values, merchant and app ids, order numbers. */
 const ID_MAX = 32;
 const OPENID_MAX = 128;
-
-/**
- * Reads and checks the fields of one object. Errors name a field as `prefix` + key: `/` or `/amount/` (JSON
- * pointers) in a body, `query.` in a query, nothing for path parameters. Unknown fields are allowed, because WeChat Pay
- * adds fields over time.
- */
-class Scope {
-  constructor(
-    private readonly fields: Readonly<Record<string, unknown>>,
-    private readonly prefix: string,
-  ) {}
-
-  name(key: string): string {
-    return `${this.prefix}${key}`;
-  }
-
-  error(key: string, rule: string): ValidationError {
-    return new ValidationError(this.name(key), rule);
-  }
-
-  /** JSON `null` counts as absent, like a missing key. Own keys only, so `__proto__` is never read through. */
-  has(key: string): boolean {
-    return this.value(key) !== undefined;
-  }
-
-  /** A string of 1..maxLength characters (code points); `missing` is the rule reported when it is absent. */
-  text(key: string, maxLength: number, missing: string = ruleText.required): string {
-    const value = this.required(key, missing);
-    return this.checkText(key, value, maxLength, missing);
-  }
-
-  optionalText(key: string, maxLength: number): string | undefined {
-    const value = this.value(key);
-    return value === undefined ? undefined : this.checkText(key, value, maxLength, jsonRuleText.minLength(1));
-  }
-
-  /** A JSON number that is a whole amount of the smallest unit (fen, cent), at least 1. */
-  amount(key: string): number {
-    const value = this.required(key);
-    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
-      throw this.error(key, ruleText.integer({ min: 1 }));
-    }
-    return value;
-  }
-
-  currency(key: string): void {
-    const value = this.required(key);
-    if (typeof value !== 'string' || !/^[A-Z]{3}$/.test(value)) throw this.error(key, jsonRuleText.currency);
-  }
-
-  oneOf(key: string, values: readonly string[]): void {
-    const value = this.required(key);
-    if (typeof value !== 'string' || !values.includes(value)) throw this.error(key, ruleText.oneOf(values));
-  }
-
-  /** Where WeChat Pay posts notifications: https only, and no query string (WeChat Pay refuses one). */
-  notifyUrl(key: string, optional = false): void {
-    const value = optional ? this.optionalText(key, NOTIFY_URL_MAX) : this.text(key, NOTIFY_URL_MAX);
-    if (value !== undefined && !isHttpsWithoutQuery(value)) throw this.error(key, jsonRuleText.httpsUrl);
-  }
-
-  object(key: string, missing: string = ruleText.required): Scope {
-    return this.checkObject(key, this.required(key, missing));
-  }
-
-  optionalObject(key: string): Scope | undefined {
-    const value = this.value(key);
-    return value === undefined ? undefined : this.checkObject(key, value);
-  }
-
-  /**
-   * Exactly one of two alternative strings (e.g. `out_trade_no` / `transaction_id`): both name `second` as exclusive,
-   * neither names `first` as required. Returns the key that is set.
-   */
-  exactlyOne(first: string, second: string, maxLength: number): string {
-    if (this.has(first) && this.has(second)) throw this.error(second, ruleText.exclusiveWith(this.name(first)));
-    const key = this.has(second) ? second : first;
-    this.text(key, maxLength, ruleText.requiredWhen(`${this.name(second)} is absent`));
-    return key;
-  }
-
-  private value(key: string): unknown {
-    const value = Object.hasOwn(this.fields, key) ? this.fields[key] : undefined;
-    return value === null ? undefined : value;
-  }
-
-  private required(key: string, missing: string = ruleText.required): unknown {
-    const value = this.value(key);
-    if (value === undefined) throw this.error(key, missing);
-    return value;
-  }
-
-  private checkText(key: string, value: unknown, maxLength: number, empty: string): string {
-    if (typeof value !== 'string') throw this.error(key, jsonRuleText.string);
-    if (value === '') throw this.error(key, empty);
-    // Spread counts code points, so a Chinese character or an emoji is one character, as a reader would count it.
-    if ([...value].length > maxLength) throw this.error(key, ruleText.maxLength(maxLength));
-    return value;
-  }
-
-  private checkObject(key: string, value: unknown): Scope {
-    if (!isRecord(value)) throw this.error(key, jsonRuleText.object);
-    return new Scope(value, `${this.name(key)}/`);
-  }
-}
-
-function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isHttpsWithoutQuery(value: string): boolean {
-  if (!URL.canParse(value) || value.includes('?')) return false;
-  return new URL(value).protocol === 'https:';
-}
-
-/** The JSON body as a scope; a missing or non-object body is reported as `json`. */
-function bodyScope(json: unknown): Scope {
-  if (json === undefined || json === null) throw new ValidationError('json', ruleText.required);
-  if (!isRecord(json)) throw new ValidationError('json', jsonRuleText.object);
-  return new Scope(json, '/');
-}
-
-function queryScope(parts: V3CallParts): Scope {
-  return new Scope(parts.query ?? {}, 'query.');
-}
 
 type Mode = 'common' | 'institutional';
 
@@ -500,13 +364,13 @@ function createOrderRules(tradeType: CreatableTradeType): (parts: V3CallParts) =
 /** The lookups: a business number in the path (1..`maxLength`) and the mode in the query. */
 function lookupRules(param: string, maxLength: number): (parts: V3CallParts) => void {
   return (parts) => {
-    new Scope(parts.params, '').text(param, maxLength);
+    paramsScope(parts).text(param, maxLength);
     checkMode(queryScope(parts), 'none');
   };
 }
 
 function closeOrderRules(parts: V3CallParts): void {
-  new Scope(parts.params, '').text('out_trade_no', ID_MAX);
+  paramsScope(parts).text('out_trade_no', ID_MAX);
   checkMode(bodyScope(parts.json), 'none');
 }
 
@@ -596,5 +460,5 @@ export const queryRefundEndpoint = endpoint({
 
 export const globalCertificatesEndpoint = endpoint({ path: 'v3/global/certificates', verb: 'get', host: 'global' });
 
-/** The mainland download (protocol.md "Platform certificates"): the same reply as the global one, another host. */
+/** The mainland download (docs/protocol.md, platform certificates): the same reply as the global one, another host. */
 export const mainlandCertificatesEndpoint = endpoint({ path: 'v3/certificates', verb: 'get', host: 'mainland' });

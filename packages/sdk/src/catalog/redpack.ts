@@ -18,7 +18,6 @@ import type { V2EndpointMeta } from './types.js';
 export const sendRedpackEndpoint: V2EndpointMeta = {
   path: 'v2/mmpaymkttransfers/sendredpack',
   cert: true,
-  responseSigned: false,
   signTypes: ['MD5'],
   idempotencyKey: 'mch_billno',
   merchantField: 'mch_id',
@@ -51,7 +50,6 @@ export type SendRedpackResponse = RedpackSendReply;
 export const getHbInfoEndpoint: V2EndpointMeta = {
   path: 'v2/mmpaymkttransfers/gethbinfo',
   cert: true,
-  responseSigned: false,
   signTypes: ['MD5'],
   merchantField: 'mch_id',
   fields: {

@@ -28,8 +28,6 @@ export interface V2EndpointMeta {
   readonly path: string;
   /** The call must present the merchant client certificate (mutual TLS). */
   readonly cert: boolean;
-  /** Replies carry a `sign` that must verify (when false, replies are unsigned and no sign is checked). */
-  readonly responseSigned: boolean;
   /** Signature algorithms the endpoint accepts for `sign` (first is the default). */
   readonly signTypes: readonly V2SignType[];
   /** Fields covered by `workwx_sign` (WeCom endpoints only), in any order. */

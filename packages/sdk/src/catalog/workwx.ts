@@ -27,7 +27,6 @@ const workwxSign = optionalText(32);
 export const sendWorkwxRedpackEndpoint: V2EndpointMeta = {
   path: 'v2/mmpaymkttransfers/sendworkwxredpack',
   cert: true,
-  responseSigned: true,
   signTypes: ['MD5'],
   workwxFields: ['act_name', 'mch_billno', 'mch_id', 'nonce_str', 're_openid', 'total_amount', 'wxappid'],
   idempotencyKey: 'mch_billno',
@@ -64,7 +63,6 @@ export interface SendWorkwxRedpackResponse extends RedpackSendReply, SignedV2Rep
 export const queryWorkwxRedpackEndpoint: V2EndpointMeta = {
   path: 'v2/mmpaymkttransfers/queryworkwxredpack',
   cert: true,
-  responseSigned: true,
   signTypes: ['MD5'],
   merchantField: 'mch_id',
   fields: { ...pipelineFilledFields, ...redpackQueryFields },
@@ -85,7 +83,6 @@ export interface QueryWorkwxRedpackResponse extends RedpackRecord, SignedV2Reply
 export const payWwspTrans2PocketEndpoint: V2EndpointMeta = {
   path: 'v2/mmpaymkttransfers/promotion/paywwsptrans2pocket',
   cert: true,
-  responseSigned: false,
   signTypes: ['MD5'],
   workwxFields: ['amount', 'appid', 'desc', 'mch_id', 'nonce_str', 'openid', 'partner_trade_no', 'ww_msg_type'],
   idempotencyKey: 'partner_trade_no',
@@ -110,7 +107,7 @@ export const payWwspTrans2PocketEndpoint: V2EndpointMeta = {
     requiredWhenEquals('approval_number', 'ww_msg_type', 'APPROVAL_MSG'),
     requiredWhenEquals('approval_type', 'ww_msg_type', 'APPROVAL_MSG'),
   ],
-  // endpoints.md lists no codes for this endpoint: only the generic meanings; the rest stay `unknown`.
+  // docs/endpoints.md lists only the generic codes for this endpoint; the rest stay `unknown`.
   errors: { ...requestErrors, SYSTEMERROR: 'unknown', FREQ_LIMIT: 'retry', NOTENOUGH: 'retry' },
 };
 

@@ -35,8 +35,8 @@ export interface AesGcmEncryptInput {
  * 12 bytes, ciphertext not strict base64 or shorter than the tag, tag mismatch, non-UTF-8 result) is a WxpayDecryptError.
  */
 export function decryptAesGcm(input: AesGcmDecryptInput): string {
-  const key = toBytes(input.key);
-  const nonce = toBytes(input.nonce);
+  const key = toBytes(input.key, 'key');
+  const nonce = toBytes(input.nonce, 'nonce');
   if (key.length !== KEY_BYTES) throw new WxpayDecryptError('invalid key length');
   if (nonce.length !== GCM_NONCE_BYTES) throw new WxpayDecryptError('invalid nonce length');
   if (!isStrictBase64(input.ciphertext)) throw new WxpayDecryptError('invalid base64');
@@ -45,7 +45,7 @@ export function decryptAesGcm(input: AesGcmDecryptInput): string {
 
   const decipher = createDecipheriv('aes-256-gcm', key, nonce, { authTagLength: GCM_TAG_BYTES });
   decipher.setAuthTag(sealed.subarray(sealed.length - GCM_TAG_BYTES));
-  decipher.setAAD(toBytes(input.associatedData ?? ''));
+  decipher.setAAD(toBytes(input.associatedData ?? '', 'associatedData'));
   let plaintext: Buffer;
   try {
     plaintext = Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - GCM_TAG_BYTES)), decipher.final()]);
@@ -57,13 +57,13 @@ export function decryptAesGcm(input: AesGcmDecryptInput): string {
 
 /** Seals plaintext as AEAD_AES_256_GCM: base64 of ciphertext || 16-byte tag. Bad key or nonce length is a ValidationError. */
 export function encryptAesGcm(input: AesGcmEncryptInput): string {
-  const key = toBytes(input.key);
-  const nonce = toBytes(input.nonce);
+  const key = toBytes(input.key, 'key');
+  const nonce = toBytes(input.nonce, 'nonce');
   if (key.length !== KEY_BYTES) throw new ValidationError('key', `must be ${KEY_BYTES} bytes`);
   if (nonce.length !== GCM_NONCE_BYTES) throw new ValidationError('nonce', `must be ${GCM_NONCE_BYTES} bytes`);
   const cipher = createCipheriv('aes-256-gcm', key, nonce, { authTagLength: GCM_TAG_BYTES });
-  cipher.setAAD(toBytes(input.associatedData ?? ''));
-  const ciphertext = Buffer.concat([cipher.update(toBytes(input.plaintext)), cipher.final()]);
+  cipher.setAAD(toBytes(input.associatedData ?? '', 'associatedData'));
+  const ciphertext = Buffer.concat([cipher.update(toBytes(input.plaintext, 'plaintext')), cipher.final()]);
   return Buffer.concat([ciphertext, cipher.getAuthTag()]).toString('base64');
 }
 
@@ -72,7 +72,7 @@ export function encryptAesGcm(input: AesGcmEncryptInput): string {
  * `bad padding`, but not always, so the caller must still treat the plaintext as untrusted until it parses.
  */
 export function decryptAesEcb(ciphertextB64: string, key: string | Buffer): string {
-  const keyBytes = toBytes(key);
+  const keyBytes = toBytes(key, 'key');
   if (keyBytes.length !== KEY_BYTES) throw new WxpayDecryptError('invalid key length');
   if (!isStrictBase64(ciphertextB64)) throw new WxpayDecryptError('invalid base64');
   const ciphertext = Buffer.from(ciphertextB64, 'base64');
@@ -90,10 +90,10 @@ export function decryptAesEcb(ciphertextB64: string, key: string | Buffer): stri
 
 /** AES-256-ECB with PKCS#7 padding, base64 out (the sandbox's side of {@link decryptAesEcb}). */
 export function encryptAesEcb(plaintext: string | Buffer, key: string | Buffer): string {
-  const keyBytes = toBytes(key);
+  const keyBytes = toBytes(key, 'key');
   if (keyBytes.length !== KEY_BYTES) throw new ValidationError('key', `must be ${KEY_BYTES} bytes`);
   const cipher = createCipheriv('aes-256-ecb', keyBytes, null);
-  return Buffer.concat([cipher.update(toBytes(plaintext)), cipher.final()]).toString('base64');
+  return Buffer.concat([cipher.update(toBytes(plaintext, 'plaintext')), cipher.final()]).toString('base64');
 }
 
 /** Decrypts an APIv2 refund notification's `req_info` (key = lowercase hex MD5 of the APIv2 key) to its XML text. */
@@ -107,7 +107,7 @@ export function encryptRefundReqInfo(xml: string, apiv2Key: string): string {
 }
 
 function refundReqInfoKey(apiv2Key: string): string {
-  if (apiv2Key.length === 0) throw new ValidationError('apiv2Key', 'required');
+  if (typeof apiv2Key !== 'string' || apiv2Key.length === 0) throw new ValidationError('apiv2Key', 'required');
   // The 32 hex characters themselves (not the 16 digest bytes) are the AES-256 key.
   return md5Hex(apiv2Key);
 }
@@ -120,6 +120,9 @@ function decodeUtf8(bytes: Buffer): string {
   }
 }
 
-function toBytes(data: string | Buffer): Buffer {
-  return typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+/** A string (as UTF-8) or bytes; anything else is the caller's mistake, named by `field`. */
+function toBytes(data: string | Buffer, field: string): Buffer {
+  if (typeof data === 'string') return Buffer.from(data, 'utf8');
+  if (data instanceof Uint8Array) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  throw new ValidationError(field, 'string or Buffer');
 }

@@ -147,7 +147,7 @@ export function decryptOaep(ciphertextB64: string, privateKey: PrivateKeyInput):
  * signature or ciphertext reach the crypto layer as different bytes than were sent.
  */
 export function isStrictBase64(s: string): boolean {
-  if (s.length === 0 || s.length % 4 !== 0) return false;
+  if (typeof s !== 'string' || s.length === 0 || s.length % 4 !== 0) return false;
   if (!/^[A-Za-z0-9+/]*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{4})$/.test(s)) return false;
   // Re-encoding catches non-zero unused bits, e.g. `QR==` which decodes to the same byte as `QQ==`.
   return Buffer.from(s, 'base64').toString('base64') === s;

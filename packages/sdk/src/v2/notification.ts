@@ -1,4 +1,5 @@
 // APIv2 notifications: signed payment notifications, refund notifications with encrypted `req_info`, and the XML reply.
+import type { V2SignType } from '../catalog/types.js';
 import { decryptRefundReqInfo } from '../crypto/aes.js';
 import { SignatureVerificationError, ValidationError, WxpayDecryptError, WxpayParseError } from '../errors.js';
 import { verifyV2Sign } from './sign.js';
@@ -20,16 +21,18 @@ export interface V2RefundNotification {
 }
 
 /**
- * Parses a payment (or other `sign`-signed) notification and checks its `sign` in constant time; MD5 or HMAC-SHA256
- * is told apart by the signature's length. Throws WxpayParseError for hostile or malformed XML and
+ * Parses a payment (or other `sign`-signed) notification and checks its `sign` in constant time with the algorithm
+ * its own `sign_type` names (MD5 when absent; any other value is refused). Throws WxpayParseError for hostile or malformed XML and
  * SignatureVerificationError with reason `missing sign` or `sign mismatch`. The returned values are all strings: check
  * `return_code` and `result_code` before acting.
  */
-export function parseV2Notification(xml: string | Buffer, apiv2Key: string): V2Fields {
+export function parseV2Notification(xml: string | Uint8Array, apiv2Key: string): V2Fields {
   requireKey(apiv2Key);
   const fields = flatFields(parseXml(xml), xml);
   if (fields.sign === undefined || fields.sign === '') throw new SignatureVerificationError('missing sign');
-  if (!verifyV2Sign(fields, apiv2Key)) throw new SignatureVerificationError('sign mismatch');
+  if (!verifyV2Sign(fields, apiv2Key, notificationSignType(fields.sign_type))) {
+    throw new SignatureVerificationError('sign mismatch');
+  }
   return fields;
 }
 
@@ -40,7 +43,7 @@ export function parseV2Notification(xml: string | Buffer, apiv2Key: string): V2F
  * is a WxpayParseError. ECB is unauthenticated and malleable, so before moving money on it, confirm the refund with
  * a refund query.
  */
-export function parseV2RefundNotification(xml: string | Buffer, apiv2Key: string): V2RefundNotification {
+export function parseV2RefundNotification(xml: string | Uint8Array, apiv2Key: string): V2RefundNotification {
   requireKey(apiv2Key);
   const outer = flatFields(parseXml(xml), xml);
   const reqInfo = outer.req_info;
@@ -65,6 +68,16 @@ export function v2NotificationReply(ok: boolean, msg?: string): string {
   return buildXml({ return_code: ok ? 'SUCCESS' : 'FAIL', return_msg: msg ?? (ok ? 'OK' : 'FAIL') });
 }
 
+/** The algorithm a notification says it was signed with; never inferred from the signature itself. */
+function notificationSignType(signType: string | undefined): V2SignType {
+  if (signType === undefined || signType === 'MD5') return 'MD5';
+  if (signType === 'HMAC-SHA256') return 'HMAC-SHA256';
+  throw new SignatureVerificationError(
+    'unsupported sign_type',
+    `signature verification failed: unsupported sign_type ${JSON.stringify(signType.slice(0, 40))}`,
+  );
+}
+
 function requireKey(apiv2Key: string): void {
   if (typeof apiv2Key !== 'string' || apiv2Key === '') throw new ValidationError('options.apiv2Key', 'required');
 }
@@ -73,7 +86,7 @@ function requireKey(apiv2Key: string): void {
  * Notifications are flat. A nested or repeated element is refused: the signature only covers string values, so such
  * an element would reach the caller unsigned.
  */
-function flatFields(parsed: XmlObject, raw: string | Buffer): V2Fields {
+function flatFields(parsed: XmlObject, raw: string | Uint8Array): V2Fields {
   const fields: Record<string, string> = {};
   for (const [name, value] of Object.entries(parsed)) {
     if (typeof value !== 'string') {
@@ -84,6 +97,6 @@ function flatFields(parsed: XmlObject, raw: string | Buffer): V2Fields {
   return fields;
 }
 
-function toText(raw: string | Buffer): string {
-  return typeof raw === 'string' ? raw : raw.toString('utf8');
+function toText(raw: string | Uint8Array): string {
+  return typeof raw === 'string' ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8');
 }

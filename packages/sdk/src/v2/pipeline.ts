@@ -1,18 +1,20 @@
 // The APIv2 request/response pipeline: validate -> fill nonce and signatures -> XML -> send -> parse -> verify -> result.
-import { toRawResponse, type WithResponse } from '../api-promise.js';
+import { type RawResponse, toRawResponse, type WithResponse } from '../api-promise.js';
 import { validateFields } from '../catalog/rules.js';
 import type { V2EndpointMeta, V2SignType } from '../catalog/types.js';
+import { isV2ReplySigned } from '../catalog/unsigned-replies.js';
 import { findV2Endpoint } from '../catalog/v2.js';
 import { appendQuery, expandTemplate } from '../chain.js';
 import { createNonce } from '../crypto/nonce.js';
 import {
   type ResultOutcome,
+  remoteText,
   SignatureVerificationError,
   ValidationError,
   WxpayParseError,
   WxpayResultError,
 } from '../errors.js';
-import type { Transport } from '../transport.js';
+import type { Transport, TransportResponse } from '../transport.js';
 import { signV2, signWorkwx, verifyV2Sign } from './sign.js';
 import { buildXml, parseXml, type XmlObject } from './xml.js';
 
@@ -33,7 +35,11 @@ export interface V2CallInput {
   query?: Readonly<Record<string, unknown>> | undefined;
   headers?: Readonly<Record<string, string>> | undefined;
   security?: boolean | undefined;
+  /** Accept a reply without a valid `sign` on an uncatalogued path (dangerous: unsigned data is forgeable). */
+  unsignedReply?: boolean | undefined;
   params: Readonly<Record<string, unknown>>;
+  /** Ends the call (WxpayConnectionError `ABORTED`). */
+  signal?: AbortSignal | undefined;
 }
 
 // Codes whose meaning is the same on every APIv2 endpoint; catalogue entries refine them per endpoint.
@@ -49,7 +55,14 @@ const COMMON_OUTCOMES: Readonly<Record<string, ResultOutcome>> = {
 
 export async function callV2(context: V2Context, input: V2CallInput): Promise<WithResponse<XmlObject>> {
   const meta = findV2Endpoint(input.template);
-  const fields = prepareFields(context, meta, input.xml ?? {});
+  const security = certificateUse(meta, input.security);
+  if (input.unsignedReply !== undefined && meta) {
+    throw new ValidationError(
+      'unsignedReply',
+      'only for uncatalogued paths: the catalogue knows whether this reply is signed',
+    );
+  }
+  const { fields, signType } = prepareFields(context, meta, input.xml ?? {});
   const body = buildXml(fields);
   const path = appendQuery(`/${expandTemplate(input.template.slice('v2/'.length), input.params)}`, input.query);
   const reply = await context.transport.send({
@@ -63,15 +76,47 @@ export async function callV2(context: V2Context, input: V2CallInput): Promise<Wi
       ...input.headers,
     },
     body,
-    security: input.security ?? meta?.cert ?? false,
+    security,
+    signal: input.signal,
   });
+  return readV2Reply(reply, {
+    secret: context.secret as string,
+    meta,
+    signType,
+    signed: input.unsignedReply === true ? false : isV2ReplySigned(input.template),
+  });
+}
+
+/** How to read one APIv2 reply: the key, the endpoint, how the request was signed, whether the reply must be. */
+export interface ReplyCheck {
+  secret: string;
+  meta: V2EndpointMeta | undefined;
+  /** The algorithm the request was signed with: a signed reply must use the same one. */
+  signType: V2SignType;
+  /** Whether a successful reply must carry a valid `sign`. */
+  signed: boolean;
+}
+
+/**
+ * Turns the bytes of an APIv2 reply into its data, or a typed error: WxpayParseError (not XML, damaged result codes;
+ * outcome unknown), SignatureVerificationError, or WxpayResultError (a FAIL the reply states). Pure: no I/O.
+ */
+export function readV2Reply(reply: TransportResponse, check: ReplyCheck): WithResponse<XmlObject> {
   const response = toRawResponse(reply);
   if (reply.status < 200 || reply.status >= 300) {
     throw new WxpayParseError(`HTTP ${reply.status} instead of an XML reply`, response.body, reply.status);
   }
   const data = parseXml(reply.body);
-  checkReply(context, meta, data);
+  checkReply(check, data, response);
   return { data, response };
+}
+
+/** Whether to present the merchant certificate: what the caller asked, but never less than the endpoint needs. */
+function certificateUse(meta: V2EndpointMeta | undefined, requested: boolean | undefined): boolean {
+  if (requested === false && meta?.cert) {
+    throw new ValidationError('security', `${meta.path} needs the merchant API certificate: security cannot be false`);
+  }
+  return requested ?? meta?.cert ?? false;
 }
 
 /** Turns the caller's fields into the exact strings to send, checked and signed. */
@@ -79,7 +124,7 @@ function prepareFields(
   context: V2Context,
   meta: V2EndpointMeta | undefined,
   input: Readonly<Record<string, unknown>>,
-): Record<string, string> {
+): { fields: Record<string, string>; signType: V2SignType } {
   const secret = context.secret;
   if (!secret) throw new ValidationError('options.secret', 'required for APIv2 calls (the APIv2 key)');
   const fields: Record<string, string> = {};
@@ -112,7 +157,7 @@ function prepareFields(
   }
   delete fields.sign;
   fields.sign = signV2(fields, secret, signType);
-  return fields;
+  return { fields, signType };
 }
 
 function signTypeOf(meta: V2EndpointMeta | undefined, requested: string | undefined): V2SignType {
@@ -123,20 +168,35 @@ function signTypeOf(meta: V2EndpointMeta | undefined, requested: string | undefi
   return match;
 }
 
-/** Fails closed: a reply that should be signed must verify before any of its data is trusted. */
-function checkReply(context: V2Context, meta: V2EndpointMeta | undefined, data: XmlObject): void {
+/**
+ * Fails closed. A reply is only read for its result when `return_code` (and, on SUCCESS, `result_code`) is exactly
+ * SUCCESS or FAIL; anything else is damaged, and a damaged reply never says the operation did not happen. A reply that
+ * should be signed must verify, and may hold nothing the signature does not cover, before any of its data is trusted.
+ */
+function checkReply(check: ReplyCheck, data: XmlObject, response: RawResponse): void {
+  const { meta } = check;
   const outcomeOf = (code: string | undefined): ResultOutcome =>
     (code !== undefined ? (meta?.errors?.[code] ?? COMMON_OUTCOMES[code]) : undefined) ?? 'unknown';
-  if (data.return_code !== 'SUCCESS') {
+  const returnCode = resultLayer(response, data, 'return_code', true);
+  if (returnCode === 'FAIL') {
     // Communication-level failure: the request was not processed, and such replies are unsigned.
     const code = typeof data.err_code === 'string' ? data.err_code : undefined;
     throw new WxpayResultError(data, code ? outcomeOf(code) : 'fix');
   }
-  const businessFailure = data.result_code !== undefined && data.result_code !== 'SUCCESS';
-  const hasSign = typeof data.sign === 'string';
-  if (meta ? meta.responseSigned : hasSign) {
-    if (hasSign) {
-      if (!verifyV2Sign(data, context.secret as string)) throw new SignatureVerificationError('sign mismatch');
+  // Catalogued endpoints all answer with a result_code; for other paths it may be absent (then the reply is a success).
+  const resultCode = resultLayer(response, data, 'result_code', meta !== undefined);
+  const businessFailure = resultCode === 'FAIL';
+  if (check.signed) {
+    if (typeof data.sign === 'string') {
+      for (const [name, value] of Object.entries(data)) {
+        if (typeof value !== 'string') {
+          throw new SignatureVerificationError(
+            'unsigned element',
+            `signature verification failed: <${remoteText(name, 40)}> is not covered by the signature`,
+          );
+        }
+      }
+      if (!verifyV2Sign(data, check.secret, check.signType)) throw new SignatureVerificationError('sign mismatch');
     } else if (!businessFailure) {
       // Only a failure may come back unsigned from a signing endpoint; success data is never trusted unsigned.
       throw new SignatureVerificationError('missing sign');
@@ -145,4 +205,27 @@ function checkReply(context: V2Context, meta: V2EndpointMeta | undefined, data: 
   if (businessFailure) {
     throw new WxpayResultError(data, outcomeOf(typeof data.err_code === 'string' ? data.err_code : undefined));
   }
+}
+
+/** Reads `return_code` or `result_code`: exactly SUCCESS or FAIL, or (when not required) absent. */
+function resultLayer(
+  response: RawResponse,
+  data: XmlObject,
+  name: string,
+  required: boolean,
+): 'SUCCESS' | 'FAIL' | undefined {
+  const value = data[name];
+  if (value === 'SUCCESS' || value === 'FAIL') return value;
+  if (value === undefined && !required) return undefined;
+  const seen =
+    value === undefined
+      ? 'missing'
+      : typeof value === 'string'
+        ? JSON.stringify(remoteText(value, 40))
+        : 'not a single text value';
+  throw new WxpayParseError(
+    `damaged reply: ${name} is ${seen}, not SUCCESS or FAIL (outcome unknown: query before resending)`,
+    response.body,
+    response.status,
+  );
 }

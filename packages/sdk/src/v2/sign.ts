@@ -27,14 +27,13 @@ export function signV2(fields: Fields, key: string, signType: V2SignType = 'MD5'
 }
 
 /**
- * Checks a reply's `sign` in constant time. The algorithm follows the signature's length
- * (64 hex characters: HMAC-SHA256, 32: MD5), as WeChat Pay replies do not always echo `sign_type`.
+ * Checks a reply's or notification's `sign` in constant time with the algorithm the exchange uses: the `sign_type` the
+ * request was sent with, or a notification's own `sign_type` (default MD5). Never guessed from the signature's length:
+ * that would let an MD5 signature stand in on an HMAC-SHA256 exchange.
  */
-export function verifyV2Sign(fields: Fields, key: string): boolean {
+export function verifyV2Sign(fields: Fields, key: string, signType: V2SignType = 'MD5'): boolean {
   const sign = fields.sign;
   if (typeof sign !== 'string') return false;
-  const signType: V2SignType | undefined = sign.length === 64 ? 'HMAC-SHA256' : sign.length === 32 ? 'MD5' : undefined;
-  if (!signType) return false;
   return timingSafeEqualString(signV2(fields, key, signType), sign.toUpperCase());
 }
 

@@ -1,16 +1,12 @@
 // Per-client store of the keys WeChat Pay signs with: configured platform certificates and public keys, plus platform
 // certificates downloaded from the certificates endpoint, trusted only when they decrypt AND the reply verifies.
-import { type KeyObject, X509Certificate } from 'node:crypto';
-import { decryptAesGcm } from '../crypto/aes.js';
-import { certificateSerial, loadPublicKey } from '../crypto/rsa.js';
-import {
-  SignatureVerificationError,
-  UnknownSerialError,
-  ValidationError,
-  WxpayAPIError,
-  WxpayParseError,
-} from '../errors.js';
+// Downloads are single-flight and rate limited, so forged notifications cannot make the merchant call WeChat Pay.
+import type { KeyObject } from 'node:crypto';
+import type { InspectOptions } from 'node:util';
+import { loadPublicKey } from '../crypto/rsa.js';
+import { SignatureVerificationError, UnknownSerialError, ValidationError, WxpayAPIError } from '../errors.js';
 import type { TransportResponse } from '../transport.js';
+import { openCertificatesReply, readCertificate, type TrustedKey } from './certificates-reply.js';
 import { type HeaderRecord, verifyWechatpaySignature } from './verifier.js';
 
 /** Which certificates endpoint serves a merchant: `/v3/certificates` or `/v3/global/certificates`. */
@@ -21,41 +17,60 @@ export interface KeyStoreOptions {
   certs?: Readonly<Record<string, string | Buffer>> | undefined;
   /** The APIv3 key; without it nothing is downloaded. */
   apiv3Key?: string | undefined;
-  /** Fetches the certificates endpoint (signed by the client, reply NOT yet verified). */
+  /**
+   * Fetches the certificates endpoint once (signed by the client, reply NOT yet verified). It should not retry by
+   * itself: the store decides how often the endpoint is called.
+   */
   download?: ((family: ApiFamily) => Promise<TransportResponse>) | undefined;
   now: () => number;
   toleranceSeconds: number;
-  /** Smallest interval between two downloads (rate limit for unknown-serial refreshes). Default 60 s. */
+  /**
+   * Smallest interval, measured with `now`, between the start of a download and the start of the next automatic one
+   * (first load, unknown serial, background refresh). Default 60 s. An explicit `refresh()` is not held back by it.
+   */
   minRefreshIntervalMs?: number;
   /** Age after which downloaded certificates are refreshed in the background. Default 12 h. */
   refreshEveryMs?: number;
 }
 
-interface StoredKey {
-  key: KeyObject;
-  /** Unix ms from which the key may be used to encrypt (0 for public keys). */
-  notBefore: number;
-  notAfter: number;
-}
-
-interface DownloadedCertificate {
-  serial_no?: unknown;
-  effective_time?: unknown;
-  expire_time?: unknown;
-  encrypt_certificate?: { algorithm?: unknown; nonce?: unknown; associated_data?: unknown; ciphertext?: unknown };
+/** What a KeyStore shows of itself in logs, `util.inspect` and JSON: names and flags, never key material. */
+export interface KeyStoreView {
+  /** Serials and public key ids currently trusted. */
+  serials: string[];
+  canDownload: boolean;
+  apiv3Key: 'configured' | 'absent';
 }
 
 const PUBLIC_KEY_ID = /^PUB_KEY_ID_[0-9A-Za-z]+$/;
 
+/**
+ * The keys that verify WeChat Pay's replies and notifications. All state is in `#private` fields, so spreading,
+ * `Object.keys` or a structured clone copy nothing, and `util.inspect` / `JSON.stringify` show {@link KeyStoreView}.
+ *
+ * Certificate downloads (when `apiv3Key` and `download` are configured) are single-flight: concurrent triggers share
+ * one. Automatic downloads (no key yet, an unknown serial, stale downloads) also start at most once per
+ * `minRefreshIntervalMs`, so a flood of forged notifications costs at most one signed request a minute. Only
+ * syntactically valid, current signatures from an unknown key trigger one; a failed verification never does.
+ */
 export class KeyStore {
-  readonly #keys = new Map<string, StoredKey>();
+  readonly #keys = new Map<string, TrustedKey>();
   readonly #options: KeyStoreOptions;
+  readonly #minRefreshIntervalMs: number;
   #refreshing: Promise<void> | undefined;
-  #lastAttempt = Number.NEGATIVE_INFINITY;
+  /** When (by `now`) the last download started, whether it succeeded or not. */
+  #lastAttempt: number | undefined;
   #lastSuccess: number | undefined;
+  /** Why the last download failed (cleared by a successful one): the cause of a `no platform key` error. */
+  #lastFailure: unknown;
 
   constructor(options: KeyStoreOptions) {
+    const minRefreshIntervalMs = options.minRefreshIntervalMs ?? 60_000;
+    // NaN or a negative interval would switch the rate limit off; Infinity would mean "never download again".
+    if (!Number.isFinite(minRefreshIntervalMs) || minRefreshIntervalMs < 0) {
+      throw new ValidationError('minRefreshIntervalMs', 'a finite number of milliseconds >= 0');
+    }
     this.#options = options;
+    this.#minRefreshIntervalMs = minRefreshIntervalMs;
     for (const [name, pem] of Object.entries(options.certs ?? {})) this.#addConfigured(name, pem);
   }
 
@@ -74,11 +89,16 @@ export class KeyStore {
   }
 
   /**
-   * Verifies a reply or notification. An unknown serial triggers one certificate refresh (single-flight, rate limited)
-   * and one more attempt; everything else fails at once.
+   * Verifies a reply or notification (see verifyWechatpaySignature for the checks and their reasons). A signature that
+   * is well formed and current but names an unknown key triggers an automatic download (single-flight, rate limited)
+   * and one more attempt; with no key at all, even a public key id does, since the endpoint's 404 then tells the
+   * merchant to configure its public key. A download failure is reported as such (e.g. WxpayAPIError) to the callers
+   * that waited for it. Afterwards, while no key is held and the rate limit holds the next download back,
+   * verification fails closed without sending anything: SignatureVerificationError reason `no platform key`, with the
+   * failed download's error as `cause`. With keys held, an unknown serial is an UnknownSerialError. Stale downloads
+   * are refreshed in the background after a successful verification.
    */
-  async verify(headers: HeaderRecord, body: Buffer | string, family: ApiFamily): Promise<string> {
-    await this.#ensureLoaded(family);
+  async verify(headers: HeaderRecord, body: string | Uint8Array, family: ApiFamily): Promise<string> {
     const attempt = () =>
       verifyWechatpaySignature({
         headers,
@@ -87,19 +107,23 @@ export class KeyStore {
         toleranceSeconds: this.#options.toleranceSeconds,
         findKey: (serial) => this.find(serial),
       });
+    let serial: string;
     try {
-      return attempt();
+      serial = attempt();
     } catch (error) {
-      if (!(error instanceof UnknownSerialError) || !this.canDownload || PUBLIC_KEY_ID.test(error.serial)) throw error;
-      await this.refresh(family, { rateLimited: true });
-      return attempt();
+      if (!(error instanceof UnknownSerialError) || !this.#downloadMayProvide(error.serial)) throw error;
+      await this.#refreshAutomatically(family);
+      if (this.#keys.size === 0) throw this.#noPlatformKey();
+      serial = attempt();
     }
+    this.#refreshIfStale(family);
+    return serial;
   }
 
   /** The key to encrypt sensitive fields with: a WeChat Pay public key if configured, else the newest valid certificate. */
   encryptionKey(): { serial: string; key: KeyObject } {
     const now = this.#options.now();
-    let best: [string, StoredKey] | undefined;
+    let best: [string, TrustedKey] | undefined;
     for (const entry of this.#keys) {
       const [serial, stored] = entry;
       if (PUBLIC_KEY_ID.test(serial)) return { serial, key: stored.key };
@@ -117,31 +141,95 @@ export class KeyStore {
   }
 
   /**
-   * Downloads the platform certificates and adds the ones that decrypt and sign the reply. Concurrent callers share one
-   * download; with `rateLimited`, a download within `minRefreshIntervalMs` of the previous attempt is skipped.
+   * Downloads the platform certificates now, as `client.refreshCertificates()` asks, and adds the ones that decrypt
+   * and sign the reply. A download already in flight is shared instead of starting another; otherwise one starts even
+   * within `minRefreshIntervalMs` (the caller asked for it), and the interval of automatic downloads restarts from it.
    */
-  refresh(family: ApiFamily, { rateLimited = false } = {}): Promise<void> {
-    if (this.#refreshing) return this.#refreshing;
-    const minInterval = this.#options.minRefreshIntervalMs ?? 60_000;
-    if (rateLimited && this.#options.now() - this.#lastAttempt < minInterval) return Promise.resolve();
-    this.#lastAttempt = this.#options.now();
-    this.#refreshing = this.#download(family).finally(() => {
-      this.#refreshing = undefined;
-    });
-    return this.#refreshing;
+  async refresh(family: ApiFamily): Promise<void> {
+    return this.#refreshing ?? this.#startDownload(family);
   }
 
-  /** Loads certificates when there are none yet, and refreshes stale downloads in the background. */
-  async #ensureLoaded(family: ApiFamily): Promise<void> {
-    if (!this.canDownload) return;
-    // Without any key nothing can verify, so each call may try (single-flight); a stale set is refreshed at most once
-    // per interval, so an unreachable certificates endpoint is not hit on every call.
-    if (this.#keys.size === 0) return this.refresh(family);
-    const age = this.#lastSuccess === undefined ? undefined : this.#options.now() - this.#lastSuccess;
-    if (age !== undefined && age > (this.#options.refreshEveryMs ?? 12 * 3_600_000)) {
-      // Old certificates stay trusted meanwhile; a failed background refresh is retried on the next call.
-      this.refresh(family, { rateLimited: true }).catch(() => undefined);
-    }
+  /** Names and flags only: what JSON.stringify shows (and what logs should show) of a store. */
+  toJSON(): KeyStoreView {
+    return {
+      serials: this.serials(),
+      canDownload: this.canDownload,
+      apiv3Key: this.#options.apiv3Key ? 'configured' : 'absent',
+    };
+  }
+
+  /** `util.inspect`, `console.log` and `%o` show the same view as toJSON, never the keys or the options. */
+  [Symbol.for('nodejs.util.inspect.custom')](
+    _depth: number,
+    options: InspectOptions,
+    inspect: (value: unknown, options?: InspectOptions) => string,
+  ): string {
+    return `KeyStore ${inspect(this.toJSON(), options)}`;
+  }
+
+  /** A public key id cannot come from the certificates endpoint, unless the store has no key at all (see verify). */
+  #downloadMayProvide(serial: string): boolean {
+    return this.canDownload && (this.#keys.size === 0 || !PUBLIC_KEY_ID.test(serial));
+  }
+
+  /** Joins a download in flight, or starts one unless the last one started less than the interval ago. */
+  async #refreshAutomatically(family: ApiFamily): Promise<void> {
+    if (this.#refreshing) return this.#refreshing;
+    const now = this.#now();
+    const elapsed = this.#lastAttempt === undefined ? Number.POSITIVE_INFINITY : now - this.#lastAttempt;
+    // A clock stepped back (elapsed < 0) says nothing about when the last download was: allow one, which restarts the
+    // interval from the new time, rather than wait until the clock is back where it was.
+    if (elapsed >= 0 && elapsed < this.#minRefreshIntervalMs) return;
+    return this.#startDownload(family);
+  }
+
+  /** Starts a background refresh when the downloaded certificates are older than `refreshEveryMs`. */
+  #refreshIfStale(family: ApiFamily): void {
+    if (!this.canDownload || this.#lastSuccess === undefined) return;
+    if (this.#options.now() - this.#lastSuccess <= (this.#options.refreshEveryMs ?? 12 * 3_600_000)) return;
+    // Old certificates stay trusted meanwhile; a failed background refresh is tried again after the interval.
+    this.#refreshAutomatically(family).catch(() => undefined);
+  }
+
+  #startDownload(family: ApiFamily): Promise<void> {
+    this.#lastAttempt = this.#now();
+    const download = this.#download(family)
+      .then(
+        () => {
+          this.#lastFailure = undefined;
+        },
+        (error: unknown) => {
+          this.#lastFailure = error;
+          throw error;
+        },
+      )
+      .finally(() => {
+        this.#refreshing = undefined;
+      });
+    this.#refreshing = download;
+    return download;
+  }
+
+  /** The injected clock, refusing NaN: it would make every interval comparison false and switch the rate limit off. */
+  #now(): number {
+    const now = this.#options.now();
+    if (!Number.isFinite(now)) throw new ValidationError('now', 'must return unix milliseconds');
+    return now;
+  }
+
+  /** Fail closed without sending: no key, and the rate limit holds the next download back. */
+  #noPlatformKey(): SignatureVerificationError {
+    const waitMs = (this.#lastAttempt ?? 0) + this.#minRefreshIntervalMs - this.#options.now();
+    const failure = this.#lastFailure;
+    // The failure's message may quote the server: quoted and cut short.
+    const why = failure instanceof Error ? ` (${JSON.stringify(failure.message.slice(0, 400))})` : '';
+    const error = new SignatureVerificationError(
+      'no platform key',
+      `signature verification failed: no platform key: none is configured and the last certificate download failed${why}; ` +
+        `the next automatic one is allowed in ${Math.max(1, Math.ceil(waitMs / 1000))} s (refreshCertificates() may run now)`,
+    );
+    error.cause = failure;
+    return error;
   }
 
   async #download(family: ApiFamily): Promise<void> {
@@ -160,30 +248,7 @@ export class KeyStore {
       }
       throw error;
     }
-    const text = reply.body.toString('utf8');
-    let list: DownloadedCertificate[];
-    try {
-      const parsed = JSON.parse(text) as { data?: unknown };
-      if (!Array.isArray(parsed.data)) throw new Error('no data array');
-      list = parsed.data as DownloadedCertificate[];
-    } catch {
-      throw new WxpayParseError('the certificates reply is not the expected JSON', text, reply.status);
-    }
-    const downloaded = new Map<string, StoredKey>();
-    for (const item of list) {
-      const sealed = item.encrypt_certificate;
-      const pem = decryptAesGcm({
-        key: apiv3Key,
-        nonce: String(sealed?.nonce ?? ''),
-        associatedData: String(sealed?.associated_data ?? ''),
-        ciphertext: String(sealed?.ciphertext ?? ''),
-      });
-      const serial = certificateSerial(pem);
-      if (serial !== String(item.serial_no).toUpperCase()) {
-        throw new SignatureVerificationError('certificate serial mismatch');
-      }
-      downloaded.set(serial, certificateEntry(pem));
-    }
+    const downloaded = openCertificatesReply(reply, apiv3Key);
     // Trust the set only if the reply itself is signed by one of these certificates (or a key already trusted).
     verifyWechatpaySignature({
       headers: reply.headers,
@@ -197,30 +262,26 @@ export class KeyStore {
     this.#lastSuccess = this.#options.now();
   }
 
-  #addConfigured(name: string, pem: string | Buffer): void {
-    if (PUBLIC_KEY_ID.test(name)) {
-      this.#keys.set(name, { key: loadPublicKey(pem), notBefore: 0, notAfter: Number.POSITIVE_INFINITY });
-      return;
+  /** Configured keys are the caller's: a problem with one is a ValidationError naming it. */
+  #addConfigured(name: string, pem: unknown): void {
+    const field = `options.certs.${name}`;
+    if (typeof pem !== 'string' && !Buffer.isBuffer(pem)) throw new ValidationError(field, 'PEM text or its bytes');
+    try {
+      if (PUBLIC_KEY_ID.test(name)) {
+        this.#keys.set(name, { key: loadPublicKey(pem), notBefore: 0, notAfter: Number.POSITIVE_INFINITY });
+        return;
+      }
+      if (!/^[0-9A-Fa-f]+$/.test(name)) {
+        throw new ValidationError(field, 'key must be a certificate serial (hex) or PUB_KEY_ID_...');
+      }
+      const { serial, trusted } = readCertificate(pem);
+      if (serial !== name.toUpperCase()) {
+        throw new ValidationError(field, `certificate serial is ${serial}, not the key it is listed under`);
+      }
+      this.#keys.set(serial, trusted);
+    } catch (error) {
+      if (error instanceof ValidationError && error.field !== field) throw new ValidationError(field, error.rule);
+      throw error;
     }
-    if (!/^[0-9A-Fa-f]+$/.test(name)) {
-      throw new ValidationError(`options.certs.${name}`, 'key must be a certificate serial (hex) or PUB_KEY_ID_...');
-    }
-    const serial = certificateSerial(pem);
-    if (serial !== name.toUpperCase()) {
-      throw new ValidationError(
-        `options.certs.${name}`,
-        `certificate serial is ${serial}, not the key it is listed under`,
-      );
-    }
-    this.#keys.set(serial, certificateEntry(pem));
   }
-}
-
-function certificateEntry(pem: string | Buffer): StoredKey {
-  const certificate = new X509Certificate(pem);
-  return {
-    key: loadPublicKey(pem),
-    notBefore: Date.parse(certificate.validFrom),
-    notAfter: Date.parse(certificate.validTo),
-  };
 }

@@ -57,6 +57,11 @@ export interface NotificationHandlerOptions {
   /** Largest accepted body; default 1 MiB. Larger bodies get 413 (WeChat Pay notifications are a few KiB). */
   maxBodyBytes?: number;
   /**
+   * Milliseconds allowed for reading the whole request body; default 10 000. A client that stalls or trickles the body
+   * gets 408 (and, on Node, its connection closed), so it cannot hold the endpoint open.
+   */
+  bodyTimeoutMs?: number;
+  /**
    * Called with every failure, which the HTTP reply deliberately does not describe (it goes to whoever sent the
    * request). Nothing is logged by default: log here. Errors thrown by `onError` itself are ignored.
    */
@@ -78,6 +83,7 @@ interface Reply {
 }
 
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+const DEFAULT_BODY_TIMEOUT_MS = 10_000;
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 /**
@@ -128,6 +134,16 @@ function tooLarge(): BodyError {
   return new BodyError(413, 'notification body too large');
 }
 
+function tooSlow(): BodyError {
+  return new BodyError(408, 'notification body not received in time');
+}
+
+/** How the body is read: size cap and deadline. */
+interface BodyLimits {
+  maxBytes: number;
+  timeoutMs: number;
+}
+
 /** Refuses early when the announced length is already over the cap. */
 function checkContentLength(value: string | null | undefined, maxBytes: number): void {
   if (value && /^[0-9]+$/.test(value) && Number(value) > maxBytes) throw tooLarge();
@@ -144,10 +160,14 @@ function createDispatcher<N extends { id: string }>(
   parse: NotificationParser<N>,
   handler: NotificationCallback<N>,
   options: NotificationHandlerOptions,
-): { maxBodyBytes: number; dispatch: (input: DeliveryInput) => Promise<Reply> } {
+): { limits: BodyLimits; dispatch: (input: DeliveryInput) => Promise<Reply> } {
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 0) {
     throw new ValidationError('options.maxBodyBytes', 'non-negative integer');
+  }
+  const bodyTimeoutMs = options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
+  if (!(Number.isFinite(bodyTimeoutMs) && bodyTimeoutMs > 0)) {
+    throw new ValidationError('options.bodyTimeoutMs', 'positive number of milliseconds');
   }
   const seen = options.seen ?? new RecentNotificationIds();
   /** Deliveries being handled right now, by id: a concurrent duplicate waits for the same outcome. */
@@ -190,8 +210,9 @@ function createDispatcher<N extends { id: string }>(
       body = await readBody();
     } catch (error) {
       report(error, 'body');
+      // A refused body was not read to its end (too large, too slow): the connection cannot be reused.
       return error instanceof BodyError
-        ? fail(error.status, error.publicMessage, error.status === 413)
+        ? fail(error.status, error.publicMessage, error.status === 413 || error.status === 408)
         : fail(400, 'could not read the request body');
     }
 
@@ -214,7 +235,7 @@ function createDispatcher<N extends { id: string }>(
     return outcome;
   };
 
-  return { maxBodyBytes, dispatch };
+  return { limits: { maxBytes: maxBodyBytes, timeoutMs: bodyTimeoutMs }, dispatch };
 }
 
 interface DeliveryInput {
@@ -228,8 +249,9 @@ interface DeliveryInput {
  * read `request` before it.
  *
  * Replies: 200 `{"code":"SUCCESS"}` once `handler` resolved (or for an id already handled); 401 when the signature or
- * the body is invalid; 413 for an oversized body; 500 when `handler` throws or the notification cannot be opened
- * (e.g. wrong APIv3 key). Every non-2xx makes WeChat Pay re-send later.
+ * the body is invalid; 408 for a body not received within `bodyTimeoutMs`; 413 for an oversized body; 500 when
+ * `handler` throws or the notification cannot be opened (e.g. wrong APIv3 key). Every non-2xx makes WeChat Pay re-send
+ * later.
  *
  * @example
  * const notify = createWebNotificationHandler((input) => client.parseNotification(input), async (n) => {
@@ -242,32 +264,38 @@ export function createWebNotificationHandler<N extends { id: string } = Notifica
   handler: NotificationCallback<N>,
   options: NotificationHandlerOptions = {},
 ): (request: Request) => Promise<Response> {
-  const { maxBodyBytes, dispatch } = createDispatcher(parse, handler, options);
+  const { limits, dispatch } = createDispatcher(parse, handler, options);
   return async (request) => {
-    const reply = await dispatch({ headers: request.headers, readBody: () => readWebBody(request, maxBodyBytes) });
+    const reply = await dispatch({ headers: request.headers, readBody: () => readWebBody(request, limits) });
     // No `connection` header here: fetch runtimes manage connections themselves.
     return new Response(reply.body, { status: reply.status, headers: { 'content-type': JSON_CONTENT_TYPE } });
   };
 }
 
-async function readWebBody(request: Request, maxBytes: number): Promise<Buffer> {
+async function readWebBody(request: Request, limits: BodyLimits): Promise<Buffer> {
   if (request.bodyUsed) {
     throw new BodyError(500, 'the request body was already read: pass the Request to the notification handler unread');
   }
-  checkContentLength(request.headers.get('content-length'), maxBytes);
+  checkContentLength(request.headers.get('content-length'), limits.maxBytes);
   if (request.body === null) return Buffer.alloc(0);
   // Read chunk by chunk (not arrayBuffer()) so an oversized body is cut off instead of buffered whole.
   const reader = request.body.getReader();
-  const collector = new BodyCollector(maxBytes);
+  const collector = new BodyCollector(limits.maxBytes);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(tooSlow()), limits.timeoutMs);
+  });
   try {
     for (;;) {
-      const { done, value } = await reader.read();
+      const { done, value } = await Promise.race([reader.read(), expired]);
       if (done) return collector.bytes();
       collector.add(value);
     }
   } catch (error) {
     await reader.cancel().catch(() => undefined);
     throw error;
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -308,9 +336,9 @@ export function createNodeNotificationHandler<N extends { id: string } = Notific
   handler: NotificationCallback<N>,
   options: NotificationHandlerOptions = {},
 ): (req: NodeNotificationRequest, res: ServerResponse, next?: (error?: unknown) => void) => Promise<void> {
-  const { maxBodyBytes, dispatch } = createDispatcher(parse, handler, options);
+  const { limits, dispatch } = createDispatcher(parse, handler, options);
   return async (req, res) => {
-    const reply = await dispatch({ headers: req.headers, readBody: () => readNodeBody(req, maxBodyBytes) });
+    const reply = await dispatch({ headers: req.headers, readBody: () => readNodeBody(req, limits) });
     if (res.headersSent) return;
     res.statusCode = reply.status;
     res.setHeader('content-type', JSON_CONTENT_TYPE);
@@ -319,20 +347,29 @@ export function createNodeNotificationHandler<N extends { id: string } = Notific
   };
 }
 
-function readNodeBody(req: NodeNotificationRequest, maxBytes: number): Promise<Buffer | string> {
+function readNodeBody(req: NodeNotificationRequest, limits: BodyLimits): Promise<Buffer | string> {
   for (const candidate of [req.rawBody, req.body]) {
     if (Buffer.isBuffer(candidate) || typeof candidate === 'string')
-      return Promise.resolve(checkSize(candidate, maxBytes));
+      return Promise.resolve(checkSize(candidate, limits.maxBytes));
   }
   // Listening to a stream that was already read to its end would wait forever.
   if (req.readableEnded) return Promise.reject(new BodyError(500, RAW_BODY_NEEDED));
-  return readStream(req, maxBytes);
+  return readStream(req, limits);
 }
 
-function readStream(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+function readStream(req: IncomingMessage, limits: BodyLimits): Promise<Buffer> {
+  const { maxBytes } = limits;
   return new Promise((resolve, reject) => {
     const collector = new BodyCollector(maxBytes);
+    // The deadline is for the whole body: a byte now and then must not keep the request open.
+    const timer = setTimeout(() => {
+      cleanup();
+      // Discard whatever still comes; the 408 reply closes the connection.
+      req.resume();
+      reject(tooSlow());
+    }, limits.timeoutMs);
     const cleanup = () => {
+      clearTimeout(timer);
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', onError);
@@ -360,6 +397,7 @@ function readStream(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
     try {
       checkContentLength(req.headers['content-length'], maxBytes);
     } catch (error) {
+      cleanup();
       req.resume();
       reject(error);
       return;

@@ -2,7 +2,7 @@
 import { decryptAesGcm } from '../crypto/aes.js';
 import { ValidationError, WxpayDecryptError, WxpayParseError } from '../errors.js';
 import type { ApiFamily, KeyStore } from './key-store.js';
-import { type HeaderRecord, type HeadersLike, SIGNATURE_HEADERS } from './verifier.js';
+import { checkBody, checkHeaders, type HeaderRecord, type HeadersLike, SIGNATURE_HEADERS } from './verifier.js';
 
 /** The only `resource.algorithm` APIv3 uses. */
 export const NOTIFICATION_ALGORITHM = 'AEAD_AES_256_GCM';
@@ -96,7 +96,8 @@ export function isKnownNotification(notification: Notification): notification is
 /** What arrived over HTTP: the headers (Node record or fetch `Headers`) and the body exactly as received. */
 export interface NotificationInput {
   headers: HeaderRecord | HeadersLike;
-  body: string | Buffer;
+  /** The raw bytes (a Buffer or any Uint8Array), or their text. */
+  body: string | Uint8Array;
 }
 
 export interface ParseNotificationDeps {
@@ -111,9 +112,12 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 /**
  * Verifies and opens a notification. Order matters: the signature is checked over the raw bytes before anything
  * parses them, so unauthenticated input never reaches the JSON parser or the decryption.
- * Throws SignatureVerificationError (bad/missing/probe signature, skew, unknown key), WxpayParseError (body or
- * plaintext not the expected JSON), WxpayDecryptError (unsupported algorithm, wrong APIv3 key, tampered resource) and
- * ValidationError on `options.apiv3Key` when no APIv3 key is configured.
+ * Throws SignatureVerificationError (bad/missing/probe signature, skew, unknown key, `no platform key` while none could
+ * be downloaded yet), WxpayParseError (body or plaintext not the expected JSON), WxpayDecryptError (unsupported
+ * algorithm, wrong APIv3 key, tampered resource), ValidationError on `options.apiv3Key` when no APIv3 key is
+ * configured, and ValidationError naming `input`, `headers`, `body` or `headers.<name>` when the caller passes
+ * something of the wrong type. A first notification may also wait for (and report the failure of) the download of
+ * the platform certificates; see KeyStore.
  */
 export async function parseNotification(input: NotificationInput, deps: ParseNotificationDeps): Promise<Notification> {
   // A configuration problem is reported as such before the body is looked at, whatever the body holds.
@@ -121,9 +125,15 @@ export async function parseNotification(input: NotificationInput, deps: ParseNot
   if (apiv3Key === undefined || apiv3Key === '') {
     throw new ValidationError('options.apiv3Key', 'required to decrypt notifications');
   }
-  await deps.keyStore.verify(toHeaderRecord(input.headers), input.body, deps.family ?? 'mainland');
+  // Plain JavaScript callers can pass anything: a wrong type is their mistake, reported as such, never a TypeError.
+  if (typeof input !== 'object' || input === null) {
+    throw new ValidationError('input', 'an object { headers, body } with the request headers and raw body');
+  }
+  const headers = checkHeaders(input.headers);
+  const body = checkBody(input.body);
+  await deps.keyStore.verify(toHeaderRecord(headers), body, deps.family ?? 'mainland');
 
-  const text = decodeBody(input.body);
+  const text = decodeBody(body);
   const envelope = parseJsonObject(text, 'notification body is not a JSON object', text);
   const resource = envelope.resource;
   if (!isRecord(resource)) throw new WxpayParseError('notification has no resource object', text);
@@ -168,12 +178,13 @@ function toHeaderRecord(headers: HeaderRecord | HeadersLike): HeaderRecord {
   return record;
 }
 
-function decodeBody(body: string | Buffer): string {
+function decodeBody(body: string | Uint8Array): string {
   if (typeof body === 'string') return body;
   try {
     return utf8.decode(body);
   } catch {
-    throw new WxpayParseError('notification body is not valid UTF-8', body.toString('utf8'));
+    const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+    throw new WxpayParseError('notification body is not valid UTF-8', bytes.toString('utf8'));
   }
 }
 

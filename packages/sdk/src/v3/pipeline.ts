@@ -5,8 +5,8 @@ import type { HttpVerb, V3EndpointMeta } from '../catalog/types.js';
 import { findV3Endpoint } from '../catalog/v3.js';
 import { appendQuery, expandTemplate } from '../chain.js';
 import { createNonce } from '../crypto/nonce.js';
-import { ValidationError, WxpayAPIError, WxpayParseError } from '../errors.js';
-import { backoffDelay, isRetryable, sleep } from '../retry.js';
+import { ValidationError, WxpayAPIError, type WxpayConnectionError, WxpayParseError } from '../errors.js';
+import { backoffDelay, callError, isRetryable, sleep } from '../retry.js';
 import type { Transport, TransportResponse } from '../transport.js';
 import { buildAuthorization } from './authorization.js';
 import type { ApiFamily, KeyStore } from './key-store.js';
@@ -30,6 +30,8 @@ export interface V3CallInput {
   query?: Readonly<Record<string, unknown>> | undefined;
   json?: unknown;
   headers?: Readonly<Record<string, string>> | undefined;
+  /** Ends the call, its retries and the waits between them (WxpayConnectionError `ABORTED`). */
+  signal?: AbortSignal | undefined;
 }
 
 export function familyOf(template: string, meta: V3EndpointMeta | undefined): ApiFamily {
@@ -73,6 +75,8 @@ export async function sendSigned(
     Object.entries(input.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]),
   );
   const idempotent = meta?.idempotencyKey !== undefined;
+  // Whether an attempt of this call may already have reached the server: then so may the call, whatever comes next.
+  let earlierAttemptSent = false;
   for (let attempt = 0; ; attempt++) {
     const headers: Record<string, string> = {
       accept: 'application/json',
@@ -100,16 +104,20 @@ export async function sendSigned(
         headers,
         body,
         security: false,
+        signal: input.signal,
       });
-    } catch (error) {
+    } catch (caught) {
+      const error = callError(caught, earlierAttemptSent);
       if (attempt < context.maxRetries && isRetryable({ error }, method, idempotent)) {
-        await sleep(backoffDelay(attempt));
+        earlierAttemptSent ||= (error as WxpayConnectionError).sent;
+        await sleep(backoffDelay(attempt), input.signal, earlierAttemptSent);
         continue;
       }
       throw error;
     }
     if (attempt < context.maxRetries && isRetryable({ status: reply.status }, method, idempotent)) {
-      await sleep(backoffDelay(attempt, reply.headers['retry-after']));
+      earlierAttemptSent = true;
+      await sleep(backoffDelay(attempt, reply.headers['retry-after']), input.signal, true);
       continue;
     }
     return reply;
@@ -152,10 +160,15 @@ export function apiError(response: RawResponse): WxpayAPIError {
   });
 }
 
-/** GET the platform certificates with a signed request; the reply is returned unverified for the key store to vet. */
+/**
+ * GET the platform certificates with a signed request; the reply is returned unverified for the key store to vet.
+ * Sent once, without retries: the key store rate limits downloads (forged notifications can trigger them), and
+ * retries here would multiply each allowed download.
+ */
 export async function fetchCertificates(context: V3Context, family: ApiFamily): Promise<TransportResponse> {
   const template = family === 'global' ? 'v3/global/certificates' : 'v3/certificates';
-  const reply = await sendSigned(context, { template, verb: 'get', params: {} }, findV3Endpoint(template, 'get'));
+  const once = { ...context, maxRetries: 0 };
+  const reply = await sendSigned(once, { template, verb: 'get', params: {} }, findV3Endpoint(template, 'get'));
   if (reply.status < 200 || reply.status >= 300) throw apiError(toRawResponse(reply));
   return reply;
 }

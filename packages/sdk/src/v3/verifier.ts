@@ -14,6 +14,12 @@ export const SIGNATURE_HEADERS = {
   serial: 'wechatpay-serial',
 } as const;
 
+/** Printable ASCII, which WeChat Pay's nonces are: no CR or LF, which would change the signed message's lines. */
+const NONCE_SYNTAX = /^[\x20-\x7e]+$/;
+
+/** What a key name can be: a certificate serial (hex) or a public key id (`PUB_KEY_ID_` and digits), with margin. */
+const SERIAL_SYNTAX = /^[0-9A-Za-z_]{1,64}$/;
+
 /** A fetch/undici `Headers` object (its `get` is already case-insensitive). */
 export interface HeadersLike {
   get(name: string): string | null;
@@ -43,9 +49,12 @@ export function buildVerifyMessage(timestamp: string, nonce: string, body: strin
 /**
  * Verifies a reply or notification and returns the serial of the key that verified it. Never parses the body, so it
  * can (and must) run before anything else looks at it. Throws SignatureVerificationError with `reason`:
- * `missing header <name>`, `invalid timestamp`, `timestamp skew`, `probe signature`, `invalid signature encoding`,
+ * `missing header <name>`, `invalid timestamp`, `invalid nonce` (not printable ASCII, e.g. CR or LF: a line break
+ * would let a forger move part of a signed body into the nonce), `timestamp skew`, `probe signature`,
+ * `invalid signature encoding`, `invalid serial` (not 1 to 64 letters, digits or `_`, e.g. joined duplicates),
  * `unknown serial` (an UnknownSerialError carrying `serial`) or `signature mismatch`.
- * A bad `now`, tolerance or key (not an RSA public key) is a ValidationError: a configuration problem, not a forgery.
+ * A bad `now`, tolerance or key (not an RSA public key), or a header value that is not a string, is a ValidationError:
+ * a configuration or calling problem, not a forgery.
  */
 export function verifyWechatpaySignature(input: VerifyWechatpaySignatureInput): string {
   const toleranceSeconds = input.toleranceSeconds ?? 300;
@@ -53,12 +62,17 @@ export function verifyWechatpaySignature(input: VerifyWechatpaySignatureInput): 
     throw new ValidationError('toleranceSeconds', 'a positive number of seconds');
   }
 
-  const timestamp = requireHeader(input.headers, SIGNATURE_HEADERS.timestamp);
-  const nonce = requireHeader(input.headers, SIGNATURE_HEADERS.nonce);
-  const signature = requireHeader(input.headers, SIGNATURE_HEADERS.signature);
-  const serial = requireHeader(input.headers, SIGNATURE_HEADERS.serial);
+  const headers = checkHeaders(input.headers);
+  const body = checkBody(input.body);
+  const timestamp = requireHeader(headers, SIGNATURE_HEADERS.timestamp);
+  const nonce = requireHeader(headers, SIGNATURE_HEADERS.nonce);
+  const signature = requireHeader(headers, SIGNATURE_HEADERS.signature);
+  const serial = requireHeader(headers, SIGNATURE_HEADERS.serial);
 
   if (!/^[0-9]+$/.test(timestamp)) throw new SignatureVerificationError('invalid timestamp');
+  // The signed message is line-based (`timestamp\nnonce\nbody\n`): a nonce with a line break could carry the first
+  // lines of a genuinely signed body, so that a shorter body verifies under the same signature.
+  if (!NONCE_SYNTAX.test(nonce)) throw new SignatureVerificationError('invalid nonce');
   const nowMs = (input.now ?? Date.now)();
   // A clock that answers NaN would make every comparison false, i.e. accept any timestamp: fail closed instead.
   if (!Number.isFinite(nowMs)) throw new ValidationError('now', 'must return unix milliseconds');
@@ -69,13 +83,35 @@ export function verifyWechatpaySignature(input: VerifyWechatpaySignatureInput): 
   if (signature.startsWith(PROBE_SIGNATURE_PREFIX)) throw new SignatureVerificationError('probe signature');
   if (!isStrictBase64(signature)) throw new SignatureVerificationError('invalid signature encoding');
 
+  // Checked before any lookup, so that a serial no key can have never reaches findKey (nor a certificate refresh).
+  if (!SERIAL_SYNTAX.test(serial)) throw new SignatureVerificationError('invalid serial');
   const key = input.findKey(serial);
   if (key === undefined) throw new UnknownSerialError(serial);
 
-  if (!verifySha256Rsa(buildVerifyMessage(timestamp, nonce, input.body), signature, key)) {
+  if (!verifySha256Rsa(buildVerifyMessage(timestamp, nonce, body), signature, key)) {
     throw new SignatureVerificationError('signature mismatch');
   }
   return serial;
+}
+
+/**
+ * The headers as passed by a caller who may not be using TypeScript: a header record or a fetch `Headers` object, else
+ * a ValidationError on `headers` (a number, a string or `null` is a calling mistake, not a forged notification).
+ */
+export function checkHeaders(headers: unknown): HeadersLike | HeaderRecord {
+  if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) {
+    throw new ValidationError('headers', 'a header record (e.g. req.headers) or a fetch Headers object');
+  }
+  return headers as HeadersLike | HeaderRecord;
+}
+
+/** The body as passed by a caller: the raw bytes or their text, else a ValidationError on `body`. */
+export function checkBody(body: unknown): string | Uint8Array {
+  if (typeof body !== 'string' && !(body instanceof Uint8Array)) {
+    // Most often a body a JSON parser already turned into an object: its signed bytes are gone.
+    throw new ValidationError('body', 'the raw body as received, a string or a Buffer (not parsed JSON)');
+  }
+  return body;
 }
 
 function requireHeader(headers: HeadersLike | HeaderRecord, name: string): string {
@@ -88,14 +124,23 @@ function requireHeader(headers: HeadersLike | HeaderRecord, name: string): strin
 /**
  * Case-insensitive lookup. Repeated values (an array, or names differing only in case) are joined with `, ` as the
  * fetch `Headers` class does; a joined value then fails the timestamp, base64 or serial checks, so duplicates fail closed.
+ * A value that is not a string, number or array of strings is the caller's mistake (ValidationError naming the header).
  */
 function readHeader(headers: HeadersLike | HeaderRecord, lowerName: string): string | undefined {
-  if (isHeadersLike(headers)) return headers.get(lowerName) ?? undefined;
+  if (isHeadersLike(headers)) {
+    const value: unknown = headers.get(lowerName);
+    if (value === null || value === undefined) return undefined;
+    if (typeof value !== 'string') {
+      throw new ValidationError(`headers.${lowerName}`, 'Headers.get must return a string');
+    }
+    return value;
+  }
   const values: string[] = [];
   for (const [name, value] of Object.entries(headers)) {
     if (name.toLowerCase() !== lowerName || value === undefined || value === null) continue;
     if (typeof value === 'string' || typeof value === 'number') values.push(String(value));
-    else values.push(...value);
+    else if (Array.isArray(value) && value.every((item) => typeof item === 'string')) values.push(...value);
+    else throw new ValidationError(`headers.${lowerName}`, 'a string or an array of strings');
   }
   return values.length === 0 ? undefined : values.join(', ');
 }

@@ -1,5 +1,5 @@
 // Test-only, independent APIv2 wire helpers (signature, flat XML reading and writing) used to cross-check the SDK.
-// Written straight from shared/spec/protocol.md and deliberately sharing no code with packages/sdk/src:
+// Written straight from docs/protocol.md and deliberately sharing no code with packages/sdk/src:
 // if both sides shared a bug, the tests could not see it.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 

@@ -1,5 +1,5 @@
 // Test-only APIv3 key material (merchant, platform certificates, WeChat Pay public key, APIv3 key) and independent
-// helpers that sign replies and check request Authorization headers. Written straight from shared/spec/protocol.md
+// helpers that sign replies and check request Authorization headers. Written straight from docs/protocol.md
 // and deliberately sharing no code with packages/sdk/src: if both sides shared a bug, the tests could not see it.
 import {
   constants,
