@@ -102,7 +102,7 @@ export class WxpayConnectionError extends WxpayError {
     message: string,
     /** Could the request have reached the server? `false` only when the connection provably never opened. */
     readonly sent: boolean,
-    /** The underlying error code (e.g. `ECONNREFUSED`, `UND_ERR_HEADERS_TIMEOUT`), when known. */
+    /** The underlying error code (e.g. `ECONNREFUSED`, `ETIMEDOUT` for the deadline, `ABORTED` for the caller's signal), when known. */
     readonly code: string | undefined,
     options?: { cause?: unknown },
   ) {

@@ -9,6 +9,7 @@ import {
   WxpayAPIError,
   type WxpayOptions,
 } from '../src/index.js';
+import { rejection } from './support/rejection.js';
 import { createTestPki, type TestPki } from './support/test-pki.js';
 import { createV3Keys, randomAlphanumeric, signReply, type V3Keys } from './support/v3-keys.js';
 import {
@@ -105,15 +106,6 @@ function forgery(): { headers: Record<string, string>; body: string } {
       'Wechatpay-Signature': signReply({ timestamp, nonce, body, privateKey: keys.merchant.privateKey }),
     },
   };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('a forged notification was accepted');
 }
 
 describe('forged notifications with no platform key and failing downloads', () => {

@@ -16,6 +16,7 @@ import { Wxpay } from '../src/index.js';
 import type { TransportResponse } from '../src/transport.js';
 import { type ApiFamily, KeyStore, type KeyStoreOptions } from '../src/v3/key-store.js';
 import { verifyWechatpaySignature } from '../src/v3/verifier.js';
+import { rejection } from './support/rejection.js';
 import { createV3Keys, randomAlphanumeric, signReply, type V3Keys } from './support/v3-keys.js';
 import {
   type CertificateListEntry,
@@ -95,15 +96,6 @@ function createStore(clock: ManualClock, options: Partial<KeyStoreOptions> = {})
 
 function verify(store: KeyStore, reply: TransportResponse): Promise<string> {
   return store.verify(reply.headers, reply.body, 'mainland');
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
 }
 
 function deferred<T>() {

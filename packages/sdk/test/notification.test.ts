@@ -23,6 +23,7 @@ import {
   type NotificationErrorStage,
   RecentNotificationIds,
 } from '../src/v3/notification-handlers.js';
+import { rejection } from './support/rejection.js';
 
 // --- a "WeChat Pay" that signs notifications with its own key pair ---
 const platform = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -104,15 +105,6 @@ function deps(apiv3Key: string | undefined) {
 }
 
 const parse = (input: NotificationInput) => parseNotification(input, deps(APIV3_KEY));
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void;

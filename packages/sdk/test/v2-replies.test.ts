@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SignatureVerificationError, ValidationError, Wxpay, WxpayParseError, WxpayResultError } from '../src/index.js';
+import { rejection } from './support/rejection.js';
 import { createTestPki, type TestPki } from './support/test-pki.js';
 import { startV2Server, type V2Reply, type V2Request, type V2Server } from './support/v2-server.js';
 import { replyXml, withV2Sign } from './support/v2-sign.js';
@@ -30,11 +31,6 @@ const sendFields = {
 const stockFields = { coupon_stock_id: '1757', appid: 'wx5edab3bdfba3dc1c', mch_id: MCHID };
 
 const sendRedpack = () => wxpay.v2.mmpaymkttransfers.sendredpack.post({ xml: sendFields });
-const caught = (promise: PromiseLike<unknown>) =>
-  Promise.resolve(promise).then(
-    () => undefined,
-    (error: unknown) => error,
-  );
 
 beforeAll(async () => {
   pki = await createTestPki();
@@ -68,7 +64,7 @@ describe('a damaged result layer is outcome unknown, never "did not happen"', ()
 
   it.each(Object.keys(damaged))('%s', async (name) => {
     handler = () => ({ body: damaged[name] as string });
-    const error = await caught(sendRedpack());
+    const error = await rejection(sendRedpack());
     expect(error).toBeInstanceOf(WxpayParseError);
     expect(error).toMatchObject({ outcome: 'unknown' });
     expect((error as Error).message).toMatch(/damaged reply/);
@@ -80,7 +76,7 @@ describe('a damaged result layer is outcome unknown, never "did not happen"', ()
     handler = () => ({
       body: replyXml({ return_code: 'SUCCESS', result_code: 'FAIL', err_code: 'SYSTEMERROR', err_code_des: 'busy' }),
     });
-    const error = await caught(sendRedpack());
+    const error = await rejection(sendRedpack());
     expect(error).toBeInstanceOf(WxpayResultError);
     expect(error).toMatchObject({ errCode: 'SYSTEMERROR', outcome: 'unknown' });
   });
@@ -90,7 +86,7 @@ describe('a damaged result layer is outcome unknown, never "did not happen"', ()
     handler = () => ({
       body: replyXml({ return_code: 'SUCCESS', result_code: 'FAIL', err_code: 'SYSTEMERROR', err_code_des: forged }),
     });
-    const error = (await caught(sendRedpack())) as WxpayResultError;
+    const error = (await rejection(sendRedpack())) as WxpayResultError;
     expect(error.message).not.toContain('\n');
     expect(error.message.length).toBeLessThan(400);
     expect(error.errCodeDes).toBe(forged);
@@ -122,7 +118,7 @@ describe('signed replies carry only signed data', () => {
     const signed = replyXml(withV2Sign(stockReply, KEY));
     // The sign is valid for the flat fields; the nested element rides along unsigned.
     handler = () => ({ body: signed.replace('</xml>', '<extra><is_paid>1</is_paid></extra></xml>') });
-    const error = await caught(wxpay.v2.mmpaymkttransfers.query_coupon_stock.post({ xml: stockFields }));
+    const error = await rejection(wxpay.v2.mmpaymkttransfers.query_coupon_stock.post({ xml: stockFields }));
     expect(error).toBeInstanceOf(SignatureVerificationError);
     expect(error).toMatchObject({ reason: 'unsigned element' });
     expect((error as Error).message).toContain('<extra>');
@@ -190,7 +186,7 @@ describe('uncatalogued paths verify sign like catalogued ones', () => {
     await expect(
       wxpay.chain('v2/pay/orderquery').post({ xml: { appid: 'wx1' }, unsignedReply: true, security: true }),
     ).resolves.toMatchObject(success);
-    const refused = await caught(
+    const refused = await rejection(
       // @ts-expect-error: catalogued paths do not take the option (and refuse it at run time too).
       wxpay.chain('v2/mmpaymkttransfers/query_coupon_stock').post({ xml: stockFields, unsignedReply: true }),
     );
@@ -205,7 +201,7 @@ describe('uncatalogued paths verify sign like catalogued ones', () => {
 
 describe('request options', () => {
   it('refuses security: false on an endpoint that needs the merchant certificate, before sending', async () => {
-    const error = await caught(
+    const error = await rejection(
       wxpay.v2.mmpaymkttransfers.gethbinfo.post({
         xml: { mch_billno: 'b1', appid: 'wx8888888888888888', bill_type: 'MCHT' },
         security: false,

@@ -1,0 +1,11 @@
+// Test helper: the error a promise rejects with, failing the test when it resolves instead.
+
+/** Awaits `promise` and returns what it rejected with; a promise that resolves is a test failure. */
+export async function rejection(promise: PromiseLike<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a rejection, but the promise resolved');
+}
