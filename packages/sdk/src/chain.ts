@@ -1,5 +1,5 @@
 // Pure path handling for the chain: segments -> path template -> expanded path, with parameters encoded exactly once.
-import { remoteText, ValidationError } from './errors.js';
+import { quoteRemote, ValidationError } from './errors.js';
 
 export const VERBS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 export type Verb = (typeof VERBS)[number];
@@ -31,7 +31,7 @@ export function toTemplate(segments: readonly string[]): string {
         throw new ValidationError(
           'path',
           'segment of [A-Za-z0-9_~.-], not . or ..',
-          `invalid path segment ${JSON.stringify(remoteText(segment, 40))}`,
+          `invalid path segment ${quoteRemote(segment, 40)}`,
         );
       }
       return CAMEL_CASE.test(segment) ? toKebabCase(segment) : segment;

@@ -26,6 +26,11 @@ export function remoteText(text: string, max = 200): string {
   return flat.length > max ? `${flat.slice(0, max)}…` : flat;
 }
 
+/** {@link remoteText}, in double quotes: for a value whose exact edges matter (a serial, an algorithm name). */
+export function quoteRemote(text: string, max = 80): string {
+  return JSON.stringify(remoteText(text, max));
+}
+
 /** Base class of every error thrown by the SDK. */
 export class WxpayError extends Error {
   override name = 'WxpayError';
@@ -158,7 +163,7 @@ export class UnknownSerialError extends SignatureVerificationError {
     readonly serial: string,
   ) {
     // The serial comes from the network: quote it and cut it short so a hostile value cannot flood logs.
-    super('unknown serial', `signature verification failed: unknown serial ${JSON.stringify(serial.slice(0, 80))}`);
+    super('unknown serial', `signature verification failed: unknown serial ${quoteRemote(serial)}`);
   }
 }
 

@@ -561,6 +561,12 @@ describe('parseV2Notification', () => {
     expect(() => parseV2Notification(odd, V2_KEY)).toThrow(
       expect.objectContaining({ name: 'SignatureVerificationError', reason: 'unsupported sign_type' }),
     );
+    // Found by the fuzz run: a line separator in the echoed value must not split the message into two log lines.
+    const splitFields = { ...official, sign_type: 'HMAC\u2028SHA256\n' };
+    const split = buildXml({ ...splitFields, sign: signV2(splitFields, V2_KEY, 'MD5') });
+    expect(() => parseV2Notification(split, V2_KEY)).toThrow(
+      expect.objectContaining({ message: expect.not.stringMatching(/[\n\u2028]/) }),
+    );
   });
 
   it('rejects a tampered, unsigned or nested notification', () => {

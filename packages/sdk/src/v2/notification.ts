@@ -1,7 +1,13 @@
 // APIv2 notifications: signed payment notifications, refund notifications with encrypted `req_info`, and the XML reply.
 import type { V2SignType } from '../catalog/types.js';
 import { decryptRefundReqInfo } from '../crypto/aes.js';
-import { SignatureVerificationError, ValidationError, WxpayDecryptError, WxpayParseError } from '../errors.js';
+import {
+  quoteRemote,
+  SignatureVerificationError,
+  ValidationError,
+  WxpayDecryptError,
+  WxpayParseError,
+} from '../errors.js';
 import { verifyV2Sign } from './sign.js';
 import { buildXml, parseXml, type XmlObject } from './xml.js';
 
@@ -74,7 +80,7 @@ function notificationSignType(signType: string | undefined): V2SignType {
   if (signType === 'HMAC-SHA256') return 'HMAC-SHA256';
   throw new SignatureVerificationError(
     'unsupported sign_type',
-    `signature verification failed: unsupported sign_type ${JSON.stringify(signType.slice(0, 40))}`,
+    `signature verification failed: unsupported sign_type ${quoteRemote(signType, 40)}`,
   );
 }
 

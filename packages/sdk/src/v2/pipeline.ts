@@ -7,6 +7,7 @@ import { findV2Endpoint } from '../catalog/v2.js';
 import { appendQuery, expandTemplate } from '../chain.js';
 import { createNonce } from '../crypto/nonce.js';
 import {
+  quoteRemote,
   type ResultOutcome,
   remoteText,
   SignatureVerificationError,
@@ -218,11 +219,7 @@ function resultLayer(
   if (value === 'SUCCESS' || value === 'FAIL') return value;
   if (value === undefined && !required) return undefined;
   const seen =
-    value === undefined
-      ? 'missing'
-      : typeof value === 'string'
-        ? JSON.stringify(remoteText(value, 40))
-        : 'not a single text value';
+    value === undefined ? 'missing' : typeof value === 'string' ? quoteRemote(value, 40) : 'not a single text value';
   throw new WxpayParseError(
     `damaged reply: ${name} is ${seen}, not SUCCESS or FAIL (outcome unknown: query before resending)`,
     response.body,

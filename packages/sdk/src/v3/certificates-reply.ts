@@ -3,7 +3,13 @@
 import { type KeyObject, X509Certificate } from 'node:crypto';
 import { decryptAesGcm } from '../crypto/aes.js';
 import { loadPublicKey } from '../crypto/rsa.js';
-import { SignatureVerificationError, ValidationError, WxpayDecryptError, WxpayParseError } from '../errors.js';
+import {
+  quoteRemote,
+  SignatureVerificationError,
+  ValidationError,
+  WxpayDecryptError,
+  WxpayParseError,
+} from '../errors.js';
 import type { TransportResponse } from '../transport.js';
 
 /** A key WeChat Pay signs with, and when it may be used to encrypt for WeChat Pay. */
@@ -64,7 +70,7 @@ export function openCertificatesReply(reply: TransportResponse, apiv3Key: string
     if (sealed.algorithm !== CERTIFICATE_ALGORITHM) {
       throw new WxpayDecryptError(
         'unsupported algorithm',
-        `decryption failed: unsupported algorithm ${JSON.stringify(sealed.algorithm.slice(0, 40))}`,
+        `decryption failed: unsupported algorithm ${quoteRemote(sealed.algorithm, 40)}`,
       );
     }
     const pem = decryptAesGcm({

@@ -4,7 +4,13 @@
 import type { KeyObject } from 'node:crypto';
 import type { InspectOptions } from 'node:util';
 import { loadPublicKey } from '../crypto/rsa.js';
-import { SignatureVerificationError, UnknownSerialError, ValidationError, WxpayAPIError } from '../errors.js';
+import {
+  quoteRemote,
+  SignatureVerificationError,
+  UnknownSerialError,
+  ValidationError,
+  WxpayAPIError,
+} from '../errors.js';
 import type { TransportResponse } from '../transport.js';
 import { openCertificatesReply, readCertificate, type TrustedKey } from './certificates-reply.js';
 import { type HeaderRecord, verifyWechatpaySignature } from './verifier.js';
@@ -222,7 +228,7 @@ export class KeyStore {
     const waitMs = (this.#lastAttempt ?? 0) + this.#minRefreshIntervalMs - this.#options.now();
     const failure = this.#lastFailure;
     // The failure's message may quote the server: quoted and cut short.
-    const why = failure instanceof Error ? ` (${JSON.stringify(failure.message.slice(0, 400))})` : '';
+    const why = failure instanceof Error ? ` (${quoteRemote(failure.message, 400)})` : '';
     const error = new SignatureVerificationError(
       'no platform key',
       `signature verification failed: no platform key: none is configured and the last certificate download failed${why}; ` +

@@ -1,6 +1,6 @@
 // APIv3 notifications: verify the signature over the raw body, then open the AES-256-GCM `resource` into typed data.
 import { decryptAesGcm } from '../crypto/aes.js';
-import { ValidationError, WxpayDecryptError, WxpayParseError } from '../errors.js';
+import { quoteRemote, ValidationError, WxpayDecryptError, WxpayParseError } from '../errors.js';
 import type { ApiFamily, KeyStore } from './key-store.js';
 import { checkBody, checkHeaders, type HeaderRecord, type HeadersLike, SIGNATURE_HEADERS } from './verifier.js';
 
@@ -143,7 +143,7 @@ export async function parseNotification(input: NotificationInput, deps: ParseNot
     throw new WxpayDecryptError(
       'unsupported algorithm',
       // Quoted and cut short: the value is remote input.
-      `decryption failed: unsupported algorithm ${JSON.stringify(String(algorithm).slice(0, 40))}`,
+      `decryption failed: unsupported algorithm ${quoteRemote(String(algorithm), 40)}`,
     );
   }
   const plaintext = decryptAesGcm({
