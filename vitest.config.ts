@@ -8,7 +8,6 @@ export default defineConfig({
   // Tests run against the sources of the workspace packages, not their builds.
   resolve: {
     alias: [
-      { find: /^wxpay\/internal$/, replacement: source('./packages/sdk/src/internal.ts') },
       { find: /^wxpay$/, replacement: source('./packages/sdk/src/index.ts') },
       { find: /^@wxpay\/sandbox$/, replacement: source('./packages/sandbox/src/index.ts') },
     ],

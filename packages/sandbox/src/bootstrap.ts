@@ -15,6 +15,12 @@ export const DEFAULTS = {
   globalAppid: 'wx2421b1c4370ec43b',
   institution: '1900000100',
   institutionAppid: 'wxd678efh567hg6787',
+  /**
+   * The appid of the official global pages' examples (their field tables give `wx8888888888888888` for appid,
+   * sp_appid and sub_appid: docs/endpoints.md#example-values), bound to both global merchants so the examples run
+   * verbatim.
+   */
+  exampleAppid: 'wx8888888888888888',
   users: [
     { openid: 'oxTWIuGaIt6gTKsQRLau2M0yL16E', name: '张三' },
     { openid: 'oxTWIuGaIt6gTKsQRLau2M0yL16F', name: '李四' },
@@ -36,7 +42,10 @@ export async function loadOrCreatePki(kv: KvStore, now: number): Promise<{ ca: P
 /** Creates the default merchants, users and coupon stock unless they exist. */
 export async function seedDefaults(ctx: SandboxContext): Promise<void> {
   const { store } = ctx;
-  if (store.getKv('seeded')) return;
+  if (store.getKv('seeded')) {
+    bindExampleAppids(ctx);
+    return;
+  }
   await createMerchant(ctx, {
     mchid: DEFAULTS.mainland,
     kind: 'mainland',
@@ -48,7 +57,7 @@ export async function seedDefaults(ctx: SandboxContext): Promise<void> {
     mchid: DEFAULTS.institution,
     kind: 'institution',
     name: 'wxpay sandbox institution',
-    appids: { pay: DEFAULTS.institutionAppid },
+    appids: { pay: DEFAULTS.institutionAppid, example: DEFAULTS.exampleAppid },
     signingMode: 'public_key',
   });
   await createMerchant(ctx, {
@@ -56,7 +65,7 @@ export async function seedDefaults(ctx: SandboxContext): Promise<void> {
     kind: 'global',
     parentMchid: DEFAULTS.institution,
     name: 'wxpay sandbox global merchant',
-    appids: { pay: DEFAULTS.globalAppid },
+    appids: { pay: DEFAULTS.globalAppid, example: DEFAULTS.exampleAppid },
   });
   for (const user of DEFAULTS.users) {
     store.users.insert({
@@ -89,4 +98,22 @@ export async function seedDefaults(ctx: SandboxContext): Promise<void> {
     create_time: nowSeconds - 2 * 86_400,
   });
   store.setKv('seeded', '1');
+  store.setKv('example-appids', '1');
+}
+
+/**
+ * Data directories seeded before the example appid was bound get it now, once: the global merchant and the
+ * institution, if they still exist, take `wx8888888888888888` as well.
+ */
+function bindExampleAppids({ store }: SandboxContext): void {
+  if (store.getKv('example-appids')) return;
+  store.transaction(() => {
+    for (const mchid of [DEFAULTS.global, DEFAULTS.institution]) {
+      const merchant = store.merchants.get({ mchid });
+      if (merchant === undefined || Object.values(merchant.config.appids).includes(DEFAULTS.exampleAppid)) continue;
+      const appids = { ...merchant.config.appids, example: DEFAULTS.exampleAppid };
+      store.merchants.update({ mchid }, { config: { ...merchant.config, appids } });
+    }
+    store.setKv('example-appids', '1');
+  });
 }

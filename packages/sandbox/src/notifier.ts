@@ -1,19 +1,24 @@
-// APIv3 notification delivery: seal the resource into WeChat Pay's envelope, store it, POST it signed to the merchant,
-// and re-send failures on WeChat Pay's schedule in sandbox time, logging every attempt.
+// APIv3 notification delivery: seal the resource into WeChat Pay's envelope, store it, POST it signed to the merchant
+// (loopback addresses only: nothing leaves this machine), and re-send failures on WeChat Pay's schedule in sandbox
+// time, logging every attempt.
 import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import * as https from 'node:https';
+import type { LookupFunction } from 'node:net';
 import { createSecureContext, rootCertificates } from 'node:tls';
-import { createNonce, encryptAesGcm } from 'wxpay/internal';
 import { formatRfc3339China, type SandboxClock } from './clock.js';
 import type { NotifyFn } from './context.js';
 import type { Pem } from './pki.js';
 import type { NotificationAttempt, NotificationRow, Store } from './store.js';
 import { createSigner, type Signer } from './v3/reply.js';
+import { encryptAesGcm } from './wire/aes-gcm.js';
+import { createNonce } from './wire/nonce.js';
 
 /**
- * Seconds to wait after each failed attempt (the 1st failure waits 15 s, ...), as WeChat Pay documents it; after the
- * last, the notification is given up. Sandbox seconds: advancing the sandbox clock makes retries due.
+ * Seconds to wait after each failed attempt (the 1st failure waits 15 s, ...), as the global payment notification page
+ * gives it (15s/15s/30s/3m/10m/20m/30m/30m/30m/60m/3h/3h/3h/6h/6h, 24h4m in all: docs/endpoints.md#notifications, the
+ * same as the mainland one); after the last, the notification is given up. Sandbox seconds: advancing the sandbox
+ * clock makes retries due.
  */
 export const retrySchedule: readonly number[] = [
   15, 15, 30, 180, 600, 1200, 1800, 1800, 1800, 3600, 10800, 10800, 10800, 21600, 21600,
@@ -204,17 +209,25 @@ export class Notifier {
     );
   }
 
-  /** One signed POST; resolves with the HTTP status once the reply's head arrives. */
+  /**
+   * One signed POST; resolves with the HTTP status once the reply's head arrives. Only loopback literals are ever
+   * contacted: any other host is refused here, before a DNS lookup or a connection, and recorded as a failed attempt.
+   */
   #post(row: NotificationRow): Promise<number> {
-    const url = new URL(row.url);
-    if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
-      return Promise.reject(new Error('refused: http:// is only delivered to loopback hosts, use https://'));
-    }
+    const url = URL.canParse(row.url) ? new URL(row.url) : undefined;
+    if (url === undefined) return Promise.reject(new Error('refused: notify_url is not a URL'));
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       return Promise.reject(new Error(`refused: unsupported scheme ${url.protocol}`));
     }
+    const address = loopbackAddress(url.hostname);
+    if (address === undefined) {
+      return Promise.reject(
+        new Error('refused: the sandbox delivers only to loopback addresses (127.0.0.0/8, [::1], localhost)'),
+      );
+    }
     const headers = {
       ...this.#deps.signer(row.mchid, row.body),
+      Host: url.host,
       'Content-Type': row.content_type,
       'Content-Length': String(Buffer.byteLength(row.body)),
       'User-Agent': 'Mozilla/4.0 (wxpay-sandbox notifier)',
@@ -222,7 +235,14 @@ export class Notifier {
     };
     const { timeoutMs } = this.#deps;
     return new Promise((resolve, reject) => {
-      const options = { method: 'POST', headers, signal: AbortSignal.timeout(timeoutMs) };
+      const options = {
+        method: 'POST',
+        headers,
+        signal: AbortSignal.timeout(timeoutMs),
+        // Connect to the literal address: `localhost` is never looked up, and no lookup can happen at all.
+        hostname: address,
+        lookup: refuseLookup,
+      };
       const onReply = (reply: http.IncomingMessage): void => {
         reply.resume();
         resolve(reply.statusCode ?? 0);
@@ -230,7 +250,16 @@ export class Notifier {
       // A fresh connection per attempt (no keep-alive): a kept socket would hold the receiver's server open.
       const request =
         url.protocol === 'https:'
-          ? https.request(url, { ...options, agent: this.#httpsAgent }, onReply)
+          ? https.request(
+              url,
+              // The receiver's certificate is checked against the name in the URL (SNI cannot carry an IP literal).
+              {
+                ...options,
+                agent: this.#httpsAgent,
+                ...(url.hostname === 'localhost' ? { servername: 'localhost' } : {}),
+              },
+              onReply,
+            )
           : http.request(url, { ...options, agent: false }, onReply);
       request.on('error', (failure: Error) => {
         reject(failure.name === 'AbortError' ? new Error(`no reply within ${timeoutMs} ms`) : failure);
@@ -240,10 +269,20 @@ export class Notifier {
   }
 }
 
-/** Where plain http is acceptable: this machine only, so nothing unencrypted leaves it. */
-function isLoopback(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+/**
+ * The address to connect to for a loopback literal as the URL parser writes it (127.0.0.0/8, `[::1]`, `localhost`),
+ * else undefined. A name that merely resolves to loopback does not count: that would need the DNS lookup this avoids.
+ */
+function loopbackAddress(hostname: string): string | undefined {
+  if (hostname === 'localhost') return '127.0.0.1';
+  if (hostname === '[::1]') return '::1';
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname) ? hostname : undefined;
 }
+
+/** Given as the sockets' `lookup`: connections here go to literal addresses, so a lookup would be a bug. */
+const refuseLookup: LookupFunction = (hostname, _options, callback) => {
+  process.nextTick(() => callback(new Error(`refused: no DNS lookups (${hostname})`), '', 0));
+};
 
 function toDelivery(row: NotificationRow): Delivery {
   const state = row.delivered_at !== null ? 'delivered' : row.next_attempt_at === null ? 'given_up' : 'pending';

@@ -4,7 +4,7 @@
 import 'reflect-metadata';
 import { createPrivateKey, KeyObject, randomBytes, randomInt, webcrypto, X509Certificate } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
-import { createNonce } from 'wxpay/internal';
+import { createNonce } from './wire/nonce.js';
 
 // Node's webcrypto is a complete WebCrypto; the library's parameter type is the DOM one, hence the cast.
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);

@@ -4,7 +4,8 @@ import { createServer, type Server } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import type { SandboxCall, SandboxContext, SandboxReply } from './context.js';
 import { verifyClientCertificate } from './pki.js';
-import { businessReply, fail } from './v2/reply.js';
+import { businessReply } from './v2/reply.js';
+import { injectedSystemError } from './v2/system-errors.js';
 import { renderReply } from './v3/reply.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -59,7 +60,7 @@ async function serve(options: SandboxServerOptions, req: IncomingMessage, res: S
       res,
       isV3
         ? renderReply(options.ctx, { status: 500, body: { code: 'SYSTEM_ERROR', message: '系统错误' } })
-        : businessReply(fail('SYSTEMERROR', '系统繁忙，请稍后再试'), {}, undefined),
+        : businessReply(injectedSystemError(path), {}, undefined),
     );
     return;
   }

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import type { Pem, PublicKeyPair } from './pki.js';
 
 /** Bumped whenever a table changes shape; a database from a newer sandbox is refused rather than misread. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
@@ -15,6 +15,8 @@ export type SigningMode = 'certificate' | 'public_key' | 'mixed';
 export type RedpackKind = 'NORMAL' | 'WORKWX';
 /** `RFUND_ING` is WeChat's own spelling. */
 export type RedpackStatus = 'SENDING' | 'SENT' | 'RECEIVED' | 'RFUND_ING' | 'REFUND' | 'FAILED';
+/** What `daily_totals` counts: red packets (both kinds share one set of limits) or WeCom payouts to staff. */
+export type DailyProduct = 'redpack' | 'payout';
 /** 1 not activated, 2 under review, 4 activated, 8 voided, 16 sending stopped. */
 export type CouponStockStatus = 1 | 2 | 4 | 8 | 16;
 export type TradeType = 'JSAPI' | 'NATIVE' | 'APP' | 'MWEB' | 'MICROPAY';
@@ -190,6 +192,26 @@ const schema = {
     // Per-user and per-merchant daily limits scan by recipient or sender and time.
     indexes: ['re_openid, send_time', 'mch_id, send_time', 'status, send_time'],
   }),
+  /**
+   * Running totals of one China calendar day behind the daily limits, written in the same transaction as the payment
+   * they count, so a limit check reads one row however many payments the day already holds.
+   */
+  dailyTotals: defineTable({
+    name: 'daily_totals',
+    columns: {
+      product: text<DailyProduct>(),
+      mchid: text(),
+      /** The recipient; '' for the merchant's own total. */
+      openid: text(),
+      /** The day's 00:00 in China (UTC+8), as unix seconds. */
+      day: integer(),
+      count: integer(),
+      fen: integer(),
+      /** Unix seconds of the latest payment counted (payouts want 15 s between payments to one person). */
+      last_at: integer(),
+    },
+    primaryKey: ['product', 'mchid', 'openid', 'day'],
+  }),
   couponStocks: defineTable({
     name: 'coupon_stocks',
     columns: {
@@ -334,6 +356,7 @@ export type NewRow<N extends TableName> = NewRowOf<Schema[N]['columns']>;
 export type MerchantRow = Row<'merchants'>;
 export type UserRow = Row<'users'>;
 export type RedpackRow = Row<'redpacks'>;
+export type DailyTotalRow = Row<'dailyTotals'>;
 export type CouponStockRow = Row<'couponStocks'>;
 export type CouponRow = Row<'coupons'>;
 export type OrderRow = Row<'orders'>;
@@ -538,8 +561,23 @@ function migrate(db: Database.Database): void {
     }
     db.exec('CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
     for (const definition of Object.values(schema)) db.exec(createTableSql(definition));
+    if (found !== undefined && found < 2) backfillDailyTotals(db);
     db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
   })();
+}
+
+/**
+ * Version 1 kept no daily totals: the red packets already stored are counted once, so limits keep holding across the
+ * upgrade. (Payouts had no limits before version 2, so there is nothing of theirs to count.)
+ */
+function backfillDailyTotals(db: Database.Database): void {
+  // The China day of a send: 00:00 UTC+8 is 16:00 UTC the day before.
+  const day = '((send_time + 28800) / 86400) * 86400 - 28800';
+  for (const recipient of ['re_openid', "''"]) {
+    db.exec(`INSERT OR REPLACE INTO daily_totals (product, mchid, openid, day, count, fen, last_at)
+      SELECT 'redpack', mch_id, ${recipient}, ${day}, COUNT(*), SUM(total_amount), MAX(send_time)
+      FROM redpacks GROUP BY mch_id, ${recipient}, ${day}`);
+  }
 }
 
 function createTableSql(definition: TableShape): string {

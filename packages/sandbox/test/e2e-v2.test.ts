@@ -7,14 +7,16 @@ import {
   type ResultOutcome,
   type SendRedpackRequest,
   type SendWorkwxRedpackRequest,
+  Transformer,
   Wxpay,
   type WxpayOptions,
   WxpayResultError,
   type XmlObject,
 } from 'wxpay';
-import { buildXml, createNonce, parseXml, signV2, verifyV2Sign } from 'wxpay/internal';
 import { DEFAULT_FAULTS } from '../src/faults.js';
 import { type Sandbox, startSandbox } from '../src/index.js';
+import { createNonce } from '../src/wire/nonce.js';
+import { signV2 } from '../src/wire/v2-sign.js';
 import {
   CORPID,
   LI,
@@ -26,6 +28,7 @@ import {
   workwxRedpack,
   ZHANG,
 } from './support/redpack-requests.js';
+import { hasValidV2Sign } from './support/v2-replies.js';
 
 /** A second merchant, created by the tests: its certificate is "another merchant's", it has no users and no WeCom. */
 const OTHER_MCH = '10000099';
@@ -99,7 +102,7 @@ function nextTradeNo(): string {
 }
 
 function payToStaff(
-  overrides: { partner_trade_no?: string; amount?: number; re_user_name?: string } = {},
+  overrides: { partner_trade_no?: string; amount?: number; openid?: string; re_user_name?: string } = {},
   via: Wxpay = wxpay,
 ) {
   return via.v2.mmpaymkttransfers.promotion.paywwsptrans2pocket.post({
@@ -107,7 +110,7 @@ function payToStaff(
       appid: CORPID,
       mch_id: MCH,
       partner_trade_no: overrides.partner_trade_no ?? nextTradeNo(),
-      openid: ZHANG,
+      openid: overrides.openid ?? ZHANG,
       check_name: 'FORCE_CHECK',
       re_user_name: overrides.re_user_name ?? '张三',
       amount: overrides.amount ?? 1000,
@@ -195,17 +198,6 @@ function balance(): number {
   return sandbox.admin.topUp(MCH, 1).balance - probedFen;
 }
 
-/** The balance as it really is, this read's fen included. */
-function actualBalance(): number {
-  return balance() + probedFen;
-}
-
-/** Pays the balance out to a member of staff until `leftFen` remain (payouts have no daily limits). */
-async function drainBalanceTo(leftFen: number): Promise<void> {
-  await payToStaff({ amount: actualBalance() - leftFen });
-  expect(actualBalance()).toBe(leftFen + 1);
-}
-
 function redpacksWithBillno(mchBillno: string) {
   return sandbox.admin.redpacks({ mchid: MCH }).filter((row) => row.mch_billno === mchBillno);
 }
@@ -230,7 +222,7 @@ function rawPost(path: string, body: string): Promise<XmlObject> {
         res.on('end', () => {
           try {
             expect(res.statusCode).toBe(200);
-            resolve(parseXml(Buffer.concat(chunks)));
+            resolve(Transformer.toObject(Buffer.concat(chunks)));
           } catch (error) {
             reject(error);
           }
@@ -246,7 +238,7 @@ function rawPost(path: string, body: string): Promise<XmlObject> {
 /** `fields` with a nonce and a correct MD5 `sign`, as XML. */
 function signedXml(fields: Record<string, string>): string {
   const withNonce = { nonce_str: createNonce(), ...fields };
-  return buildXml({ ...withNonce, sign: signV2(withNonce, sandbox.merchantConfig(MCH).secret, 'MD5') });
+  return Transformer.toXml({ ...withNonce, sign: signV2(withNonce, sandbox.merchantConfig(MCH).secret, 'MD5') });
 }
 
 /** Asserts a reply of the router's own checks: return_code FAIL, unsigned; returns its description. */
@@ -322,10 +314,10 @@ describe('every APIv2 endpoint works through the SDK', () => {
     });
     expect(data.send_time).toMatch(chinaTime);
     // The SDK resolved, so the sign verified; check the raw reply independently too, with the merchant's APIv2 key.
-    const raw = parseXml(response.body);
+    const raw = Transformer.toObject(response.body);
     expect(raw.sign).toBe(data.sign);
-    expect(verifyV2Sign(raw, sandbox.merchantConfig(MCH).secret)).toBe(true);
-    expect(verifyV2Sign(raw, 'y'.repeat(32))).toBe(false);
+    expect(hasValidV2Sign(raw, sandbox.merchantConfig(MCH).secret)).toBe(true);
+    expect(hasValidV2Sign(raw, 'y'.repeat(32))).toBe(false);
   });
 
   it('promotion/paywwsptrans2pocket: pays a member of staff after the real-name check', async () => {
@@ -355,8 +347,9 @@ describe('every APIv2 endpoint works through the SDK', () => {
       is_send_num: '0',
       coupon_budget: '5000000',
     });
-    expect(stock.begin_time).toMatch(chinaTime);
-    expect(stock.end_time_t).toMatch(/^\d{14}$/);
+    // The coupon tables write times as yyyyMMddHHmmss (docs/endpoints.md#mmpaymkttransfersquery_coupon_stock--query-a-coupon-stock).
+    expect(stock.begin_time).toMatch(/^\d{14}$/);
+    expect(stock.end_time).toMatch(/^\d{14}$/);
 
     const openid = 'oCouponUser000000000000000001';
     const sent = await sendCoupon(openid);
@@ -480,8 +473,13 @@ describe('sending rules of red packets', () => {
     expect(balance()).toBe(before - 1500);
     expect(redpacksWithBillno(request.mch_billno)).toHaveLength(1);
 
-    // FATAL_ERROR: the same billno with another amount is refused for good, and changes nothing.
-    const changed = await expectResultError(sendRedpack({ ...request, total_amount: 1600 }), 'FATAL_ERROR', 'final');
+    // The same billno with another amount is refused for good (sendredpack's own code for it, see
+    // docs/endpoints.md#mmpaymkttransferssendredpack--send-a-normal-red-packet), and changes nothing.
+    const changed = await expectResultError(
+      sendRedpack({ ...request, total_amount: 1600 }),
+      '金额和原始单参数不一致',
+      'final',
+    );
     expect(changed.data.mch_billno).toBe(request.mch_billno);
     expect(balance()).toBe(before - 1500);
     expect(redpacksWithBillno(request.mch_billno)[0]?.total_amount).toBe(1500);
@@ -506,37 +504,49 @@ describe('sending rules of red packets', () => {
   });
 
   it('NOTENOUGH: nothing is recorded; after a top-up the same billno succeeds', async () => {
-    await drainBalanceTo(500);
-    const low = balance();
-    const request = redpack({ re_openid: LI, total_amount: 1000 });
-    const error = await expectResultError(sendRedpack(request), 'NOTENOUGH', 'retry');
+    // A merchant of its own with 500 fen: payouts now have daily limits, so draining 10000098 is no longer possible.
+    const poor = '10000095';
+    const appid = 'wx9595959595959595';
+    const user = 'oxTWIuGaIt6gTKsQRLau2M0yL95A';
+    await sandbox.admin.createMerchant({
+      mchid: poor,
+      balance: 500,
+      appids: { redpack: appid },
+      users: [{ openid: user }],
+    });
+    const via = client({}, poor);
+    const request = redpack({ mch_id: poor, mch_billno: `${poor}202501010000000001`, wxappid: appid, re_openid: user });
+    const error = await expectResultError(sendRedpack(request, via), 'NOTENOUGH', 'retry');
     expect(error.data).toMatchObject({ mch_billno: request.mch_billno, total_amount: '1000' });
-    expect(redpacksWithBillno(request.mch_billno)).toHaveLength(0);
-    expect(balance()).toBe(low);
+    expect(sandbox.admin.redpacks({ mchid: poor })).toHaveLength(0);
+    expect(sandbox.admin.balance(poor).balance).toBe(500);
 
-    sandbox.admin.topUp(MCH, 10_000_000);
-    const sent = await sendRedpack(request);
+    sandbox.admin.topUp(poor, 10_000_000);
+    const sent = await sendRedpack(request, via);
     expect(sent.mch_billno).toBe(request.mch_billno);
-    expect(redpacksWithBillno(request.mch_billno)).toHaveLength(1);
-    expect(balance()).toBe(low + 10_000_000 - 1000);
+    expect(sandbox.admin.redpacks({ mchid: poor })).toHaveLength(1);
+    expect(sandbox.admin.balance(poor).balance).toBe(500 + 10_000_000 - 1000);
   });
 
+  // The daily limits send nothing and clear the next day: the same billno may be resent then (retry). Their codes:
+  // docs/endpoints.md#mmpaymkttransferssendredpack--send-a-normal-red-packet.
   it('SENDNUM_LIMIT: the 11th packet to one user in a day', async () => {
     for (let i = 0; i < 10; i++) await sendRedpack(redpack({ re_openid: WANG, total_amount: 100 }));
     const eleventh = redpack({ re_openid: WANG, total_amount: 100 });
-    await expectResultError(sendRedpack(eleventh), 'SENDNUM_LIMIT', 'final');
+    await expectResultError(sendRedpack(eleventh), 'SENDNUM_LIMIT', 'retry');
     expect(redpacksWithBillno(eleventh.mch_billno)).toHaveLength(0);
   });
 
-  it('SENDAMOUNT_LIMIT: more than 100000 fen to one user in a day', async () => {
+  it('RCVDAMOUNT_LIMIT: more than 100000 fen to one user in a day', async () => {
     const request = redpack({ re_openid: LI, total_amount: 100_001, scene_id: 'PRODUCT_2' });
-    await expectResultError(sendRedpack(request), 'SENDAMOUNT_LIMIT', 'final');
+    await expectResultError(sendRedpack(request), 'RCVDAMOUNT_LIMIT', 'retry');
   });
 
-  it('ILLEGAL_APPID and OPENID_ERROR: an appid not bound to the merchant, a user who is not its user', async () => {
-    await expectResultError(sendRedpack(redpack({ wxappid: 'wx0000000000000000' })), 'ILLEGAL_APPID', 'final');
+  it('PARAM_ERROR and OPENID_ERROR: an appid not bound to the merchant, a user who is not its user', async () => {
+    // "商户号和wxappid不匹配" is a PARAM_ERROR; ILLEGAL_APPID is for an APP's appid (v2-fidelity-redpack.test.ts).
+    await expectResultError(sendRedpack(redpack({ wxappid: 'wx0000000000000000' })), 'PARAM_ERROR', 'fix');
     // The WeCom red packet must come from the merchant's corpid, not from its official account.
-    await expectResultError(sendWorkwxRedpack(workwxRedpack({ wxappid: REDPACK_APPID })), 'ILLEGAL_APPID', 'final');
+    await expectResultError(sendWorkwxRedpack(workwxRedpack({ wxappid: REDPACK_APPID })), 'PARAM_ERROR', 'fix');
     const stranger = 'oxTWIuGaIt6gTKsQRLau2M0yL16Z';
     const error = await expectResultError(sendRedpack(redpack({ re_openid: stranger })), 'OPENID_ERROR', 'final');
     expect(error.data.re_openid).toBe(stranger);
@@ -554,12 +564,14 @@ describe('sending rules of red packets', () => {
 });
 
 describe('WeCom: workwx_sign and payouts', () => {
-  it('SIGN_ERROR when workwx_sign is made with the wrong WeCom secret (the APIv2 sign itself is right)', async () => {
+  it('SIGN_ERROR (WORKWX_SIGN_ERROR on pay to pocket) when workwx_sign is made with the wrong WeCom secret', async () => {
     const wrongSecret = client({ workwxSecret: 'w'.repeat(32) });
     const request = workwxRedpack();
     const error = await expectResultError(sendWorkwxRedpack(request, wrongSecret), 'SIGN_ERROR', 'fix');
     expect(error.returnMsg).toMatch(/^workwx_sign: /);
-    await expectResultError(payToStaff({}, wrongSecret), 'SIGN_ERROR', 'fix');
+    // Pay to pocket's own table names the code: a business failure WORKWX_SIGN_ERROR (docs/endpoints.md, pay to staff).
+    const pocket = await expectResultError(payToStaff({}, wrongSecret), 'WORKWX_SIGN_ERROR', 'fix');
+    expect(pocket.returnCode).toBe('SUCCESS');
     expect(redpacksWithBillno(request.mch_billno)).toHaveLength(0);
   });
 
@@ -569,18 +581,18 @@ describe('WeCom: workwx_sign and payouts', () => {
     await expectResultError(sendWorkwxRedpack(request, other), 'NO_COMPETENCE', 'final');
   });
 
-  it('payouts: NAME_MISMATCH, and PARAM_ERROR naming partner_trade_no when it is reused with other fields', async () => {
-    const mismatch = await expectResultError(payToStaff({ re_user_name: '李四' }), 'NAME_MISMATCH');
-    // docs/endpoints.md lists only the generic codes for this endpoint, so the SDK leaves the others `unknown`.
-    expect(mismatch.outcome).toBe('unknown');
+  it('payouts: NAME_MISMATCH, and FATAL_ERROR when partner_trade_no is reused with other fields', async () => {
+    // docs/endpoints.md#mmpaymkttransferspromotionpaywwsptrans2pocket--wecom-pay-to-staff: fix the name; a changed
+    // request under a used number is FATAL_ERROR. 李四, because 张三 was paid less than 15 s ago.
+    await expectResultError(payToStaff({ openid: LI, re_user_name: '张三' }), 'NAME_MISMATCH', 'fix');
     const partnerTradeNo = nextTradeNo();
-    await payToStaff({ partner_trade_no: partnerTradeNo, amount: 100 });
+    await payToStaff({ partner_trade_no: partnerTradeNo, amount: 100, openid: LI, re_user_name: '李四' });
     const reused = await expectResultError(
-      payToStaff({ partner_trade_no: partnerTradeNo, amount: 200 }),
-      'PARAM_ERROR',
-      'fix',
+      payToStaff({ partner_trade_no: partnerTradeNo, amount: 200, openid: LI, re_user_name: '李四' }),
+      'FATAL_ERROR',
+      'final',
     );
-    expect(reused.errCodeDes).toMatch(/^partner_trade_no: /);
+    expect(reused.errCodeDes).toMatch(/^partner_trade_no /);
   });
 });
 
@@ -636,11 +648,11 @@ describe('coupons', () => {
     );
   });
 
-  it('COUPON_STOCK_NOT_FOUND, COUPON_STOCK_ID_NOT_VALID, and NOT_FOUND for an unknown coupon', async () => {
+  it('COUPON_STOCK_NOT_FOUND, COUPON_STOCK_ID_NOT_VALID, and COUPON_NOT_FOUND for an unknown coupon', async () => {
     await expectResultError(queryCouponStock('99999999'), 'COUPON_STOCK_NOT_FOUND', 'fix');
     await expectResultError(queryCouponStock('17a57'), 'COUPON_STOCK_ID_NOT_VALID', 'fix');
-    // NOT_FOUND is not a documented coupon code, so the SDK calls it unknown (harmless for a query).
-    await expectResultError(queryCouponsInfo('1000000001', 'oCouponUser000000000000000001'), 'NOT_FOUND', 'unknown');
+    // querycouponsinfo's own code (docs/endpoints.md#mmpaymkttransfersquerycouponsinfo--query-one-coupon).
+    await expectResultError(queryCouponsInfo('1000000001', 'oCouponUser000000000000000001'), 'COUPON_NOT_FOUND', 'fix');
   });
 });
 

@@ -18,9 +18,9 @@ import {
   WxpayConnectionError,
   type WxpayOptions,
 } from 'wxpay';
-import { decryptAesGcm } from 'wxpay/internal';
 import type { SandboxMerchantConfig } from '../src/merchants.js';
 import { type Sandbox, startSandbox } from '../src/sandbox.js';
+import { decryptAesGcm } from './support/aes-gcm.js';
 
 const GLOBAL = '1900000109';
 const GLOBAL_APPID = 'wx2421b1c4370ec43b';
@@ -475,6 +475,7 @@ describe('the life of an order', () => {
     await sandbox.admin.payOrder({ mchid: GLOBAL, outTradeNo });
     const request: CreateGlobalRefundRequest = {
       mchid: GLOBAL,
+      appid: GLOBAL_APPID,
       out_trade_no: outTradeNo,
       out_refund_no: outRefundNo,
       reason: 'out of stock',
@@ -510,6 +511,7 @@ describe('the life of an order', () => {
       wxpay.v3.global.refunds.post({
         json: {
           mchid: GLOBAL,
+          appid: GLOBAL_APPID,
           out_trade_no: outTradeNo,
           out_refund_no: newNo('R'),
           amount: { refund: 1, total: 100, currency: 'HKD' },

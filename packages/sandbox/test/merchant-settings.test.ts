@@ -39,10 +39,11 @@ describe('a merchant created through the control API', () => {
     expect(sandbox.admin.redpacks({ mchid: MCHID })[0]?.status).toBe('SENT');
   });
 
-  it('stops at its own daily amount with MONEY_LIMIT', async () => {
+  // The merchant's daily amount is SENDAMOUNT_LIMIT, and clears with the next day (docs/endpoints.md#mmpaymkttransferssendredpack--send-a-normal-red-packet).
+  it('stops at its own daily amount with SENDAMOUNT_LIMIT', async () => {
     const error = await send('100000972025010100000002', 1000).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(WxpayResultError);
-    expect(error).toMatchObject({ errCode: 'MONEY_LIMIT', outcome: 'final' });
+    expect(error).toMatchObject({ errCode: 'SENDAMOUNT_LIMIT', outcome: 'retry' });
   });
 
   it('refuses a user that would clash, creating nothing', async () => {

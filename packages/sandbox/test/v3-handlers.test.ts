@@ -199,6 +199,7 @@ function createPaidOrder(outTradeNo = 'T20250115001'): Record<string, unknown> {
 function refundBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     mchid: ids.global,
+    appid: appids.global,
     out_trade_no: 'T20250115001',
     out_refund_no: 'R20250115001',
     reason: 'broken',
@@ -555,6 +556,7 @@ describe('institutional mode', () => {
       {
         sp_mchid: ids.institution,
         sub_mchid: ids.sub,
+        sp_appid: appids.institution,
         out_trade_no: 'S1',
         out_refund_no: 'SR1',
         amount: { refund: 1, total: 10000, currency: 'HKD' },
@@ -658,6 +660,8 @@ describe('refunds', () => {
     );
     expect(aboveTotal).toMatchObject({ code: 'PARAM_ERROR', detail: { field: '/amount/refund' } });
     expect(send('POST', '/v3/global/refunds', refundBody()).status).toBe(200);
+    // Refunds of one order must be a minute apart (docs/endpoints.md#refund-rules).
+    now += 60_000;
     const tooMuch = send(
       'POST',
       '/v3/global/refunds',

@@ -7,13 +7,14 @@ import type {
   CreateNativeOrderRequest,
   GlobalModeQuery,
   GlobalRefund,
+  GlobalRefundList,
   GlobalTransaction,
 } from '../src/catalog/global.js';
 import type { HttpVerb, V3CallParts } from '../src/catalog/types.js';
 import { findV3Endpoint, type V3Endpoints, type V3Path, v3Endpoints } from '../src/catalog/v3.js';
 import { ValidationError } from '../src/errors.js';
 
-/** The options a call to `P` takes (each catalogued path has one verb). */
+/** The options a call to `P` takes (each catalogued path has one verb, but `v3/global/refunds` also lists by GET). */
 type Options<P extends V3Path> = {
   [V in keyof V3Endpoints[P]]: V3Endpoints[P][V] extends { options: infer O } ? O : never;
 }[keyof V3Endpoints[P]];
@@ -41,6 +42,8 @@ const byOutTradeNo = 'v3/global/transactions/out-trade-no/{out_trade_no}';
 const close = 'v3/global/transactions/out-trade-no/{out_trade_no}/close';
 const refunds = 'v3/global/refunds';
 const refundByNo = 'v3/global/refunds/out-refund-no/{out_refund_no}';
+const closeById = 'v3/global/transactions/id/{transaction_id}/close';
+const refundById = 'v3/global/refunds/id/{refund_id}';
 
 type Valid = { [P in V3Path]: Options<P> };
 
@@ -53,15 +56,17 @@ const validCommon: Valid = {
   [app]: { json: { ...order, ...commonApp, trade_type: 'APP' } },
   [mweb]: { json: { ...order, ...commonApp, trade_type: 'MWEB', scene_info: scene } },
   [close]: { out_trade_no: order.out_trade_no, json: common },
+  [closeById]: { transaction_id: '4200000000000000000000000000', json: common },
   [refunds]: {
     json: {
-      ...common,
+      ...commonApp,
       out_trade_no: order.out_trade_no,
       out_refund_no: 'R1',
       amount: { refund: 50, total: 100, currency: 'HKD' },
     },
   },
   [refundByNo]: { out_refund_no: 'R1', query: common },
+  [refundById]: { refund_id: '50300000000000000000000000000', query: common },
   'v3/global/certificates': {},
   'v3/certificates': {},
 };
@@ -78,16 +83,21 @@ const validInstitutional: Valid = {
   [app]: { json: { ...order, ...institutionalApp, sub_appid: 'wx2421b1c4370ec43b', trade_type: 'APP' } },
   [mweb]: { json: { ...order, ...institutionalApp, trade_type: 'MWEB', scene_info: { payer_client_ip: '::1' } } },
   [close]: { out_trade_no: order.out_trade_no, json: institutional },
+  [closeById]: { transaction_id: '4200000000000000000000000000', json: institutional },
   [refunds]: {
     json: {
-      ...institutional,
+      ...institutionalApp,
       transaction_id: '42000',
       out_refund_no: 'R1',
       amount: { refund: 1, total: 1, currency: 'USD' },
     },
   },
   [refundByNo]: { out_refund_no: 'R1', query: institutional },
+  [refundById]: { refund_id: '50300000000000000000000000000', query: institutional },
 };
+
+/** The refund list: the second verb of `v3/global/refunds` (docs/endpoints.md#list-the-refunds-of-an-order). */
+const validList = { query: { ...common, out_trade_no: order.out_trade_no, offset: 0, count: 10 } };
 
 const paths = Object.keys(validCommon) as V3Path[];
 
@@ -102,8 +112,10 @@ const facts: {
   [app]: { verb: 'post', host: 'global', idempotencyKey: 'out_trade_no' },
   [mweb]: { verb: 'post', host: 'global', idempotencyKey: 'out_trade_no' },
   [close]: { verb: 'post', host: 'global', idempotencyKey: 'out_trade_no' },
+  [closeById]: { verb: 'post', host: 'global', idempotencyKey: 'transaction_id' },
   [refunds]: { verb: 'post', host: 'global', idempotencyKey: 'out_refund_no' },
   [refundByNo]: { verb: 'get', host: 'global' },
+  [refundById]: { verb: 'get', host: 'global' },
   'v3/global/certificates': { verb: 'get', host: 'global' },
   'v3/certificates': { verb: 'get', host: 'mainland' },
 };
@@ -118,8 +130,8 @@ function toParts(options: object): V3CallParts {
   return { params, query: query as V3CallParts['query'], json };
 }
 
-function run(path: V3Path, options: object): void {
-  const meta = findV3Endpoint(path, verbOf(path));
+function run(path: V3Path, options: object, verb: HttpVerb = verbOf(path)): void {
+  const meta = findV3Endpoint(path, verb);
   if (meta === undefined) throw new Error(`${path} is not catalogued`);
   meta.validate?.(toParts(options));
 }
@@ -160,13 +172,14 @@ function accepts(path: V3Path, changes: Record<string, unknown>, base: object = 
 }
 
 const createOrders = [native, jsapi, app, mweb] as const;
-const lookups = [byId, byOutTradeNo, refundByNo] as const;
+const lookups = [byId, byOutTradeNo, refundByNo, refundById] as const;
 
 describe('registry', () => {
-  it('lists eleven endpoints, one per path and verb, all findable', () => {
-    expect(v3Endpoints).toHaveLength(11);
-    expect(new Set(v3Endpoints.map((meta) => `${meta.verb} ${meta.path}`)).size).toBe(11);
-    expect(v3Endpoints.map((meta) => meta.path).sort()).toEqual([...paths].sort());
+  it('lists fourteen endpoints, one per path and verb, all findable', () => {
+    expect(v3Endpoints).toHaveLength(14);
+    expect(new Set(v3Endpoints.map((meta) => `${meta.verb} ${meta.path}`)).size).toBe(14);
+    expect([...new Set(v3Endpoints.map((meta) => meta.path))].sort()).toEqual([...paths].sort());
+    expect(findV3Endpoint(refunds, 'get')?.path).toBe(refunds);
     for (const meta of v3Endpoints) expect(findV3Endpoint(meta.path, meta.verb)).toBe(meta);
     for (const path of paths) expect(findV3Endpoint(path, verbOf(path))?.path).toBe(path);
   });
@@ -174,7 +187,7 @@ describe('registry', () => {
   it('matches templates exactly and nothing else', () => {
     const misses: [string, HttpVerb][] = [
       [byId, 'post'],
-      [refunds, 'get'],
+      [refundById, 'post'],
       ['v3/global/transactions/id/4200000000000000000000000000', 'get'],
       ['/v3/global/refunds', 'post'],
       ['v3/global/refunds/', 'post'],
@@ -315,9 +328,17 @@ describe('validate: merchant modes', () => {
       rule: 'required when /sp_mchid is present',
     });
     expect(rejection(refunds, { 'json/mchid': undefined })).toMatchObject({ field: '/mchid', rule: 'required' });
-    // Refunds take the app ids when sent, without requiring them.
-    accepts(refunds, { 'json/appid': 'wx1' });
+    // Refunds require the mode's app id (docs/endpoints.md#refund).
+    expect(rejection(refunds, { 'json/appid': undefined })).toMatchObject({ field: '/appid', rule: 'required' });
+    expect(rejection(refunds, { 'json/sp_appid': undefined }, validInstitutional[refunds])).toMatchObject({
+      field: '/sp_appid',
+      rule: 'required when /sp_mchid is present',
+    });
     accepts(refunds, { 'json/sp_appid': 'wx1', 'json/sub_appid': 'wx2' }, validInstitutional[refunds]);
+    expect(rejection(closeById, { json: { sp_mchid: '1' } })).toMatchObject({
+      field: '/sub_mchid',
+      rule: 'required when /sp_mchid is present',
+    });
     expect(rejection(refunds, { 'json/appid': 'wx1' }, validInstitutional[refunds])).toMatchObject({
       field: '/sp_mchid',
       rule: 'exclusive with /appid',
@@ -422,6 +443,18 @@ describe('validate: create order', () => {
       rule: 'maxLength 256',
     });
     accepts(native, { 'json/notify_url': 'https://127.0.0.1:8443/wxpay/notify' });
+    // Plain http only to a loopback literal, for a receiver on this machine (packages/sandbox/README.md).
+    for (const url of [
+      'http://127.0.0.1:8080/notify',
+      'http://127.9.9.9/n',
+      'http://localhost/n',
+      'http://[::1]:9/n',
+    ]) {
+      accepts(native, { 'json/notify_url': url });
+    }
+    for (const url of ['http://127.0.0.1.example.com/n', 'http://localhost.example/n', 'http://10.0.0.1/n']) {
+      expect(rejection(native, { 'json/notify_url': url })).toMatchObject({ rule: 'https URL without query' });
+    }
   });
 
   it.each([
@@ -541,12 +574,66 @@ describe('validate: refunds', () => {
   });
 });
 
+describe('validate: the refund list', () => {
+  // docs/endpoints.md#list-the-refunds-of-an-order
+  const list = (changes: Record<string, unknown>, base: object = validList) => {
+    try {
+      run(refunds, changed(base, changes), 'get');
+    } catch (error) {
+      if (error instanceof ValidationError) return error;
+      throw error;
+    }
+    return undefined;
+  };
+
+  it('takes the mode ids, one order number and a page of at most 20', () => {
+    expect(list({})).toBeUndefined();
+    expect(list({ query: { ...institutional, transaction_id: '42', offset: '40', count: '20' } })).toBeUndefined();
+    expect(list({ 'query/mchid': undefined })).toMatchObject({ field: 'query.mchid', rule: 'required' });
+    expect(list({ 'query/transaction_id': '42' })).toMatchObject({
+      field: 'query.transaction_id',
+      rule: 'exclusive with query.out_trade_no',
+    });
+    expect(list({ 'query/out_trade_no': undefined })).toMatchObject({ field: 'query.out_trade_no' });
+    expect(list({ 'query/offset': undefined })).toMatchObject({ field: 'query.offset', rule: 'required' });
+    expect(list({ 'query/offset': -1 })).toMatchObject({ field: 'query.offset', rule: 'integer >= 0' });
+    expect(list({ 'query/offset': '1.5' })).toMatchObject({ field: 'query.offset' });
+    expect(list({ 'query/count': 0 })).toMatchObject({ field: 'query.count' });
+    expect(list({ 'query/count': 21 })).toMatchObject({ field: 'query.count' });
+    expect(list({ 'query/count': '21' })).toMatchObject({ field: 'query.count' });
+    expect(list({ 'query/count': 20 })).toBeUndefined();
+  });
+
+  it('types the list reply', () => {
+    const reply: GlobalRefundList = {
+      ...common,
+      id: '4200000000000000000000000000',
+      out_trade_no: 'T1',
+      amount: { total: 100, currency: 'HKD' },
+      data: [
+        {
+          id: '50300000000000000000000000000',
+          out_refund_no: 'R1',
+          create_time: '2025-01-15T10:00:00+08:00',
+          status: 'PROCESSING',
+          amount: { refund: 1, currency: 'HKD' },
+        },
+      ],
+      total_num: 1,
+      current_total_num: 1,
+    };
+    expect(reply.data).toHaveLength(1);
+  });
+});
+
 describe('validate: path parameters', () => {
   it.each([
     [byId, 'id', 32],
     [byOutTradeNo, 'out_trade_no', 32],
     [close, 'out_trade_no', 32],
+    [closeById, 'transaction_id', 32],
     [refundByNo, 'out_refund_no', 64],
+    [refundById, 'refund_id', 32],
   ] as const)('%s wants %s as a string of 1..%d', (path, param, max) => {
     expect(rejection(path, { [param]: undefined })).toMatchObject({ field: param, rule: 'required' });
     expect(rejection(path, { [param]: '' })).toMatchObject({ field: param, rule: 'required' });
@@ -635,15 +722,19 @@ describe('types', () => {
   it('wants exactly one order reference in a refund', () => {
     const amount = { refund: 1, total: 1, currency: 'HKD' };
     const requests: CreateGlobalRefundRequest[] = [
-      { ...common, out_trade_no: 'T1', out_refund_no: 'R1', amount },
+      { ...commonApp, out_trade_no: 'T1', out_refund_no: 'R1', amount },
       // @ts-expect-error out_trade_no and transaction_id are exclusive
-      { ...common, out_trade_no: 'T1', transaction_id: '42', out_refund_no: 'R1', amount },
+      { ...commonApp, out_trade_no: 'T1', transaction_id: '42', out_refund_no: 'R1', amount },
       // @ts-expect-error one of out_trade_no and transaction_id is required
-      { ...common, out_refund_no: 'R1', amount },
+      { ...commonApp, out_refund_no: 'R1', amount },
       // @ts-expect-error out_refund_no is required
-      { ...common, out_trade_no: 'T1', amount },
+      { ...commonApp, out_trade_no: 'T1', amount },
+      // @ts-expect-error appid is required (docs/endpoints.md#refund)
+      { ...common, out_trade_no: 'T1', out_refund_no: 'R1', amount },
+      // @ts-expect-error sp_appid is required in institutional mode
+      { ...institutional, out_trade_no: 'T1', out_refund_no: 'R1', amount },
     ];
-    expect(requests).toHaveLength(4);
+    expect(requests).toHaveLength(6);
   });
 
   it('types replies, narrowing the mode by its ids', () => {

@@ -310,6 +310,11 @@ describe('validateFields', () => {
       field: 'approval_type',
     });
     accepts(pocket, { ww_msg_type: 'APPROVAL_MSG', approval_number: '201705160008', approval_type: '1' });
+    // The official field table (docs/endpoints.md, pay to staff): lengths, and a number of letters and digits only.
+    expect(rejection(pocket, { partner_trade_no: 'has-dash-1' })).toMatchObject({ field: 'partner_trade_no' });
+    expect(rejection(pocket, { desc: 'd'.repeat(82) })).toMatchObject({ field: 'desc', rule: 'maxLength 81' });
+    expect(rejection(pocket, { act_name: 'a'.repeat(51) })).toMatchObject({ field: 'act_name' });
+    accepts(pocket, { appid: `ww${'0'.repeat(100)}` });
   });
 
   it('refuses sender_name together with agentid', () => {

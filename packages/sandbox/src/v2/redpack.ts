@@ -2,10 +2,11 @@
 // a packet (SENDING -> SENT -> RECEIVED, or unopened -> RFUND_ING -> REFUND with the money back), applied lazily.
 import type { SandboxContext } from '../context.js';
 import type { MerchantRow, NewRow, RedpackKind, RedpackRow, RedpackStatus } from '../store.js';
+import { countPayment, dayTotal } from './daily-totals.js';
+import { type Refusal, refuse } from './refusals.js';
 import {
   creditBalance,
   debitBalance,
-  fail,
   merchantSetting,
   newWechatId,
   type Outcome,
@@ -21,8 +22,6 @@ import {
 
 const hourSeconds = 60 * 60;
 const daySeconds = 24 * hourSeconds;
-/** China Standard Time is UTC+8 all year: the limits' "day" starts at 16:00 UTC. */
-const chinaOffsetSeconds = 8 * hourSeconds;
 /** An unopened packet expires 24 h after sending (current docs; older ones said 72 h). */
 export const redpackExpirySeconds = 24 * hourSeconds;
 /** Then it is RFUND_ING this long before the money is back: WeChat refunds in batches, not on the dot. */
@@ -31,19 +30,29 @@ export const redpackRefundingSeconds = hourSeconds;
 export const redpackQueryWindowSeconds = 30 * daySeconds;
 
 /**
- * WeChat's default daily limits and the `merchant.config.settings` knob that overrides each. Per the docs: a user may
- * get at most 10 packets and 100000 fen a day (from this merchant: SENDNUM_LIMIT, SENDAMOUNT_LIMIT), and a merchant
- * may send at most 100000000 fen a day (MONEY_LIMIT). RCVDAMOUNT_LIMIT (what a user may receive from everyone) is not
- * simulated: the sandbox has no view of other merchants' users.
+ * The limits a merchant sets on the merchant platform, as `merchant.config.settings` knobs with WeChat's defaults
+ * (docs/endpoints.md#mmpaymkttransferssendredpack--send-a-normal-red-packet): a user may get 10 packets and 100000 fen
+ * a day from the merchant, the merchant may send 100000000 fen a day, and one packet must be within the allowed
+ * range. That range is set per merchant (WeChat's default is 100..20000 fen, widened on application); the sandbox's
+ * default is the widest the API takes, 1..499900 fen, so set `redpackMaxAmount` to rehearse a merchant that has not
+ * applied.
  */
-const dailyLimits = {
-  userCount: { setting: 'redpackUserDailyCount', fallback: 10 },
-  userAmount: { setting: 'redpackUserDailyAmount', fallback: 100_000 },
-  merchantAmount: { setting: 'redpackMerchantDailyAmount', fallback: 100_000_000 },
+const limits = {
+  userDailyCount: { setting: 'redpackUserDailyCount', fallback: 10 },
+  userDailyAmount: { setting: 'redpackUserDailyAmount', fallback: 100_000 },
+  merchantDailyAmount: { setting: 'redpackMerchantDailyAmount', fallback: 100_000_000 },
+  minAmount: { setting: 'redpackMinAmount', fallback: 1 },
+  maxAmount: { setting: 'redpackMaxAmount', fallback: 499_900 },
 } as const;
 
 /** The sandbox seconds a new packet stays SENDING (`config.settings.sendingSeconds`; 0: it is SENT at once). */
 const sendingSecondsSetting = 'sendingSeconds';
+
+/**
+ * What a WeCom packet's reply says about its sender when the request named none: with `agentid` it is sent in the
+ * name of that WeCom app, whose name and avatar the sandbox does not know, so it stands in for them.
+ */
+export const sandboxSenderHeaderMediaId = 'sandbox_default_sender_header';
 
 type Fields = Readonly<Record<string, string>>;
 
@@ -51,12 +60,19 @@ type Fields = Readonly<Record<string, string>>;
 interface KindRules {
   /** The appid the packet must be sent from: the merchant's red packet appid, or its WeCom corpid. */
   boundAppid(merchant: MerchantRow): string | undefined;
-  /** What that appid is called in an ILLEGAL_APPID description. */
+  /** What that appid is called in a description. */
   appidName: string;
   /** Columns only this kind fills. */
-  columns(fields: Fields): Partial<NewRow<'redpacks'>>;
+  columns(fields: Fields, merchant: MerchantRow): Partial<NewRow<'redpacks'>>;
+  /** What a successful send (and its re-entry) adds to `send_listid`. */
+  sent(row: Pick<RedpackRow, 'sender_name' | 'sender_header_media_id'>): ReplyFields;
   /** The kind's part of a query reply. */
   record(row: RedpackRow): ReplyFields;
+  /**
+   * The answer to a re-entry whose amount differs from the original request's: each endpoint's error table has its
+   * own (docs/endpoints.md, both send endpoints).
+   */
+  changedAmount: Refusal;
 }
 
 const kinds: Readonly<Record<RedpackKind, KindRules>> = {
@@ -70,6 +86,7 @@ const kinds: Readonly<Record<RedpackKind, KindRules>> = {
       risk_info: optionalField(fields, 'risk_info'),
       consume_mch_id: optionalField(fields, 'consume_mch_id'),
     }),
+    sent: () => ({}),
     record: (row) => ({
       hb_type: 'NORMAL',
       total_num: String(row.total_num),
@@ -81,25 +98,62 @@ const kinds: Readonly<Record<RedpackKind, KindRules>> = {
               hbinfo: [{ openid: row.re_openid, amount: String(row.total_amount), rcv_time: replyTime(row.rcv_time) }],
             },
     }),
+    // sendredpack's table gives this text itself as the err_code of a changed amount.
+    changedAmount: {
+      code: '金额和原始单参数不一致',
+      officialText: '金额和原始单参数不一致',
+      detail:
+        'total_amount differs from the first request with this mch_billno: resend it unchanged, or use a new billno',
+    },
   },
   WORKWX: {
     boundAppid: (merchant) => merchant.config.workwx?.corpid,
     appidName: 'WeCom corpid',
-    columns: (fields) => ({
-      sender_name: optionalField(fields, 'sender_name'),
-      sender_header_media_id: optionalField(fields, 'sender_header_media_id'),
-      agentid: optionalField(fields, 'agentid'),
+    columns: (fields, merchant) => {
+      const agentid = optionalField(fields, 'agentid');
+      return {
+        // The reply must name the sender (the table marks both fields required), also when an app sends (agentid).
+        sender_name:
+          optionalField(fields, 'sender_name') ??
+          (agentid === null ? (merchant.name ?? `merchant ${merchant.mchid}`) : `WeCom app ${agentid}`),
+        sender_header_media_id: optionalField(fields, 'sender_header_media_id') ?? sandboxSenderHeaderMediaId,
+        agentid,
+      };
+    },
+    sent: (row) => ({
+      sender_name: row.sender_name ?? undefined,
+      sender_header_media_id: row.sender_header_media_id ?? undefined,
     }),
-    // Flat receipt fields, present (like gethbinfo's hblist) once the packet was opened.
+    // The table marks openid and amount required: they are the packet's recipient and amount, known from the start.
+    // rcv_time, also marked required, only exists once the packet was opened.
     record: (row) => ({
-      openid: row.rcv_time === null ? undefined : row.re_openid,
-      amount: row.rcv_time === null ? undefined : String(row.total_amount),
+      openid: row.re_openid,
+      amount: String(row.total_amount),
       rcv_time: replyTime(row.rcv_time),
       sender_name: row.sender_name ?? undefined,
       sender_header_media_id: row.sender_header_media_id ?? undefined,
     }),
+    // sendworkwxredpack's table: PARAM_ERROR, "如果是重试请求，请与原单请求的金额保持一致".
+    changedAmount: {
+      code: 'PARAM_ERROR',
+      officialText: '请求参数错误',
+      detail: 'total_amount: a resend must repeat the amount of the first request with this mch_billno',
+    },
   },
 };
+
+/** The official descriptions (return_msg) of the codes sending answers with, from the send endpoints' tables. */
+const officialText = {
+  FATAL_ERROR: 'openid和原始单参数不一致',
+  ILLEGAL_APPID: '非法appid，请确认是否为公众号的appid，不能为APP的appid',
+  PARAM_ERROR_APPID: '商户号和wxappid不匹配',
+  OPENID_ERROR: 'openid和appid不匹配',
+  MONEY_LIMIT: '红包金额发放限制',
+  SENDNUM_LIMIT: '该用户今日领取红包个数超过限制',
+  RCVDAMOUNT_LIMIT: '该用户今日领取金额超过限制，如有需要请登录微信支付商户平台更改API安全配置',
+  SENDAMOUNT_LIMIT: '您的商户号今日发放金额超过限制，如有需要请登录微信支付商户平台更改API安全配置',
+  NOTENOUGH: '帐号余额不足，请到商户平台充值后再重试',
+} as const;
 
 export const sendRedpack = sendHandler('NORMAL');
 export const sendWorkwxRedpack = sendHandler('WORKWX');
@@ -113,39 +167,46 @@ function sendHandler(kind: RedpackKind): V2Handler {
       const mchid = merchant.mchid;
       const billno = requiredField(fields, 'mch_billno');
       const hash = requestHash(fields);
+      const openid = requiredField(fields, 're_openid');
+      const amount = Number(requiredField(fields, 'total_amount'));
       const existing = ctx.store.redpacks.get({ mch_id: mchid, mch_billno: billno });
       if (existing !== undefined) {
         // Re-entry: the same request gets the same answer and the same packet; it is never paid twice.
         if (existing.kind === kind && existing.request_hash === hash) {
-          return succeed({ send_listid: existing.send_listid });
+          return succeed({ send_listid: existing.send_listid, ...rules.sent(existing) });
         }
-        return fail('FATAL_ERROR', 'mch_billno was already used with other parameters; a resend must repeat them');
+        return changedReentry(existing, kind, openid, amount);
       }
 
       const wxappid = requiredField(fields, 'wxappid');
-      if (wxappid !== rules.boundAppid(merchant)) {
-        return fail('ILLEGAL_APPID', `wxappid is not the ${rules.appidName} bound to mch_id`);
-      }
-      const openid = requiredField(fields, 're_openid');
+      const appidProblem = appidRefusal(merchant, rules, wxappid);
+      if (appidProblem !== undefined) return refuse(appidProblem);
       // The store keeps one appid per user (the seed registers its users under the red packet appid and pays them
       // through WeCom too), so the check is "a user of this merchant".
       if (ctx.store.users.get({ openid, mchid }) === undefined) {
-        return fail('OPENID_ERROR', 're_openid is not a user of this merchant');
+        return refuse({
+          code: 'OPENID_ERROR',
+          officialText: officialText.OPENID_ERROR,
+          detail: 're_openid is not a user of this merchant',
+        });
       }
 
-      const amount = Number(requiredField(fields, 'total_amount'));
-      const overLimit = dailyLimitProblem(ctx, merchant, openid, amount, now);
-      if (overLimit !== undefined) return overLimit;
+      const overLimit = limitRefusal(ctx, merchant, openid, amount, now);
+      if (overLimit !== undefined) return refuse(overLimit);
 
       // Expired packets credit their money back when settled, so a short balance is checked again after settling.
       const paid =
         debitBalance(ctx, mchid, amount) || (settleRedpacks(ctx, mchid) > 0 && debitBalance(ctx, mchid, amount));
       // Nothing is recorded when the money is missing: after a top-up the same billno is a first send, not a re-entry.
       if (!paid) {
-        return fail('NOTENOUGH', 'merchant balance is too low: top up, then resend with the same mch_billno');
+        return refuse({
+          code: 'NOTENOUGH',
+          officialText: officialText.NOTENOUGH,
+          detail: 'merchant balance is too low: top up, then resend with the same mch_billno',
+        });
       }
       const sendListid = newWechatId('1000041701', now);
-      ctx.store.redpacks.insert({
+      const row: NewRow<'redpacks'> = {
         mch_id: mchid,
         mch_billno: billno,
         send_listid: sendListid,
@@ -159,46 +220,106 @@ function sendHandler(kind: RedpackKind): V2Handler {
         act_name: requiredField(fields, 'act_name'),
         remark: requiredField(fields, 'remark'),
         scene_id: optionalField(fields, 'scene_id'),
-        ...rules.columns(fields),
+        ...rules.columns(fields, merchant),
         status: merchantSetting(merchant, sendingSecondsSetting, 0) > 0 ? 'SENDING' : 'SENT',
         send_time: now,
         request_hash: hash,
         created_at: now,
+      };
+      ctx.store.redpacks.insert(row);
+      countPayment(ctx, 'redpack', mchid, openid, amount, now);
+      return succeed({
+        send_listid: sendListid,
+        ...rules.sent({
+          sender_name: row.sender_name ?? null,
+          sender_header_media_id: row.sender_header_media_id ?? null,
+        }),
       });
-      return succeed({ send_listid: sendListid });
     });
 }
 
-/** The first daily limit this packet would break, counted over the China calendar day of `now`. */
-function dailyLimitProblem(
+/**
+ * A billno already used with other parameters, answered per the send endpoints' tables: a changed openid is
+ * FATAL_ERROR, a changed amount has each endpoint's own answer. Other changes have no documented code; FATAL_ERROR
+ * (the billno is taken by another request) is the closest, and safe: it never invites a second payout.
+ */
+function changedReentry(existing: RedpackRow, kind: RedpackKind, openid: string, amount: number): Outcome {
+  const fatal = (detail: string): Outcome =>
+    refuse({ code: 'FATAL_ERROR', officialText: officialText.FATAL_ERROR, detail });
+  if (existing.kind !== kind) {
+    return fatal(`mch_billno was already used for a ${existing.kind === 'WORKWX' ? 'WeCom' : 'normal'} red packet`);
+  }
+  if (existing.re_openid !== openid) {
+    return fatal(
+      're_openid differs from the first request with this mch_billno: resend it unchanged, or use a new billno',
+    );
+  }
+  if (existing.total_amount !== amount) return refuse(kinds[kind].changedAmount);
+  return fatal('mch_billno was already used with other parameters: a resend must repeat them');
+}
+
+/**
+ * The appid rule of the send tables: an APP's appid is ILLEGAL_APPID; any other appid that is not the one bound to
+ * the merchant for this kind of packet is PARAM_ERROR "商户号和wxappid不匹配".
+ */
+function appidRefusal(merchant: MerchantRow, rules: KindRules, wxappid: string): Refusal | undefined {
+  if (wxappid === rules.boundAppid(merchant)) return undefined;
+  if (wxappid === merchant.config.appids.app) {
+    return {
+      code: 'ILLEGAL_APPID',
+      officialText: officialText.ILLEGAL_APPID,
+      detail: 'wxappid is an APP appid: red packets are sent from an official account (or WeCom) appid',
+    };
+  }
+  return {
+    code: 'PARAM_ERROR',
+    officialText: officialText.PARAM_ERROR_APPID,
+    detail: `wxappid: not the ${rules.appidName} bound to mch_id`,
+  };
+}
+
+/**
+ * The first limit this packet would break, in the order of the error table: the packet's own amount, then the
+ * day's totals (China calendar day of `now`) of the user and of the merchant. The totals are two primary-key reads.
+ */
+function limitRefusal(
   ctx: SandboxContext,
   merchant: MerchantRow,
   openid: string,
   amount: number,
   now: number,
-): Outcome | undefined {
-  const limit = (which: keyof typeof dailyLimits): number =>
-    merchantSetting(merchant, dailyLimits[which].setting, dailyLimits[which].fallback);
-  const dayStart = Math.floor((now + chinaOffsetSeconds) / daySeconds) * daySeconds - chinaOffsetSeconds;
-  const range = [dayStart, dayStart + daySeconds] as const;
-  const sums = (where: string, ...params: string[]): { n: number; fen: number } =>
-    ctx.store.db
-      .prepare<(string | number)[], { n: number; fen: number }>(
-        `SELECT COUNT(*) AS n, COALESCE(SUM(total_amount), 0) AS fen FROM redpacks
-         WHERE ${where} AND send_time >= ? AND send_time < ?`,
-      )
-      .get(...params, ...range) ?? { n: 0, fen: 0 };
-
-  const user = sums('mch_id = ? AND re_openid = ?', merchant.mchid, openid);
-  if (user.n >= limit('userCount')) {
-    return fail('SENDNUM_LIMIT', `re_openid already got ${limit('userCount')} red packets today`);
+): Refusal | undefined {
+  const limit = (which: keyof typeof limits): number =>
+    merchantSetting(merchant, limits[which].setting, limits[which].fallback);
+  if (amount < limit('minAmount') || amount > limit('maxAmount')) {
+    return {
+      code: 'MONEY_LIMIT',
+      officialText: officialText.MONEY_LIMIT,
+      detail: `total_amount must be within ${limit('minAmount')}..${limit('maxAmount')} fen for this merchant`,
+    };
   }
-  if (user.fen + amount > limit('userAmount')) {
-    return fail('SENDAMOUNT_LIMIT', `re_openid may get at most ${limit('userAmount')} fen a day`);
+  const user = dayTotal(ctx, 'redpack', merchant.mchid, openid, now);
+  if (user.count >= limit('userDailyCount')) {
+    return {
+      code: 'SENDNUM_LIMIT',
+      officialText: officialText.SENDNUM_LIMIT,
+      detail: `re_openid already got ${limit('userDailyCount')} red packets from this merchant today`,
+    };
   }
-  const merchantTotal = sums('mch_id = ?', merchant.mchid);
-  if (merchantTotal.fen + amount > limit('merchantAmount')) {
-    return fail('MONEY_LIMIT', `mch_id may send at most ${limit('merchantAmount')} fen a day`);
+  if (user.fen + amount > limit('userDailyAmount')) {
+    return {
+      code: 'RCVDAMOUNT_LIMIT',
+      officialText: officialText.RCVDAMOUNT_LIMIT,
+      detail: `re_openid may get at most ${limit('userDailyAmount')} fen a day from this merchant`,
+    };
+  }
+  const merchantTotal = dayTotal(ctx, 'redpack', merchant.mchid, '', now);
+  if (merchantTotal.fen + amount > limit('merchantDailyAmount')) {
+    return {
+      code: 'SENDAMOUNT_LIMIT',
+      officialText: officialText.SENDAMOUNT_LIMIT,
+      detail: `mch_id may send at most ${limit('merchantDailyAmount')} fen a day`,
+    };
   }
   return undefined;
 }
@@ -206,13 +327,19 @@ function dailyLimitProblem(
 function queryHandler(kind: RedpackKind): V2Handler {
   return (ctx, { merchant, fields, now }) => {
     const found = ctx.store.redpacks.get({ mch_id: merchant.mchid, mch_billno: requiredField(fields, 'mch_billno') });
+    const notFound = (detail: string): Outcome =>
+      refuse({ code: 'NOT_FOUND', officialText: '指定单号数据不存在', detail });
     // Another merchant's billno, or a packet of the other kind, is not there for this query.
-    if (found === undefined || found.kind !== kind) return fail('NOT_FOUND', 'no red packet with this mch_billno');
+    if (found === undefined || found.kind !== kind) return notFound('no red packet with this mch_billno');
     if (now - found.send_time > redpackQueryWindowSeconds) {
-      return fail('NOT_FOUND', 'red packets can be queried for 30 days after sending');
+      return notFound('red packets can be queried for 30 days after sending');
     }
     if (requiredField(fields, 'appid') !== found.wxappid) {
-      return fail('PARAM_ERROR', 'appid: not the appid the red packet was sent with');
+      return refuse({
+        code: 'PARAM_ERROR',
+        officialText: '参数错误',
+        detail: 'appid: not the appid the red packet was sent with',
+      });
     }
     const row = settledRedpack(ctx, found);
     return succeed({

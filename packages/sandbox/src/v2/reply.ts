@@ -1,10 +1,13 @@
 // The contract between the APIv2 router and its handlers: what a handler gets, what it returns, the stamps every
 // handler shares (WeChat-style ids, parameter hashes, balance moves), and how an outcome becomes the XML reply.
 import { randomInt } from 'node:crypto';
-import { buildElement, createNonce, sha256Hex, signV2 } from 'wxpay/internal';
 import { formatChinaTime, formatCompactChinaTime } from '../clock.js';
 import type { SandboxContext, SandboxReply } from '../context.js';
 import type { MerchantRow } from '../store.js';
+import { sha256Hex } from '../wire/digest.js';
+import { createNonce } from '../wire/nonce.js';
+import { signV2 } from '../wire/v2-sign.js';
+import { xmlElement } from '../wire/xml-element.js';
 
 /** An authenticated, rate-limited, field-checked request, as the router hands it to a handler. */
 export interface V2Request {
@@ -178,7 +181,7 @@ function children(fields: ReplyFields): string {
 
 function element(name: string, value: ReplyValue): string {
   if (value === undefined) return '';
-  if (typeof value === 'string') return buildElement(name, value);
+  if (typeof value === 'string') return xmlElement(name, value);
   const records = isList(value) ? value : [value];
   return records.map((record) => `<${name}>${children(record)}</${name}>`).join('');
 }

@@ -1,19 +1,13 @@
 // The APIv2 front door: finds the endpoint, then runs the checks every APIv2 call goes through, in WeChat's order
 // (XML, merchant, client certificate, sign, workwx_sign, rate limit, fields), before the endpoint's own handler.
-import { ValidationError } from 'wxpay';
-import {
-  type FieldSpec,
-  findV2Endpoint,
-  isV2ReplySigned,
-  parseXml,
-  signV2,
-  signWorkwx,
-  timingSafeEqualString,
-  type V2EndpointMeta,
-  validateFields,
-} from 'wxpay/internal';
+import { Transformer, type XmlObject } from 'wxpay';
 import type { SandboxCall, SandboxContext, SandboxReply } from '../context.js';
+import { equalsInConstantTime } from '../wire/constant-time.js';
+import { signV2 } from '../wire/v2-sign.js';
+import { signWorkwx } from '../wire/workwx-sign.js';
 import { queryCouponStock, queryCouponsInfo, sendCoupon } from './coupon.js';
+import { type V2Endpoint, v2Endpoint } from './endpoints.js';
+import { findBrokenRule } from './field-rules.js';
 import { getHbInfo, queryWorkwxRedpack, sendRedpack, sendWorkwxRedpack } from './redpack.js';
 import {
   businessReply,
@@ -36,6 +30,12 @@ interface FamilyCodes {
   readonly frequency: string;
   /** Required fields whose absence has a code of its own instead of PARAM_ERROR. */
   readonly missing?: Readonly<Record<string, string>>;
+  /**
+   * A `workwx_sign` that does not verify: a business failure with this err_code where the endpoint's table documents
+   * one (pay to pocket: WORKWX_SIGN_ERROR); otherwise a communication failure SIGN_ERROR (sendworkwxredpack's table:
+   * SIGN_ERROR covers both signatures).
+   */
+  readonly workwxSign?: string;
 }
 
 const payoutCodes: FamilyCodes = { xml: 'XML_ERROR', noMerchant: 'PARAM_ERROR', frequency: 'FREQ_LIMIT' };
@@ -53,43 +53,30 @@ interface EndpointSpec {
   /** Request fields every processed reply repeats. */
   readonly echo: readonly string[];
   readonly handle: V2Handler;
-  /** Rules the server enforces beyond the SDK catalogue's. */
-  readonly serverFields?: Readonly<Record<string, FieldSpec>>;
 }
 
-/** An endpoint with its SDK catalogue entry: certificate, signed replies, workwx_sign subset, field rules. */
+/** An endpoint's handling with its wire facts: certificate, signed replies, workwx_sign subset, field rules. */
 interface Endpoint extends EndpointSpec {
-  readonly meta: V2EndpointMeta;
-  /** The catalogue's field rules with the server's added. */
-  readonly rules: V2EndpointMeta;
+  readonly wire: V2Endpoint;
 }
-
-/**
- * Red packets: 1..499900 fen in any case; the catalogue's cross rule adds "scene_id required outside 100..20000".
- * 499900 fen (4999 yuan) is the documented ceiling for packets sent with a scene.
- */
-const redpackAmount: Readonly<Record<string, FieldSpec>> = {
-  total_amount: { required: true, integer: { min: 1, max: 499_900 } },
-};
 
 const redpackSendEcho = ['mch_billno', 'mch_id', 'wxappid', 're_openid', 'total_amount'];
 const redpackQueryEcho = ['mch_billno', 'mch_id'];
 const couponEcho = ['appid', 'mch_id', 'device_info'];
 
 const specs: readonly EndpointSpec[] = [
-  { name: 'sendredpack', codes: payoutCodes, echo: redpackSendEcho, handle: sendRedpack, serverFields: redpackAmount },
+  { name: 'sendredpack', codes: payoutCodes, echo: redpackSendEcho, handle: sendRedpack },
   { name: 'gethbinfo', codes: payoutCodes, echo: redpackQueryEcho, handle: getHbInfo },
   {
     name: 'sendworkwxredpack',
     codes: payoutCodes,
     echo: [...redpackSendEcho, 'sender_name', 'sender_header_media_id'],
     handle: sendWorkwxRedpack,
-    serverFields: redpackAmount,
   },
   { name: 'queryworkwxredpack', codes: payoutCodes, echo: redpackQueryEcho, handle: queryWorkwxRedpack },
   {
     name: 'promotion/paywwsptrans2pocket',
-    codes: payoutCodes,
+    codes: { ...payoutCodes, workwxSign: 'WORKWX_SIGN_ERROR' },
     echo: ['appid', 'mch_id', 'device_info'],
     handle: payWwspTrans2Pocket,
   },
@@ -107,12 +94,9 @@ const specs: readonly EndpointSpec[] = [
 /** Every APIv2 endpoint the sandbox serves, by request path. */
 const endpoints: ReadonlyMap<string, Endpoint> = new Map(
   specs.map((spec) => {
-    const path = `mmpaymkttransfers/${spec.name}`;
-    const meta = findV2Endpoint(`v2/${path}`);
-    if (meta === undefined) throw new Error(`the wxpay catalogue has no v2/${path}`);
-    // The SDK leaves nonce_str optional because its pipeline fills it in; a request without one is malformed.
-    const fields = { ...meta.fields, nonce_str: { required: true, maxLength: 32 }, ...spec.serverFields };
-    return [`/${path}`, { ...spec, meta, rules: { ...meta, fields } }];
+    const wire = v2Endpoint(spec.name);
+    if (wire === undefined) throw new Error(`v2/endpoints.ts has no ${spec.name}`);
+    return [`/mmpaymkttransfers/${spec.name}`, { ...spec, wire }];
   }),
 );
 
@@ -135,7 +119,7 @@ export function handleV2(ctx: SandboxContext, call: SandboxCall): SandboxReply {
   const merchant = ctx.store.merchants.get({ mchid });
   if (merchant === undefined) return communicationFailure('PARAM_ERROR', 'mch_id: no such merchant');
 
-  const certificateProblem = spec.meta.cert ? checkCertificate(call, mchid) : undefined;
+  const certificateProblem = spec.wire.clientCert ? checkCertificate(call, mchid) : undefined;
   if (certificateProblem !== undefined) return communicationFailure('CA_ERROR', certificateProblem);
 
   const signProblem = checkSign(fields, merchant.config.apiv2Key);
@@ -145,15 +129,18 @@ export function handleV2(ctx: SandboxContext, call: SandboxCall): SandboxReply {
     const echo: ReplyFields = {};
     // Empty request fields count as absent (as in a signature) and are not echoed.
     for (const name of spec.echo) if (fields[name] !== '') echo[name] = fields[name];
-    return businessReply(outcome, echo, isV2ReplySigned(spec.meta.path) ? merchant.config.apiv2Key : undefined);
+    return businessReply(outcome, echo, spec.wire.signedReply ? merchant.config.apiv2Key : undefined);
   };
 
-  if (spec.meta.workwxFields !== undefined) {
+  if (spec.wire.workwxFields !== undefined) {
     const workwx = merchant.config.workwx;
     // Without WeCom payment enabled there is no secret to check workwx_sign against: the merchant may not call.
     if (workwx === undefined) return reply(fail('NO_COMPETENCE', 'mch_id has no WeCom payment enabled'));
-    const workwxProblem = checkWorkwxSign(fields, spec.meta.workwxFields, workwx.secret);
-    if (workwxProblem !== undefined) return communicationFailure('SIGN_ERROR', workwxProblem);
+    const workwxProblem = checkWorkwxSign(fields, spec.wire.workwxFields, workwx.secret);
+    if (workwxProblem !== undefined) {
+      const code = spec.codes.workwxSign;
+      return code === undefined ? communicationFailure('SIGN_ERROR', workwxProblem) : reply(fail(code, workwxProblem));
+    }
   }
 
   if (!ctx.faults.allow(mchid, merchant.rate_limit, Date.now())) {
@@ -166,11 +153,17 @@ export function handleV2(ctx: SandboxContext, call: SandboxCall): SandboxReply {
   return reply(spec.handle(ctx, { merchant, fields, now: ctx.clock.nowSeconds() }));
 }
 
+/** No APIv2 request comes near this; the cap keeps a hostile body from costing a parse. */
+const maxRequestBytes = 64 * 1024;
+
 /** The request's fields, or why the body is not an APIv2 request document. */
 function readFields(body: Buffer): Record<string, string> | string {
-  let parsed: ReturnType<typeof parseXml>;
+  if (body.length > maxRequestBytes) {
+    return `request body is ${body.length} bytes, more than the ${maxRequestBytes}-byte limit`;
+  }
+  let parsed: XmlObject;
   try {
-    parsed = parseXml(body, { maxBytes: 64 * 1024 });
+    parsed = Transformer.toObject(body);
   } catch (error) {
     if (!(error instanceof Error)) return 'unreadable body';
     // The parser's messages speak of a "reply" (the SDK reads replies with it); here it read a request. Angle
@@ -199,7 +192,7 @@ function checkCertificate(call: SandboxCall, mchid: string): string | undefined 
 function checkSign(fields: Readonly<Record<string, string>>, key: string): string | undefined {
   const sign = fields.sign;
   if (sign === undefined || sign === '') return 'sign: missing';
-  if (!timingSafeEqualString(signV2(fields, key, 'MD5'), sign.toUpperCase())) {
+  if (!equalsInConstantTime(sign.toUpperCase(), signV2(fields, key, 'MD5'))) {
     return 'sign: does not verify (MD5 with the APIv2 key over all fields but sign)';
   }
   return undefined;
@@ -212,20 +205,16 @@ function checkWorkwxSign(
 ): string | undefined {
   const sign = fields.workwx_sign;
   if (sign === undefined || sign === '') return 'workwx_sign: missing';
-  if (!timingSafeEqualString(signWorkwx(fields, subset, secret), sign.toUpperCase())) {
+  if (!equalsInConstantTime(sign.toUpperCase(), signWorkwx(fields, subset, secret))) {
     return `workwx_sign: does not verify (MD5 with the WeCom payment secret over ${subset.join(', ')})`;
   }
   return undefined;
 }
 
-/** The field rules of the SDK's catalogue plus the server's own, as a PARAM_ERROR (or a field's own code). */
+/** The endpoint's documented field rules, as a PARAM_ERROR naming field and rule (or a missing field's own code). */
 function checkFields(spec: Endpoint, fields: Readonly<Record<string, string>>): Outcome | undefined {
-  try {
-    validateFields(spec.rules, fields);
-  } catch (error) {
-    if (!(error instanceof ValidationError)) throw error;
-    const ownCode = error.rule === 'required' ? spec.codes.missing?.[error.field] : undefined;
-    return fail(ownCode ?? 'PARAM_ERROR', `${error.field}: ${error.rule}`);
-  }
-  return undefined;
+  const broken = findBrokenRule(spec.wire.fields, spec.wire.crossRules, fields);
+  if (broken === undefined) return undefined;
+  const ownCode = broken.rule === 'required' ? spec.codes.missing?.[broken.field] : undefined;
+  return fail(ownCode ?? 'PARAM_ERROR', `${broken.field}: ${broken.rule}`);
 }

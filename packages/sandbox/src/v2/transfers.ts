@@ -1,9 +1,15 @@
-// WeCom pay-to-staff (promotion/paywwsptrans2pocket): the real-name check, the balance debit, and re-entry by
-// partner_trade_no. (workwx_sign is checked by the router, before any of this.)
+// WeCom pay-to-staff (promotion/paywwsptrans2pocket): the product switch, the corp check, the real-name check, the
+// documented limits (1 yuan minimum, 5000 yuan per payment and per person a day, the merchant's daily total, 10
+// payments a person a day, 15 s between payments to one person), the balance debit, and re-entry by partner_trade_no.
+// (workwx_sign is checked by the router, before any of this.) Sources: docs/endpoints.md, the payout's section.
 import type { SandboxContext } from '../context.js';
+import type { MerchantRow } from '../store.js';
+import { createNonce } from '../wire/nonce.js';
+import { countPayment, dayTotal, lastPaidAt } from './daily-totals.js';
+import { type Refusal, refuse } from './refusals.js';
 import {
   debitBalance,
-  fail,
+  merchantSetting,
   newWechatId,
   type Outcome,
   replyTime,
@@ -23,6 +29,20 @@ interface PaymentRecord {
 }
 
 /**
+ * The rules' numbers as `merchant.config.settings` knobs, defaulting to the page's: WeChat lets a merchant change
+ * several of them on the merchant platform. `payToStaffEnabled` 0 is a merchant without the product (NOAUTH).
+ */
+const limits = {
+  enabled: { setting: 'payToStaffEnabled', fallback: 1 },
+  minAmount: { setting: 'payToStaffMinAmount', fallback: 100 },
+  maxAmount: { setting: 'payToStaffMaxAmount', fallback: 500_000 },
+  userDailyAmount: { setting: 'payToStaffUserDailyAmount', fallback: 500_000 },
+  userDailyCount: { setting: 'payToStaffUserDailyCount', fallback: 10 },
+  merchantDailyAmount: { setting: 'payToStaffMerchantDailyAmount', fallback: 10_000_000 },
+  intervalSeconds: { setting: 'payToStaffIntervalSeconds', fallback: 15 },
+} as const;
+
+/**
  * The store has no table for these payouts, so each lives under its own key in the store's key-value table, written
  * in the same transaction as the debit.
  */
@@ -30,42 +50,137 @@ const recordKey = (mchid: string, partnerTradeNo: string): string =>
   `v2.paywwsptrans2pocket.${mchid}.${partnerTradeNo}`;
 
 export function payWwspTrans2Pocket(ctx: SandboxContext, { merchant, fields, now }: V2Request): Outcome {
+  // The reply table marks nonce_str required (the reply is not signed, so nothing else would add one).
+  const nonce = createNonce();
   return writeTransaction(ctx, () => {
     const mchid = merchant.mchid;
+    const limit = (which: keyof typeof limits): number =>
+      merchantSetting(merchant, limits[which].setting, limits[which].fallback);
+    const refused = (refusal: Refusal): Outcome => refuse(refusal, { nonce_str: nonce });
+    if (limit('enabled') === 0) {
+      return refused({ code: 'NOAUTH', officialText: '没有权限', detail: 'mch_id has no WeCom pay-to-staff product' });
+    }
+
     const partnerTradeNo = requiredField(fields, 'partner_trade_no');
     const key = recordKey(mchid, partnerTradeNo);
     const hash = requestHash(fields);
     const paid = readRecord(ctx.store.getKv(key));
     const reply = (record: PaymentRecord): Outcome =>
       succeed({
+        nonce_str: nonce,
         partner_trade_no: partnerTradeNo,
         payment_no: record.payment_no,
         payment_time: replyTime(record.payment_time),
       });
     if (paid !== undefined) {
-      // Re-entry: same payment_no, no second debit. Changed parameters under the same number have no documented code;
-      // a PARAM_ERROR naming the field tells the caller to fix the request rather than retry it.
+      // Re-entry: same payment_no, no second debit, and no limit counted again.
       if (paid.hash === hash) return reply(paid);
-      return fail('PARAM_ERROR', 'partner_trade_no: already used with other parameters');
+      return refused({
+        code: 'FATAL_ERROR',
+        officialText: '两次请求参数不一致',
+        detail: 'partner_trade_no was already used with other parameters: resend them unchanged, or use a new number',
+      });
     }
 
-    const appid = requiredField(fields, 'appid');
-    if (appid !== merchant.config.workwx?.corpid) {
-      return fail('PARAM_ERROR', 'appid: not the WeCom corpid bound to mch_id');
+    if (requiredField(fields, 'appid') !== merchant.config.workwx?.corpid) {
+      return refused({
+        code: 'WORKWX_MCHID_ERROR',
+        officialText: '企业微信商户号和企业关系校验失败',
+        detail: 'appid: not the WeCom corpid bound to mch_id',
+      });
     }
     // One appid per user in the store, as for red packets: membership of the merchant is what is checked.
-    const user = ctx.store.users.get({ openid: requiredField(fields, 'openid'), mchid });
-    if (user === undefined) return fail('OPENID_ERROR', 'openid is not a user of this merchant');
-    if (fields.check_name === 'FORCE_CHECK' && user.name !== fields.re_user_name) {
-      return fail('NAME_MISMATCH', 're_user_name does not match the real name of openid');
+    const openid = requiredField(fields, 'openid');
+    const user = ctx.store.users.get({ openid, mchid });
+    if (user === undefined) {
+      return refused({
+        code: 'OPENID_ERROR',
+        officialText: 'Openid错误',
+        detail: 'openid is not a user of this merchant',
+      });
     }
-    if (!debitBalance(ctx, mchid, Number(requiredField(fields, 'amount')))) {
-      return fail('NOTENOUGH', 'merchant balance is too low: top up, then resend with the same partner_trade_no');
+    if (fields.check_name === 'FORCE_CHECK' && user.name !== fields.re_user_name) {
+      return refused({
+        code: 'NAME_MISMATCH',
+        officialText: '姓名校验出错',
+        detail: 're_user_name does not match the real name of openid',
+      });
+    }
+
+    const amount = Number(requiredField(fields, 'amount'));
+    const overLimit = limitRefusal(ctx, merchant, openid, amount, now, limit);
+    if (overLimit !== undefined) return refused(overLimit);
+
+    if (!debitBalance(ctx, mchid, amount)) {
+      return refused({
+        code: 'NOTENOUGH',
+        officialText: '余额不足',
+        detail: 'merchant balance is too low: top up, then resend with the same partner_trade_no',
+      });
     }
     const record: PaymentRecord = { hash, payment_no: newWechatId('1000018301', now), payment_time: now };
     ctx.store.setKv(key, JSON.stringify(record));
+    countPayment(ctx, 'payout', mchid, openid, amount, now);
     return reply(record);
   });
+}
+
+/**
+ * The first rule this payment would break. The WeCom page documents AMOUNT_LIMIT (below the minimum) and
+ * SENDNUM_LIMIT; for the other limits it names no code, and the sandbox answers with the codes the same rules have
+ * on 企业付款到零钱 (AMOUNT_LIMIT for one payment over the maximum, RECEIVED_MONEY_LIMIT, SEND_MONEY_LIMIT,
+ * FREQ_LIMIT). Nothing is recorded on any of them, so the same partner_trade_no goes through once the limit allows.
+ */
+function limitRefusal(
+  ctx: SandboxContext,
+  merchant: MerchantRow,
+  openid: string,
+  amount: number,
+  now: number,
+  limit: (which: keyof typeof limits) => number,
+): Refusal | undefined {
+  if (amount < limit('minAmount')) {
+    return {
+      code: 'AMOUNT_LIMIT',
+      officialText: '付款金额不能小于最低限额',
+      detail: `amount: at least ${limit('minAmount')} fen`,
+    };
+  }
+  if (amount > limit('maxAmount')) {
+    return { code: 'AMOUNT_LIMIT', officialText: '金额超限', detail: `amount: at most ${limit('maxAmount')} fen` };
+  }
+  const user = dayTotal(ctx, 'payout', merchant.mchid, openid, now);
+  if (user.count >= limit('userDailyCount')) {
+    return {
+      code: 'SENDNUM_LIMIT',
+      officialText: '用户今日付款次数超过限制',
+      detail: `openid was already paid ${limit('userDailyCount')} times today: resend this partner_trade_no tomorrow`,
+    };
+  }
+  if (user.fen + amount > limit('userDailyAmount')) {
+    return {
+      code: 'RECEIVED_MONEY_LIMIT',
+      officialText: '已达到今日付款给此用户额度上限',
+      detail: `openid may be paid at most ${limit('userDailyAmount')} fen a day`,
+    };
+  }
+  const merchantTotal = dayTotal(ctx, 'payout', merchant.mchid, '', now);
+  if (merchantTotal.fen + amount > limit('merchantDailyAmount')) {
+    return {
+      code: 'SEND_MONEY_LIMIT',
+      officialText: '已达到今日商户付款额度上限',
+      detail: `mch_id may pay at most ${limit('merchantDailyAmount')} fen a day`,
+    };
+  }
+  const last = lastPaidAt(ctx, 'payout', merchant.mchid, openid, now);
+  if (last !== undefined && now - last < limit('intervalSeconds')) {
+    return {
+      code: 'FREQ_LIMIT',
+      officialText: '超过频率限制，请稍后再试。',
+      detail: `openid was paid ${now - last} s ago: payments to one person must be ${limit('intervalSeconds')} s apart`,
+    };
+  }
+  return undefined;
 }
 
 function readRecord(stored: string | undefined): PaymentRecord | undefined {

@@ -1,9 +1,9 @@
 // Who is calling and on whose behalf: the APIv3 Authorization check, and the merchant mode (common or institutional)
 // that the ids in a body or query name, checked against the caller.
-import type { KeyObject } from 'node:crypto';
-import { buildRequestMessage, loadPublicKey, verifySha256Rsa } from 'wxpay/internal';
 import type { SandboxCall, SandboxContext } from '../context.js';
 import type { JsonValue, MerchantRow } from '../store.js';
+import { publicKeyOf } from '../wire/keys.js';
+import { requestSignMessage, verifyRequestSignature } from '../wire/v3-request-signature.js';
 import { type ParamLocation, paramError, V3Error } from './reply.js';
 
 const scheme = 'WECHATPAY2-SHA256-RSA2048';
@@ -44,7 +44,9 @@ export function authenticate(ctx: SandboxContext, call: SandboxCall): AuthResult
   if (Math.abs(ctx.clock.wireSeconds() - Number(fields.timestamp)) >= maxSkewSeconds) {
     return refuse(`timestamp is ${maxSkewSeconds} s or more away from server time`, merchant, 'request expired');
   }
-  if (!verifySha256Rsa(signMessage(call, fields), fields.signature, publicKey(merchant.config.apiCert.certPem))) {
+  const message = signMessage(call, fields);
+  if (message === undefined) return refuse('method, path, timestamp or nonce holds a line break', merchant);
+  if (!verifyRequestSignature(message, fields.signature, publicKeyOf(merchant.config.apiCert.certPem))) {
     return refuse('signature does not verify with the merchant API certificate', merchant);
   }
   return { ok: true, merchant };
@@ -74,30 +76,15 @@ function parseAuthorization(header: string): AuthorizationFields | undefined {
   return fields as AuthorizationFields;
 }
 
-/** The message the caller should have signed; a line break in a field would shift the lines, so it is refused by signing nothing. */
-function signMessage(call: SandboxCall, fields: AuthorizationFields): string {
-  try {
-    return buildRequestMessage(
-      call.method,
-      call.pathAndQuery,
-      fields.timestamp,
-      fields.nonce_str,
-      call.rawBody.toString('utf8'),
-    );
-  } catch {
-    return '';
-  }
-}
-
-const publicKeys = new Map<string, KeyObject>();
-
-function publicKey(certPem: string): KeyObject {
-  let key = publicKeys.get(certPem);
-  if (key === undefined) {
-    key = loadPublicKey(certPem);
-    publicKeys.set(certPem, key);
-  }
-  return key;
+/** The message the caller should have signed, over the body bytes as received; undefined when no message can be. */
+function signMessage(call: SandboxCall, fields: AuthorizationFields): Buffer | undefined {
+  return requestSignMessage({
+    method: call.method,
+    pathAndQuery: call.pathAndQuery,
+    timestamp: fields.timestamp,
+    nonce: fields.nonce_str,
+    body: call.rawBody,
+  });
 }
 
 /** 401 SIGN_ERROR in the global style: `detail.sign_information` says what was checked and what was wrong. */
@@ -107,7 +94,7 @@ function signError(
   issue: string,
   message = 'signature verification failed',
 ): V3Error {
-  const signed = fields === undefined ? '' : signMessage(call, fields);
+  const signed = (fields === undefined ? undefined : signMessage(call, fields))?.toString('utf8') ?? '';
   const information: { [key: string]: JsonValue } = { method: call.method, url: call.pathAndQuery, issue };
   if (fields !== undefined) {
     information.mchid = fields.mchid;
@@ -127,12 +114,12 @@ export type Mode =
   | { kind: 'common'; merchant: MerchantRow }
   | { kind: 'institutional'; institution: MerchantRow; merchant: MerchantRow };
 
-/** Which app ids the ids object carries and must be bound to the merchants (create: required; refunds: when sent). */
+/** Which app ids the ids object carries and must be bound to the merchants (orders and refunds: required). */
 export type AppIdCheck = 'none' | 'present';
 
 /**
- * Resolves the mode of a call whose ids (`mchid` | `sp_mchid` + `sub_mchid`, and their app ids) passed the catalogue's
- * shape rules. The named merchant must be the caller (common) or the caller must be the institution of `sub_mchid`.
+ * Resolves the mode of a call whose ids (`mchid` | `sp_mchid` + `sub_mchid`, and their app ids) passed the shape rules
+ * of v3/checks.ts. The named merchant must be the caller (common) or the caller must be the institution of `sub_mchid`.
  */
 export function resolveMode(
   ctx: SandboxContext,

@@ -1,8 +1,9 @@
 // The platform certificate download (`GET /v3/global/certificates`, `GET /v3/certificates`): each certificate sealed
 // with the merchant's APIv3 key, the reply signed with the platform certificate so a client can bootstrap its trust.
 import { X509Certificate } from 'node:crypto';
-import { createNonce, encryptAesGcm } from 'wxpay/internal';
 import { formatRfc3339China } from '../clock.js';
+import { encryptAesGcm } from '../wire/aes-gcm.js';
+import { createNonce } from '../wire/nonce.js';
 import { V3Error } from './reply.js';
 import type { V3Outcome, V3Request } from './router.js';
 

@@ -1,10 +1,11 @@
-// Global (cross-border) orders: create (idempotent on out_trade_no), query by id or out_trade_no, close, and the order
-// object exactly as the query returns it (also the plaintext of TRANSACTION.SUCCESS).
+// Global (cross-border) orders: create (idempotent on out_trade_no), query and close by id or out_trade_no, and the
+// order object exactly as the query returns it (also the plaintext of TRANSACTION.SUCCESS).
 import { randomBytes, randomInt } from 'node:crypto';
-import { createNonce, sha256Hex } from 'wxpay/internal';
 import { formatCompactChinaTime, formatRfc3339China } from '../clock.js';
 import type { SandboxContext } from '../context.js';
 import type { JsonValue, OrderRow, TradeState, TradeType } from '../store.js';
+import { sha256Hex } from '../wire/digest.js';
+import { createNonce } from '../wire/nonce.js';
 import { type Mode, modeIds, modeWhere, resolveMode } from './auth.js';
 import { paramError, V3Error } from './reply.js';
 import type { V3Outcome, V3Request } from './router.js';
@@ -265,10 +266,19 @@ export function queryOrderByOutTradeNo({ ctx, caller, params, query }: V3Request
  * `POST /v3/global/transactions/out-trade-no/{out_trade_no}/close`: an unpaid order becomes CLOSED (204). Closing a
  * closed order again is harmless and answers 204 too; a paid one cannot be closed (ORDERPAID).
  */
-export function closeOrder({ ctx, caller, params, json }: V3Request): V3Outcome {
+export function closeOrder(request: V3Request): V3Outcome {
+  return close(request, { out_trade_no: request.params.out_trade_no ?? '' });
+}
+
+/** `POST /v3/global/transactions/id/{transaction_id}/close`: the same close, the order named by WeChat Pay's number. */
+export function closeOrderById(request: V3Request): V3Outcome {
+  return close(request, { id: request.params.transaction_id ?? '' });
+}
+
+function close({ ctx, caller, json }: V3Request, key: { id: string } | { out_trade_no: string }): V3Outcome {
   const mode = resolveMode(ctx, caller, json as Record<string, unknown>, 'body', 'none');
   return ctx.store.transaction(() => {
-    const order = findOrder(ctx, mode, { out_trade_no: params.out_trade_no ?? '' });
+    const order = findOrder(ctx, mode, key);
     if (order.trade_state === 'SUCCESS' || order.trade_state === 'REFUND') throw orderPaid();
     if (order.trade_state !== 'CLOSED' && order.trade_state !== 'REVOKED') {
       ctx.store.orders.update(

@@ -1,5 +1,6 @@
-// Global refunds: create (idempotent on out_refund_no, checked against what the order still has to refund), query, and
-// settlement: a refund is PROCESSING for 60 sandbox seconds, then SUCCESS with a REFUND.SUCCESS notification.
+// Global refunds: create (idempotent on out_refund_no, held to the documented refund rules and to what the order still
+// has to refund), query by either number, the list of an order's refunds, and settlement: a refund is PROCESSING for
+// 60 sandbox seconds, then SUCCESS with a REFUND.SUCCESS notification.
 import { formatRfc3339China } from '../clock.js';
 import type { SandboxContext } from '../context.js';
 import type { JsonValue, OrderRow, RefundRow } from '../store.js';
@@ -10,6 +11,16 @@ import type { V3Outcome, V3Request } from './router.js';
 
 /** How long a refund stays PROCESSING, sandbox seconds (real ones take from seconds to days). */
 export const refundProcessingSeconds = 60;
+
+/**
+ * The refund rules of the global refund page (docs/endpoints.md#refund-rules): refunds of one order a minute apart,
+ * at most 50 of them, and none once the payment is a year old.
+ */
+export const refundRules = {
+  secondsBetweenRefunds: 60,
+  maxRefundsPerOrder: 50,
+  maxOrderAgeSeconds: 365 * 86_400,
+} as const;
 
 /** The refund as the create and the query return it (and the plaintext of REFUND.SUCCESS). */
 export function refundView(refund: RefundRow, exchangeRate: number | null): { [key: string]: JsonValue } {
@@ -24,16 +35,17 @@ export function refundView(refund: RefundRow, exchangeRate: number | null): { [k
   view.create_time = formatRfc3339China(refund.created_at * 1000);
   if (refund.success_time !== null) view.success_time = formatRfc3339China(refund.success_time * 1000);
   view.status = refund.status;
-  const amount: { [key: string]: JsonValue } = {
-    refund: refund.amount_refund,
-    total: refund.amount_total,
-    currency: refund.currency,
-  };
-  if (refund.payer_refund !== null) amount.payer_refund = refund.payer_refund;
-  if (refund.payer_currency !== null) amount.payer_currency = refund.payer_currency;
-  if (exchangeRate !== null) amount.exchange_rate = { type: 'SETTLEMENT_RATE', rate: exchangeRate };
-  view.amount = amount;
+  view.amount = { refund: refund.amount_refund, total: refund.amount_total, ...payerAmounts(refund, exchangeRate) };
   return view;
+}
+
+/** The currency and what the payer gets back, in their own currency, at the order's rate (when it was paid). */
+function payerAmounts(refund: RefundRow, exchangeRate: number | null): { [key: string]: JsonValue } {
+  const amounts: { [key: string]: JsonValue } = { currency: refund.currency };
+  if (refund.payer_refund !== null) amounts.payer_refund = refund.payer_refund;
+  if (refund.payer_currency !== null) amounts.payer_currency = refund.payer_currency;
+  if (exchangeRate !== null) amounts.exchange_rate = { type: 'SETTLEMENT_RATE', rate: exchangeRate };
+  return amounts;
 }
 
 function viewWithOrder(ctx: SandboxContext, refund: RefundRow): { [key: string]: JsonValue } {
@@ -59,6 +71,7 @@ export function createRefund({ ctx, caller, json }: V3Request): V3Outcome {
       return { status: 200, body: viewWithOrder(ctx, existing) };
     }
     const order = refundedOrder(ctx, mode, json);
+    checkRefundRules(ctx, order);
     const refund = newRefund(ctx, mode, order, json, hash);
     ctx.store.refunds.insert(refund);
     return { status: 200, body: refundView(refund, order.exchange_rate) };
@@ -76,6 +89,31 @@ function refundedOrder(ctx: SandboxContext, mode: Mode, json: unknown): OrderRow
     throw new V3Error(400, 'INVALID_REQUEST', `the order cannot be refunded: it is ${order.trade_state}`);
   }
   return order;
+}
+
+/** The order's age, its number of refunds, and the time since its last refund; a refusal records nothing. */
+function checkRefundRules(ctx: SandboxContext, order: OrderRow): void {
+  const now = ctx.clock.nowSeconds();
+  const paidAt = order.success_time ?? order.created_at;
+  if (now - paidAt > refundRules.maxOrderAgeSeconds) {
+    throw new V3Error(400, 'INVALID_REQUEST', 'the order was paid more than a year ago and can no longer be refunded');
+  }
+  const earlier = ctx.store.refunds.list({ order_id: order.id });
+  if (earlier.length >= refundRules.maxRefundsPerOrder) {
+    throw new V3Error(
+      400,
+      'INVALID_REQUEST',
+      `the order has had ${refundRules.maxRefundsPerOrder} refunds, the most one order can have`,
+    );
+  }
+  const last = Math.max(...earlier.map((refund) => refund.created_at));
+  if (earlier.length > 0 && now - last < refundRules.secondsBetweenRefunds) {
+    throw new V3Error(
+      429,
+      'FREQUENCY_LIMITED',
+      `refunds of one order must be ${refundRules.secondsBetweenRefunds} s apart; resend this refund later`,
+    );
+  }
 }
 
 function newRefund(ctx: SandboxContext, mode: Mode, order: OrderRow, json: unknown, hash: string): RefundRow {
@@ -138,11 +176,61 @@ function sum(values: number[]): number {
 }
 
 /** `GET /v3/global/refunds/out-refund-no/{out_refund_no}`. */
-export function queryRefund({ ctx, caller, params, query }: V3Request): V3Outcome {
+export function queryRefund(request: V3Request): V3Outcome {
+  return lookUpRefund(request, { out_refund_no: request.params.out_refund_no ?? '' });
+}
+
+/** `GET /v3/global/refunds/id/{refund_id}`: the same refund, named by WeChat Pay's refund number. */
+export function queryRefundById(request: V3Request): V3Outcome {
+  return lookUpRefund(request, { id: request.params.refund_id ?? '' });
+}
+
+function lookUpRefund({ ctx, caller, query }: V3Request, key: { id: string } | { out_refund_no: string }): V3Outcome {
   const mode = resolveMode(ctx, caller, query, 'query', 'none');
-  const refund = ctx.store.refunds.get({ ...modeWhere(mode), out_refund_no: params.out_refund_no ?? '' });
+  const refund = ctx.store.refunds.get({ ...modeWhere(mode), ...key });
   if (refund === undefined) throw new V3Error(404, 'RESOURCE_NOT_EXISTS', 'the refund does not exist');
   return { status: 200, body: viewWithOrder(ctx, refund) };
+}
+
+/**
+ * `GET /v3/global/refunds?out_trade_no=|transaction_id=&offset=&count=`: the refunds of one order, oldest first, a page
+ * at a time, with the order's numbers and amounts once (docs/endpoints.md#list-the-refunds-of-an-order).
+ */
+export function listRefunds({ ctx, caller, query }: V3Request): V3Outcome {
+  const mode = resolveMode(ctx, caller, query, 'query', 'none');
+  const key =
+    query.transaction_id === undefined ? { out_trade_no: query.out_trade_no ?? '' } : { id: query.transaction_id };
+  const order = ctx.store.orders.get({ ...modeWhere(mode), ...key });
+  if (order === undefined) throw new V3Error(404, 'RESOURCE_NOT_EXISTS', 'the order does not exist');
+  const all = ctx.store.refunds.list({ order_id: order.id }, { orderBy: 'created_at' });
+  const offset = Number(query.offset ?? 0);
+  const page = all.slice(offset, offset + Number(query.count ?? 10));
+  const amount: { [key: string]: JsonValue } = { total: order.amount_total, currency: order.currency };
+  if (order.payer_total !== null) amount.payer_total = order.payer_total;
+  if (order.payer_currency !== null) amount.payer_currency = order.payer_currency;
+  const body = {
+    ...modeIds(order),
+    id: order.id,
+    out_trade_no: order.out_trade_no,
+    amount,
+    data: page.map((refund) => listEntry(refund, order.exchange_rate)),
+    total_num: all.length,
+    current_total_num: page.length,
+  };
+  return { status: 200, body };
+}
+
+/** A refund as the list gives it: the order's numbers and total are said once, above the list. */
+function listEntry(refund: RefundRow, exchangeRate: number | null): { [key: string]: JsonValue } {
+  const entry: { [key: string]: JsonValue } = {
+    id: refund.id,
+    out_refund_no: refund.out_refund_no,
+    create_time: formatRfc3339China(refund.created_at * 1000),
+  };
+  if (refund.success_time !== null) entry.success_time = formatRfc3339China(refund.success_time * 1000);
+  entry.status = refund.status;
+  entry.amount = { refund: refund.amount_refund, ...payerAmounts(refund, exchangeRate) };
+  return entry;
 }
 
 /**

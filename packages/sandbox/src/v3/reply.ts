@@ -1,12 +1,13 @@
 // APIv3 replies and their WeChat Pay signature: the error a handler throws, which key signs for a merchant, the
 // `Wechatpay-*` headers (shared with notifications) and the rendered SandboxReply.
 
-import type { KeyObject } from 'node:crypto';
 import { randomUUID } from 'node:crypto';
-import { buildVerifyMessage, createNonce, loadPrivateKey, signSha256Rsa } from 'wxpay/internal';
 import type { SandboxClock } from '../clock.js';
 import type { SandboxContext, SandboxReply } from '../context.js';
 import type { JsonValue, MerchantConfig, MerchantRow, Store } from '../store.js';
+import { privateKeyOf } from '../wire/keys.js';
+import { createNonce } from '../wire/nonce.js';
+import { replySignMessage, signReplyMessage } from '../wire/v3-reply-signature.js';
 
 /** Where a bad parameter was found, as WeChat Pay's `detail.location` says it. */
 export type ParamLocation = 'body' | 'query' | 'path';
@@ -64,18 +65,6 @@ export function chooseSigningKey(
   }
 }
 
-// Parsing a PEM costs far more than the signature itself; a merchant's few keys are parsed once.
-const loadedKeys = new Map<string, KeyObject>();
-
-function privateKey(pem: string): KeyObject {
-  let key = loadedKeys.get(pem);
-  if (key === undefined) {
-    key = loadPrivateKey(pem);
-    loadedKeys.set(pem, key);
-  }
-  return key;
-}
-
 /** `Wechatpay-Timestamp`, `-Nonce`, `-Serial` and `-Signature` over `timestamp\nnonce\nbody\n`. */
 export function signatureHeaders(key: SigningKey, body: string, timestampSeconds: number): Record<string, string> {
   const timestamp = String(timestampSeconds);
@@ -84,7 +73,7 @@ export function signatureHeaders(key: SigningKey, body: string, timestampSeconds
     'Wechatpay-Timestamp': timestamp,
     'Wechatpay-Nonce': nonce,
     'Wechatpay-Serial': key.serial,
-    'Wechatpay-Signature': signSha256Rsa(buildVerifyMessage(timestamp, nonce, body), privateKey(key.privateKeyPem)),
+    'Wechatpay-Signature': signReplyMessage(replySignMessage(timestamp, nonce, body), privateKeyOf(key.privateKeyPem)),
   };
 }
 

@@ -1,14 +1,14 @@
-// The sandbox's APIv3 entry point: authenticate, rate limit, route by path, check fields with the SDK's own catalogue,
+// The sandbox's APIv3 entry point: authenticate, rate limit, route by path, check fields with the sandbox's own rules,
 // run the handler, and render every outcome (errors included) as a signed JSON reply. Injected faults (SYSTEM_ERROR,
 // delays, dropped replies) belong to the server, which applies them to v2 and v3 alike.
 import { ValidationError } from 'wxpay';
-import { findV3Endpoint, type HttpVerb } from 'wxpay/internal';
 import type { SandboxCall, SandboxContext, SandboxReply } from '../context.js';
 import type { JsonValue, MerchantRow } from '../store.js';
 import { authenticate } from './auth.js';
 import { downloadCertificates } from './certificates.js';
-import { closeOrder, createOrder, queryOrderById, queryOrderByOutTradeNo } from './orders.js';
-import { createRefund, queryRefund, settleRefunds } from './refunds.js';
+import { checkV3Request, type HttpVerb } from './checks.js';
+import { closeOrder, closeOrderById, createOrder, queryOrderById, queryOrderByOutTradeNo } from './orders.js';
+import { createRefund, listRefunds, queryRefund, queryRefundById, settleRefunds } from './refunds.js';
 import { type ParamLocation, paramError, renderReply, V3Error } from './reply.js';
 
 /** A request as a handler sees it: authenticated, routed, parsed and checked against the catalogue. */
@@ -48,8 +48,11 @@ const routes: readonly Route[] = [
   { verb: 'get', template: 'v3/global/transactions/id/{id}', handle: queryOrderById },
   { verb: 'get', template: 'v3/global/transactions/out-trade-no/{out_trade_no}', handle: queryOrderByOutTradeNo },
   { verb: 'post', template: 'v3/global/transactions/out-trade-no/{out_trade_no}/close', handle: closeOrder },
+  { verb: 'post', template: 'v3/global/transactions/id/{transaction_id}/close', handle: closeOrderById },
   { verb: 'post', template: 'v3/global/refunds', handle: createRefund },
+  { verb: 'get', template: 'v3/global/refunds', handle: listRefunds },
   { verb: 'get', template: 'v3/global/refunds/out-refund-no/{out_refund_no}', handle: queryRefund },
+  { verb: 'get', template: 'v3/global/refunds/id/{refund_id}', handle: queryRefundById },
   { verb: 'get', template: 'v3/global/certificates', handle: downloadCertificates },
   { verb: 'get', template: 'v3/certificates', handle: downloadCertificates },
 ];
@@ -150,13 +153,12 @@ function parseBody(rawBody: Buffer): unknown {
 }
 
 /**
- * Applies the catalogue's rules for the route, the same ones the SDK checks before sending, and turns their
- * ValidationError (`/amount/total`, `query.mchid`, `out_trade_no`) into WeChat Pay's PARAM_ERROR detail.
+ * Applies the route's field rules (v3/checks.ts, the sandbox's own, not the SDK's) and turns their ValidationError
+ * (`/amount/total`, `query.mchid`, `out_trade_no`) into WeChat Pay's PARAM_ERROR detail.
  */
 function checkFields(route: Route, params: Record<string, string>, query: Record<string, string>, json: unknown): void {
-  const validate = findV3Endpoint(route.template, route.verb)?.validate;
   try {
-    validate?.({ params, query, json });
+    checkV3Request(route.template, route.verb, { params, query, json });
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
     throw describeInvalidField(error, params, query, json);

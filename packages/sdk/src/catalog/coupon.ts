@@ -67,25 +67,28 @@ export interface QueryCouponStockRequest extends CouponRequest {
 /** 1 not activated, 2 under review, 4 activated, 8 voided, 16 sending stopped. */
 export type CouponStockStatus = '1' | '2' | '4' | '8' | '16';
 
+/** 1 no minimum, 2 a minimum (not combinable), 3 a minimum (combinable). */
+export type CouponType = '1' | '2' | '3';
+
 export interface QueryCouponStockResponse extends CouponReply {
   coupon_stock_id: string;
   coupon_name?: string;
   coupon_value: string;
   /** Minimum order amount (WeChat's spelling). */
   coupon_mininumn: string;
+  coupon_type: CouponType;
   coupon_stock_status: CouponStockStatus;
   coupon_total: string;
   /** 0 = unlimited. */
   max_quota: string;
+  locked_num?: string;
+  used_num?: string;
   is_send_num: string;
+  /** `yyyyMMddHHmmss` (a later version of the page says unix seconds; see docs/endpoints.md). */
   begin_time: string;
   end_time: string;
   create_time: string;
   coupon_budget: string;
-  /** `yyyyMMddHHmmss`. */
-  begin_time_t: string;
-  end_time_t: string;
-  create_time_t: string;
 }
 
 export const sendCouponEndpoint: V2EndpointMeta = {
@@ -103,6 +106,7 @@ export const sendCouponEndpoint: V2EndpointMeta = {
   },
   errors: {
     ...couponRequestErrors,
+    OPEN_ID_EMPTY: 'fix',
     ...outcomes('final', ['USER_AL_GET_COUPON', 'AL_STOCK_OVER', 'STOCK_IS_NOT_VALID']),
     ...outcomes('retry', ['FREQ_OVER_LIMIT', 'NETWORK ERROR']),
   },
@@ -124,9 +128,10 @@ export interface SendCouponResponse extends CouponReply {
   failed_count: string;
   openid: string;
   ret_code: 'SUCCESS' | 'FAILED';
-  /** Present when `ret_code` is SUCCESS. */
-  coupon_id?: string;
-  ret_msg?: string;
+  /** The coupon sent; "" when `ret_code` is FAILED. */
+  coupon_id: string;
+  /** "" on success. */
+  ret_msg: string;
 }
 
 export const queryCouponsInfoEndpoint: V2EndpointMeta = {
@@ -140,7 +145,13 @@ export const queryCouponsInfoEndpoint: V2EndpointMeta = {
     openid: { required: true },
     stock_id: { required: true },
   },
-  errors: couponRequestErrors,
+  // A read: a wrong coupon, openid or stock is fixed by asking for the right one; a failed fetch can be asked again.
+  errors: {
+    ...couponRequestErrors,
+    COUPON_NOT_FOUND: 'fix',
+    COUPON_STOCK_NOT_FOUND: 'fix',
+    ...outcomes('retry', ['GET_COUPON_STOCK_FAIL', 'NETWORKERROR']),
+  },
 };
 
 export interface QueryCouponsInfoRequest extends CouponRequest {
@@ -150,31 +161,33 @@ export interface QueryCouponsInfoRequest extends CouponRequest {
 }
 
 /**
- * docs/endpoints.md names this reply loosely ("coupon state, value, times, trade_no"), and public sources disagree on
- * the state's values, so only the identity, value, state and validity fields are required and `coupon_state` stays a
- * string.
+ * The fields docs/endpoints.md lists as required are required here. Public sources disagree on `coupon_state`'s
+ * values, so it stays a string.
  */
 export interface QueryCouponsInfoResponse extends CouponReply {
   coupon_stock_id: string;
+  /** 1 batch (批量型), 2 triggered (触发型). */
+  coupon_stock_type: string;
   coupon_id: string;
   coupon_value: string;
   coupon_state: string;
+  /** `yyyyMMddHHmmss`, as are the other times of this reply. */
   begin_time: string;
   end_time: string;
   send_time: string;
-  coupon_stock_type?: string;
-  coupon_type?: string;
-  coupon_name?: string;
-  coupon_desc?: string;
+  coupon_type: CouponType;
+  coupon_name: string;
+  coupon_desc: string;
   coupon_mininum?: string;
-  coupon_use_value?: string;
-  coupon_remain_value?: string;
+  coupon_use_value: string;
+  coupon_remain_value: string;
   use_time?: string;
   /** The order the coupon was used on. */
   trade_no?: string;
   consumer_mch_id?: string;
   consumer_mch_name?: string;
   consumer_mch_appid?: string;
-  send_source?: string;
+  /** How the coupon was sent: NORMAL through send_coupon; JIFA, FULL_SEND, SCAN_CODE, OZ, AJUST otherwise. */
+  send_source: string;
   is_partial_use?: string;
 }

@@ -53,12 +53,11 @@ export const requestErrors = outcomes('fix', ['CA_ERROR', 'SIGN_ERROR', 'XML_ERR
 
 // ---- red packets (normal and WeCom) ----
 
+/** Letters and digits only: the charset of the business numbers that make a resend a re-entry. */
+export const lettersAndDigits = { re: /^[0-9A-Za-z]+$/, name: ruleText.charset('[0-9A-Za-z]') };
+
 /** The merchant's red packet number: the idempotency key, so its format is checked before anything is sent. */
-export const mchBillno: FieldSpec = {
-  required: true,
-  maxLength: 28,
-  pattern: { re: /^[0-9A-Za-z]+$/, name: ruleText.charset('[0-9A-Za-z]') },
-};
+export const mchBillno: FieldSpec = { required: true, maxLength: 28, pattern: lettersAndDigits };
 
 export const sceneIds = [
   'PRODUCT_1',
@@ -110,18 +109,22 @@ export const sceneIdOutsideDefaultRange: CrossFieldRule = (fields) => {
     : undefined;
 };
 
-/** What a failed send means; docs/endpoints.md lists the same codes for both send endpoints. */
+/**
+ * What a failed send means; docs/endpoints.md lists the same codes for both send endpoints. The daily limits
+ * (SENDNUM_LIMIT: the user's packets today, RCVDAMOUNT_LIMIT: the user's amount today, SENDAMOUNT_LIMIT: the
+ * merchant's amount today) send nothing and clear with the next China day or a raised limit, so the same billno may
+ * be resent then: `retry`. MONEY_LIMIT (this packet's amount is outside the allowed range) will not pass as it is.
+ */
 export const redpackSendErrors: Readonly<Record<string, ResultOutcome>> = {
   ...requestErrors,
   ...outcomes('unknown', ['SYSTEMERROR', 'PROCESSING']),
-  ...outcomes('retry', ['FREQ_LIMIT', 'NOTENOUGH']),
+  ...outcomes('retry', ['FREQ_LIMIT', 'NOTENOUGH', 'SENDNUM_LIMIT', 'RCVDAMOUNT_LIMIT', 'SENDAMOUNT_LIMIT']),
   ...outcomes('final', [
     'SEND_FAILED',
     'FATAL_ERROR',
+    // sendredpack's table gives this text itself as the err_code of a resend whose amount changed.
+    '金额和原始单参数不一致',
     'NO_AUTH',
-    'SENDNUM_LIMIT',
-    'SENDAMOUNT_LIMIT',
-    'RCVDAMOUNT_LIMIT',
     'MONEY_LIMIT',
     'ILLEGAL_APPID',
     'OPENID_ERROR',

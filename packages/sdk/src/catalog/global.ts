@@ -136,7 +136,7 @@ export interface CreateMwebOrderResponse {
   mweb_url: string;
 }
 
-/** The body of a close: the merchant ids only (the order is named in the path). */
+/** The body of a close (by `out_trade_no` or by WeChat Pay's number): the merchant ids; the order is in the path. */
 export type CloseGlobalOrderRequest = GlobalMerchant;
 
 export type TradeState = 'SUCCESS' | 'REFUND' | 'NOTPAY' | 'CLOSED' | 'REVOKED' | 'USERPAYING' | 'PAYERROR';
@@ -222,8 +222,8 @@ export type RefundTarget =
   | { out_trade_no: string; transaction_id?: never }
   | { transaction_id: string; out_trade_no?: never };
 
-/** docs/endpoints.md names only the mode for refunds; the app ids are accepted when sent but not required. */
-export type GlobalRefundMode = WithAppIds<{ appid?: string }, { sp_appid?: string; sub_appid?: string }>;
+/** The ids a refund is asked with: like an order's, `appid` (common) or `sp_appid` (institutional) is required. */
+export type GlobalRefundMode = GlobalOrderMode;
 
 export type CreateGlobalRefundRequest = RefundTarget &
   GlobalRefundMode & {
@@ -258,6 +258,45 @@ export type GlobalRefund = GlobalMerchant & {
   amount: GlobalRefundAmount;
 };
 
+/** The query of the refund list: the mode's merchant ids, the order (either number), and the page. */
+export type GlobalRefundListQuery = GlobalModeQuery &
+  RefundTarget & {
+    /** Where the page starts, from 0. */
+    offset: number | string;
+    /** Refunds per page, 1..20. */
+    count: number | string;
+  };
+
+/** One refund in the list: the refund without the order's numbers, which the list gives once. */
+export interface GlobalRefundListEntry {
+  id: string;
+  out_refund_no: string;
+  /** RFC 3339. */
+  create_time: string;
+  success_time?: string;
+  status: RefundStatus;
+  amount: {
+    refund: number;
+    currency: string;
+    payer_refund?: number;
+    payer_currency?: string;
+    exchange_rate?: ExchangeRate;
+  };
+}
+
+/** The refunds of one order, a page at a time, with the order's amounts. */
+export type GlobalRefundList = GlobalMerchant & {
+  /** WeChat Pay's order number. */
+  id: string;
+  out_trade_no: string;
+  amount: { total: number; currency: string; payer_total?: number; payer_currency?: string };
+  data: GlobalRefundListEntry[];
+  /** How many refunds the order has. */
+  total_num: number;
+  /** How many are on this page. */
+  current_total_num: number;
+};
+
 // ---- platform certificates ----
 
 /** A platform certificate, encrypted with the APIv3 key (associated data `certificate`). */
@@ -288,8 +327,8 @@ const OPENID_MAX = 128;
 
 type Mode = 'common' | 'institutional';
 
-/** Which app ids a call's mode carries besides the merchant ids. */
-type AppIds = 'none' | 'optional' | 'required';
+/** Does the call's mode carry app ids besides the merchant ids (orders and refunds: `appid` or `sp_appid` required)? */
+type AppIds = 'none' | 'required';
 
 /**
  * Checks the merchant (and app) ids of either mode and says which mode the call is in. Ids of both modes together
@@ -307,20 +346,17 @@ function checkMode(scope: Scope, appIds: AppIds): Mode {
   }
   if (institutionalKey === undefined) {
     scope.text('mchid', ID_MAX);
-    checkAppId(scope, 'appid', appIds, ruleText.required);
+    if (withApps) scope.text('appid', ID_MAX);
     return 'common';
   }
   const missing = ruleText.requiredWhen(`${scope.name(institutionalKey)} is present`);
   scope.text('sp_mchid', ID_MAX, missing);
   scope.text('sub_mchid', ID_MAX, missing);
-  checkAppId(scope, 'sp_appid', appIds, missing);
-  if (withApps) scope.optionalText('sub_appid', ID_MAX);
+  if (withApps) {
+    scope.text('sp_appid', ID_MAX, missing);
+    scope.optionalText('sub_appid', ID_MAX);
+  }
   return 'institutional';
-}
-
-function checkAppId(scope: Scope, key: string, appIds: AppIds, missing: string): void {
-  if (appIds === 'required') scope.text(key, ID_MAX, missing);
-  else if (appIds === 'optional') scope.optionalText(key, ID_MAX);
 }
 
 /** A JSAPI payer: `openid` in common mode, else `sp_openid` or `sub_openid` (which needs `sub_appid`). */
@@ -369,14 +405,28 @@ function lookupRules(param: string, maxLength: number): (parts: V3CallParts) => 
   };
 }
 
-function closeOrderRules(parts: V3CallParts): void {
-  paramsScope(parts).text('out_trade_no', ID_MAX);
-  checkMode(bodyScope(parts.json), 'none');
+/** A close: the order in the path (`out_trade_no` or `transaction_id`), the mode's merchant ids in the body. */
+function closeOrderRules(param: string): (parts: V3CallParts) => void {
+  return (parts) => {
+    paramsScope(parts).text(param, ID_MAX);
+    checkMode(bodyScope(parts.json), 'none');
+  };
+}
+
+/** The most refunds one page of the list holds. */
+const REFUND_PAGE_MAX = 20;
+
+function listRefundsRules(parts: V3CallParts): void {
+  const query = queryScope(parts);
+  checkMode(query, 'none');
+  query.exactlyOne('out_trade_no', 'transaction_id', ID_MAX);
+  query.integer('offset', { min: 0 });
+  query.integer('count', { min: 1, max: REFUND_PAGE_MAX });
 }
 
 function createRefundRules({ json }: V3CallParts): void {
   const body = bodyScope(json);
-  checkMode(body, 'optional');
+  checkMode(body, 'required');
   body.exactlyOne('out_trade_no', 'transaction_id', ID_MAX);
   body.text('out_refund_no', 64);
   body.optionalText('reason', 80);
@@ -440,7 +490,15 @@ export const closeOrderEndpoint = endpoint({
   host: 'global',
   // Closing twice is harmless, so a resend of the same order number is a re-entry.
   idempotencyKey: 'out_trade_no',
-  validate: closeOrderRules,
+  validate: closeOrderRules('out_trade_no'),
+});
+
+export const closeOrderByIdEndpoint = endpoint({
+  path: 'v3/global/transactions/id/{transaction_id}/close',
+  verb: 'post',
+  host: 'global',
+  idempotencyKey: 'transaction_id',
+  validate: closeOrderRules('transaction_id'),
 });
 
 export const createRefundEndpoint = endpoint({
@@ -456,6 +514,20 @@ export const queryRefundEndpoint = endpoint({
   verb: 'get',
   host: 'global',
   validate: lookupRules('out_refund_no', 64),
+});
+
+export const queryRefundByIdEndpoint = endpoint({
+  path: 'v3/global/refunds/id/{refund_id}',
+  verb: 'get',
+  host: 'global',
+  validate: lookupRules('refund_id', ID_MAX),
+});
+
+export const listRefundsEndpoint = endpoint({
+  path: 'v3/global/refunds',
+  verb: 'get',
+  host: 'global',
+  validate: listRefundsRules,
 });
 
 export const globalCertificatesEndpoint = endpoint({ path: 'v3/global/certificates', verb: 'get', host: 'global' });

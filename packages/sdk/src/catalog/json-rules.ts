@@ -70,10 +70,28 @@ export class Scope {
     if (typeof value !== 'string' || !values.includes(value)) throw this.error(key, ruleText.oneOf(values));
   }
 
-  /** Where WeChat Pay posts notifications: https only, and no query string (WeChat Pay refuses one). */
+  /**
+   * Where WeChat Pay posts notifications: https, and no query string (WeChat Pay refuses one). Plain http is let
+   * through only to a loopback address, for a receiver on this machine (the sandbox's); WeChat Pay itself takes https.
+   */
   notifyUrl(key: string, optional = false): void {
     const value = optional ? this.optionalText(key, NOTIFY_URL_MAX) : this.text(key, NOTIFY_URL_MAX);
-    if (value !== undefined && !isHttpsWithoutQuery(value)) throw this.error(key, jsonRuleText.httpsUrl);
+    if (value !== undefined && !isNotifyUrl(value)) throw this.error(key, jsonRuleText.httpsUrl);
+  }
+
+  /** A whole number within bounds: a JSON number, or a string of digits (query values travel as strings). */
+  integer(key: string, bounds: { min: number; max?: number }): number {
+    const value = this.required(key);
+    const number =
+      typeof value === 'number'
+        ? value
+        : typeof value === 'string' && /^\d{1,15}$/.test(value)
+          ? Number(value)
+          : Number.NaN;
+    if (!Number.isSafeInteger(number) || number < bounds.min || (bounds.max !== undefined && number > bounds.max)) {
+      throw this.error(key, ruleText.integer(bounds));
+    }
+    return number;
   }
 
   object(key: string, missing: string = ruleText.required): Scope {
@@ -125,9 +143,18 @@ function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function isHttpsWithoutQuery(value: string): boolean {
+function isNotifyUrl(value: string): boolean {
   if (!URL.canParse(value) || value.includes('?')) return false;
-  return new URL(value).protocol === 'https:';
+  const url = new URL(value);
+  return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
+}
+
+/**
+ * A loopback literal as the URL parser normalises it: 127.0.0.0/8, [::1] or localhost. Names that merely resolve to
+ * loopback do not count: whether they do is up to a DNS server.
+ */
+function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
 }
 
 /** The JSON body as a scope; a missing or non-object body is reported as `json`. */

@@ -9,6 +9,7 @@ import {
   type CreateNativeOrderRequest,
   type CreateNativeOrderResponse,
   type CreatePrepayOrderResponse,
+  closeOrderByIdEndpoint,
   closeOrderEndpoint,
   createAppOrderEndpoint,
   createJsapiOrderEndpoint,
@@ -17,12 +18,16 @@ import {
   createRefundEndpoint,
   type GlobalModeQuery,
   type GlobalRefund,
+  type GlobalRefundList,
+  type GlobalRefundListQuery,
   type GlobalTransaction,
   globalCertificatesEndpoint,
+  listRefundsEndpoint,
   mainlandCertificatesEndpoint,
   type PlatformCertificates,
   queryOrderByIdEndpoint,
   queryOrderByOutTradeNoEndpoint,
+  queryRefundByIdEndpoint,
   queryRefundEndpoint,
 } from './global.js';
 import type { HttpVerb, V3EndpointMeta } from './types.js';
@@ -55,10 +60,18 @@ export interface V3Endpoints {
   'v3/global/transactions/out-trade-no/{out_trade_no}/close': {
     post: Route<{ out_trade_no: string; json: CloseGlobalOrderRequest }, undefined>;
   };
-  'v3/global/refunds': { post: Route<{ json: CreateGlobalRefundRequest }, GlobalRefund> };
+  /** 204 No Content: resolves to undefined. */
+  'v3/global/transactions/id/{transaction_id}/close': {
+    post: Route<{ transaction_id: string; json: CloseGlobalOrderRequest }, undefined>;
+  };
+  'v3/global/refunds': {
+    post: Route<{ json: CreateGlobalRefundRequest }, GlobalRefund>;
+    get: Route<{ query: GlobalRefundListQuery }, GlobalRefundList>;
+  };
   'v3/global/refunds/out-refund-no/{out_refund_no}': {
     get: Route<{ out_refund_no: string; query: GlobalModeQuery }, GlobalRefund>;
   };
+  'v3/global/refunds/id/{refund_id}': { get: Route<{ refund_id: string; query: GlobalModeQuery }, GlobalRefund> };
   'v3/global/certificates': { get: Route<NoOptions, PlatformCertificates> };
   'v3/certificates': { get: Route<NoOptions, PlatformCertificates> };
 }
@@ -81,8 +94,10 @@ const table: {
   'v3/global/transactions/app': { post: createAppOrderEndpoint },
   'v3/global/transactions/mweb': { post: createMwebOrderEndpoint },
   'v3/global/transactions/out-trade-no/{out_trade_no}/close': { post: closeOrderEndpoint },
-  'v3/global/refunds': { post: createRefundEndpoint },
+  'v3/global/transactions/id/{transaction_id}/close': { post: closeOrderByIdEndpoint },
+  'v3/global/refunds': { post: createRefundEndpoint, get: listRefundsEndpoint },
   'v3/global/refunds/out-refund-no/{out_refund_no}': { get: queryRefundEndpoint },
+  'v3/global/refunds/id/{refund_id}': { get: queryRefundByIdEndpoint },
   'v3/global/certificates': { get: globalCertificatesEndpoint },
   'v3/certificates': { get: mainlandCertificatesEndpoint },
 };

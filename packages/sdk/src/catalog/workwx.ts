@@ -1,7 +1,9 @@
 // WeCom (企业微信) payouts (APIv2): sendworkwxredpack, queryworkwxredpack and paywwsptrans2pocket.
 import {
   amountFen,
+  lettersAndDigits,
   optionalText,
+  outcomes,
   type PipelineFilledRequest,
   pipelineFilledFields,
   type RedpackQueryRequest,
@@ -55,9 +57,10 @@ export interface SendWorkwxRedpackRequest extends RedpackSendRequest {
   workwx_sign?: string;
 }
 
+/** The table marks both sender fields required: with `agentid` they describe the sending app. */
 export interface SendWorkwxRedpackResponse extends RedpackSendReply, SignedV2Reply {
-  sender_name?: string;
-  sender_header_media_id?: string;
+  sender_name: string;
+  sender_header_media_id: string;
 }
 
 export const queryWorkwxRedpackEndpoint: V2EndpointMeta = {
@@ -73,9 +76,11 @@ export type QueryWorkwxRedpackRequest = RedpackQueryRequest;
 
 export interface QueryWorkwxRedpackResponse extends RedpackRecord, SignedV2Reply {
   send_type: 'API';
+  /** The recipient. */
   openid: string;
   amount: string;
-  rcv_time: string;
+  /** `yyyy-MM-dd HH:mm:ss`; the table marks it required, but a packet not yet opened has no receipt time. */
+  rcv_time?: string;
   sender_name: string;
   sender_header_media_id?: string;
 }
@@ -89,17 +94,20 @@ export const payWwspTrans2PocketEndpoint: V2EndpointMeta = {
   merchantField: 'mch_id',
   fields: {
     ...pipelineFilledFields,
-    appid: requiredText(32),
+    // Lengths from the official field table (docs/endpoints.md, pay to staff): the corp id may be 128 characters.
+    appid: requiredText(128),
     device_info: optionalText(32),
-    partner_trade_no: requiredText(32),
+    partner_trade_no: { ...requiredText(32), pattern: lettersAndDigits },
     openid: requiredText(64),
     check_name: { required: true, enum: ['NO_CHECK', 'FORCE_CHECK'] },
+    re_user_name: optionalText(64),
     amount: amountFen,
-    desc: { required: true },
-    spbill_create_ip: { required: true },
-    workwx_sign: workwxSign,
+    desc: requiredText(81),
+    spbill_create_ip: requiredText(32),
+    workwx_sign: optionalText(128),
     ww_msg_type: { required: true, enum: ['NORMAL_MSG', 'APPROVAL_MSG'] },
-    act_name: { required: true },
+    approval_type: { integer: { min: 1, max: 1 } },
+    act_name: requiredText(50),
     agentid: { integer: {} },
   },
   crossRules: [
@@ -107,8 +115,22 @@ export const payWwspTrans2PocketEndpoint: V2EndpointMeta = {
     requiredWhenEquals('approval_number', 'ww_msg_type', 'APPROVAL_MSG'),
     requiredWhenEquals('approval_type', 'ww_msg_type', 'APPROVAL_MSG'),
   ],
-  // docs/endpoints.md lists only the generic codes for this endpoint; the rest stay `unknown`.
-  errors: { ...requestErrors, SYSTEMERROR: 'unknown', FREQ_LIMIT: 'retry', NOTENOUGH: 'retry' },
+  // docs/endpoints.md, the payout's table. Limits that clear with the next day or a raised limit are `retry` (the
+  // page: "如果要继续付款必须使用原商户订单号重试"); a request the page says to correct is `fix`.
+  errors: {
+    ...requestErrors,
+    SYSTEMERROR: 'unknown',
+    ...outcomes('retry', ['FREQ_LIMIT', 'NOTENOUGH', 'SENDNUM_LIMIT', 'RECEIVED_MONEY_LIMIT', 'SEND_MONEY_LIMIT']),
+    ...outcomes('fix', [
+      'AMOUNT_LIMIT',
+      'OPENID_ERROR',
+      'NAME_MISMATCH',
+      'WORKWX_SIGN_ERROR',
+      'WORKWX_MCHID_ERROR',
+      'HTTP_METHOD_ERROR',
+    ]),
+    ...outcomes('final', ['FATAL_ERROR', 'NOAUTH', 'V2_ACCOUNT_SIMPLE_BAN']),
+  },
 };
 
 export interface PayWwspTrans2PocketRequest extends PipelineFilledRequest {
@@ -134,6 +156,11 @@ export interface PayWwspTrans2PocketRequest extends PipelineFilledRequest {
 }
 
 export interface PayWwspTrans2PocketResponse extends V2Reply {
+  /** The WeCom corpid. */
+  appid: string;
+  mch_id: string;
+  device_info?: string;
+  nonce_str: string;
   partner_trade_no: string;
   payment_no: string;
   payment_time: string;

@@ -1,0 +1,228 @@
+// The APIv2 coupon endpoints as their official tables describe them, through the SDK and a raw node:https client:
+// every field the tables mark required, times as yyyyMMddHHmmss, another merchant's stock, an unknown coupon, and
+// send_coupon's failure replies. Facts cited from docs/endpoints.md, the coupons' sections.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ResultOutcome, Wxpay, WxpayResultError } from 'wxpay';
+import { SandboxClock } from '../src/clock.js';
+import type { SandboxContext } from '../src/context.js';
+import { DEFAULT_FAULTS, Faults } from '../src/faults.js';
+import { type Sandbox, startSandbox } from '../src/index.js';
+import { openStore } from '../src/store.js';
+import { sendCoupon as sendCouponHandler } from '../src/v2/coupon.js';
+import { type Fields, postV2 } from './support/raw-v2-client.js';
+
+const MCH = '10000098';
+const COUPON_APPID = 'wx5edab3bdfba3dc1c';
+/** The seeded stock: 500 fen off orders of 1000 fen or more, one per user. */
+const SEEDED_STOCK = '1757';
+const OTHER_MCH = '10000093';
+const OTHER_APPID = 'wx9393939393939393';
+const compactTime = /^\d{14}$/;
+
+let sandbox: Sandbox;
+let wxpay: Wxpay;
+let otherStock: string;
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ port: 0, dataDir: ':memory:' });
+  sandbox.admin.setFaults({ ...DEFAULT_FAULTS, rateLimitPerSecond: 10_000 });
+  wxpay = new Wxpay(sandbox.merchantConfig(MCH));
+  await sandbox.admin.createMerchant({ mchid: OTHER_MCH, appids: { coupon: OTHER_APPID } });
+  otherStock = sandbox.admin.createCouponStock({ mchid: OTHER_MCH, value: 100, total: 10 }).coupon_stock_id;
+});
+
+afterAll(async () => {
+  await wxpay?.close();
+  await sandbox?.close();
+});
+
+let sequence = 0;
+function tradeNo(): string {
+  sequence += 1;
+  return `${MCH}C${String(sequence).padStart(10, '0')}`;
+}
+
+const queryStock = (couponStockId: string) =>
+  wxpay['v2/mmpaymkttransfers/query_coupon_stock'].post({
+    xml: { coupon_stock_id: couponStockId, appid: COUPON_APPID },
+  });
+const sendCoupon = (openid: string, couponStockId = SEEDED_STOCK, partnerTradeNo = tradeNo()) =>
+  wxpay.v2.mmpaymkttransfers.send_coupon.post({
+    xml: {
+      coupon_stock_id: couponStockId,
+      openid_count: 1,
+      partner_trade_no: partnerTradeNo,
+      openid,
+      appid: COUPON_APPID,
+    },
+  });
+const queryCoupon = (couponId: string, openid: string, stockId = SEEDED_STOCK) =>
+  wxpay.v2.mmpaymkttransfers.querycouponsinfo.post({
+    xml: { coupon_id: couponId, openid, stock_id: stockId, appid: COUPON_APPID },
+  });
+
+async function refusal(call: PromiseLike<unknown>, code: string, outcome: ResultOutcome): Promise<WxpayResultError> {
+  let caught: unknown;
+  try {
+    await call;
+  } catch (error) {
+    caught = error;
+  }
+  expect(caught).toBeInstanceOf(WxpayResultError);
+  const error = caught as WxpayResultError;
+  expect(error.errCode, error.message).toBe(code);
+  expect(error.outcome).toBe(outcome);
+  return error;
+}
+
+// docs/endpoints.md#mmpaymkttransfersquery_coupon_stock--query-a-coupon-stock
+describe('query_coupon_stock', () => {
+  it('replies with every required field, and locked_num and used_num, times as yyyyMMddHHmmss', async () => {
+    const stock = await queryStock(SEEDED_STOCK);
+    expect(stock).toMatchObject({
+      coupon_stock_id: SEEDED_STOCK,
+      coupon_value: '500',
+      coupon_mininumn: '1000',
+      // A minimum order amount, not combinable: 2.
+      coupon_type: '2',
+      coupon_stock_status: '4',
+      coupon_total: '10000',
+      locked_num: '0',
+      used_num: '0',
+    });
+    for (const time of [stock.begin_time, stock.end_time, stock.create_time]) expect(time).toMatch(compactTime);
+    // The fields the sandbox used to invent are gone.
+    expect(stock).not.toHaveProperty('begin_time_t');
+  });
+
+  it('answers COUPON_STOCK_ID_NOT_VALID for another merchant’s stock, COUPON_STOCK_NOT_FOUND for none', async () => {
+    const error = await refusal(queryStock(otherStock), 'COUPON_STOCK_ID_NOT_VALID', 'fix');
+    expect(error.returnMsg).toBe('批次id不正确');
+    expect(error.errCodeDes).toMatch(/another merchant/);
+    const none = await refusal(queryStock('99999999'), 'COUPON_STOCK_NOT_FOUND', 'fix');
+    expect(none.returnMsg).toBe('批次信息不存在');
+  });
+});
+
+// docs/endpoints.md#mmpaymkttransfersquerycouponsinfo--query-one-coupon
+describe('querycouponsinfo', () => {
+  it('replies with coupon_stock_type, coupon_type, coupon_desc, send_source and coupon_name', async () => {
+    const openid = 'oCouponFidelity0000000000001';
+    const sent = await sendCoupon(openid);
+    const coupon = await queryCoupon(sent.coupon_id, openid);
+    expect(coupon).toMatchObject({
+      coupon_stock_id: SEEDED_STOCK,
+      coupon_stock_type: '1',
+      coupon_id: sent.coupon_id,
+      coupon_value: '500',
+      coupon_name: '新人立减5元',
+      coupon_state: '2',
+      coupon_type: '2',
+      coupon_desc: '满10元减5元',
+      coupon_use_value: '0',
+      coupon_remain_value: '500',
+      send_source: 'NORMAL',
+    });
+    for (const time of [coupon.begin_time, coupon.end_time, coupon.send_time]) expect(time).toMatch(compactTime);
+  });
+
+  it('names an unnamed stock’s coupon, and describes a coupon without a minimum', async () => {
+    const stock = sandbox.admin.createCouponStock({ mchid: MCH, value: 100, total: 5, max_quota: 0 });
+    const openid = 'oCouponFidelity0000000000002';
+    const sent = await sendCoupon(openid, stock.coupon_stock_id);
+    const coupon = await queryCoupon(sent.coupon_id, openid, stock.coupon_stock_id);
+    expect(coupon).toMatchObject({ coupon_name: '1元代金券', coupon_type: '1', coupon_desc: '无门槛减1元' });
+  });
+
+  it('answers COUPON_NOT_FOUND for an unknown coupon, or one of another user', async () => {
+    const openid = 'oCouponFidelity0000000000003';
+    const sent = await sendCoupon(openid);
+    const error = await refusal(queryCoupon('1000000001', openid), 'COUPON_NOT_FOUND', 'fix');
+    expect(error.returnMsg).toBe('券没有查找成功');
+    await refusal(queryCoupon(sent.coupon_id, 'oCouponFidelity0000000000004'), 'COUPON_NOT_FOUND', 'fix');
+    await refusal(queryCoupon(sent.coupon_id, openid, otherStock), 'COUPON_STOCK_ID_NOT_VALID', 'fix');
+  });
+});
+
+// docs/endpoints.md#mmpaymkttransferssend_coupon--send-a-coupon
+describe('send_coupon', () => {
+  it('fails with an empty coupon_id and the table’s ret_msg', async () => {
+    const openid = 'oCouponFidelity0000000000005';
+    await sendCoupon(openid);
+    const error = await refusal(sendCoupon(openid), 'USER_AL_GET_COUPON', 'final');
+    expect(error.data).toMatchObject({ ret_code: 'FAILED', coupon_id: '', ret_msg: '你已领取过该代金券' });
+    await refusal(sendCoupon(openid, otherStock), 'COUPON_STOCK_ID_NOT_VALID', 'fix');
+  });
+
+  it('fails with coupon_id "" as any client reads it (raw client)', async () => {
+    const openid = 'oCouponFidelity0000000000006';
+    const config = sandbox.merchantConfig(MCH);
+    const post = () =>
+      postV2(
+        sandbox.url,
+        config.ca,
+        { mchid: MCH, secret: config.secret, cert: config.merchant.cert, key: config.merchant.key },
+        '/mmpaymkttransfers/send_coupon',
+        { coupon_stock_id: SEEDED_STOCK, openid_count: '1', partner_trade_no: tradeNo(), openid, appid: COUPON_APPID },
+      );
+    expect(await post()).toMatchObject({ result_code: 'SUCCESS', ret_code: 'SUCCESS', ret_msg: '' });
+    const reply: Fields = await post();
+    expect(reply).toMatchObject({
+      return_code: 'SUCCESS',
+      result_code: 'FAIL',
+      err_code: 'USER_AL_GET_COUPON',
+      return_msg: '你已领取过该代金券',
+      ret_code: 'FAILED',
+      coupon_id: '',
+    });
+  });
+
+  // The router's field rules answer a missing openid before the handler sees it (PARAM_ERROR "openid: required"), so
+  // the handler's own answer is checked directly here.
+  it('answers a request that reaches it without openid OPEN_ID_EMPTY, with an empty coupon_id', () => {
+    const store = openStore(':memory:');
+    try {
+      const pem = { certPem: '', keyPem: '', serial: '' };
+      store.merchants.insert({
+        mchid: MCH,
+        kind: 'mainland',
+        config: {
+          apiv2Key: 'k'.repeat(32),
+          apiv3Key: 'v'.repeat(32),
+          apiCert: pem,
+          platformCert: pem,
+          publicKey: { id: 'PUB_KEY_ID_0', publicKeyPem: '', privateKeyPem: '' },
+          signingMode: 'certificate',
+          appids: { coupon: COUPON_APPID },
+        },
+      });
+      const merchant = store.merchants.get({ mchid: MCH });
+      if (merchant === undefined) throw new Error('merchant not stored');
+      const ctx: SandboxContext = {
+        store,
+        clock: new SandboxClock(store),
+        faults: new Faults(),
+        ca: pem,
+        notify: () => {},
+      };
+      const fields = {
+        coupon_stock_id: SEEDED_STOCK,
+        openid_count: '1',
+        partner_trade_no: tradeNo(),
+        appid: COUPON_APPID,
+      };
+      for (const openid of [undefined, '']) {
+        const outcome = sendCouponHandler(ctx, {
+          merchant,
+          fields: openid === undefined ? fields : { ...fields, openid },
+          now: 0,
+        });
+        expect(outcome.error?.code).toBe('OPEN_ID_EMPTY');
+        expect(outcome.fields).toMatchObject({ return_msg: '用户openid为空', ret_code: 'FAILED', coupon_id: '' });
+      }
+      expect(store.coupons.count()).toBe(0);
+    } finally {
+      store.close();
+    }
+  });
+});
