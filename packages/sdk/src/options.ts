@@ -1,4 +1,5 @@
 // Client options: what each one means, and the checks made when a client is constructed.
+import { X509Certificate } from 'node:crypto';
 import type { PrivateKeyInput } from './crypto/rsa.js';
 import { ValidationError } from './errors.js';
 import type { MerchantCredentials } from './transport.js';
@@ -134,6 +135,7 @@ function checkShapes(options: WxpayOptions): void {
   if (ca !== undefined && !(isPem(ca) || (Array.isArray(ca) && ca.every(isPem)))) {
     throw new ValidationError('options.ca', 'PEM string or Buffer, or an array of them');
   }
+  if (ca !== undefined) for (const pem of Array.isArray(ca) ? ca : [ca]) checkCertificates(pem as string | Buffer);
   if (clock !== undefined && typeof clock !== 'function') throw new ValidationError('options.clock', 'function');
   if (certs !== undefined && (typeof certs !== 'object' || certs === null || Array.isArray(certs))) {
     throw new ValidationError('options.certs', 'an object { [serialOrPublicKeyId]: pem }');
@@ -147,6 +149,21 @@ function checkShapes(options: WxpayOptions): void {
     }
     if (fields.passphrase !== undefined && typeof fields.passphrase !== 'string') {
       throw new ValidationError('options.merchant.passphrase', 'string');
+    }
+  }
+}
+
+const CERTIFICATE_BLOCK = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g;
+
+/** TLS would silently skip text that holds no certificate (and then trust nothing extra): refuse it up front. */
+function checkCertificates(pem: string | Buffer): void {
+  const blocks = String(pem).match(CERTIFICATE_BLOCK) ?? [];
+  if (blocks.length === 0) throw new ValidationError('options.ca', 'PEM certificate(s) ("BEGIN CERTIFICATE")');
+  for (const block of blocks) {
+    try {
+      new X509Certificate(block);
+    } catch {
+      throw new ValidationError('options.ca', 'PEM certificate(s) that parse as X.509');
     }
   }
 }

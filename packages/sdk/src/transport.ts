@@ -1,8 +1,8 @@
 // HTTP transport: one keep-alive undici Agent per client (plus one presenting the merchant certificate), a deadline
 // per attempt, checked headers, and fail-over to a backup host only when the request provably never left.
-import { rootCertificates } from 'node:tls';
+import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { Agent, buildConnector } from 'undici';
-import { ValidationError, WxpayConnectionError } from './errors.js';
+import { remoteText, ValidationError, WxpayConnectionError } from './errors.js';
 import { ABORTED_CODE, exchange } from './exchange.js';
 import { checkHeaders } from './headers.js';
 
@@ -144,13 +144,18 @@ export class Transport {
   #createAgent(withCertificate: boolean): Agent {
     const { timeout, ca, merchant } = this.#options;
     const extraCa = ca === undefined ? [] : Array.isArray(ca) ? ca : [ca as string | Buffer];
+    // One secure context per agent, built once: without it every new connection parses the merchant key and (with
+    // extra CAs) every root certificate again, which costs milliseconds per connection.
+    const secureContext = loadSecureContext(
+      // Extra CAs are added to the system roots.
+      extraCa.length > 0 ? { ca: [...rootCertificates, ...extraCa.map(String)] } : {},
+      withCertificate && merchant ? certificateOptions(merchant) : {},
+    );
     const connector = buildConnector({
       timeout,
       // Explicit, so that neither NODE_TLS_REJECT_UNAUTHORIZED=0 nor anything else switches server verification off.
       rejectUnauthorized: true,
-      // Extra CAs are added to the system roots.
-      ...(extraCa.length > 0 ? { ca: [...rootCertificates, ...extraCa.map(String)] } : {}),
-      ...(withCertificate && merchant ? certificateOptions(merchant) : {}),
+      secureContext,
     });
     return new Agent({
       // Backstops only: the per-attempt deadline (exchange.ts) covers headers and body and always ends first.
@@ -159,6 +164,25 @@ export class Transport {
       keepAliveTimeout: 30_000,
       connect: connector,
     });
+  }
+}
+
+/**
+ * Builds the TLS context once. A CA, certificate or key that does not load (bad PEM, wrong passphrase, a key that does
+ * not match the certificate) is the caller's configuration mistake, named as such, never a raw TLS error.
+ */
+function loadSecureContext(caOptions: { ca?: string[] }, certificate: CertificateTlsOptions): SecureContext {
+  try {
+    return createSecureContext({ ...caOptions, ...certificate });
+  } catch (error) {
+    let field = 'options.merchant';
+    try {
+      createSecureContext(caOptions);
+    } catch {
+      field = 'options.ca';
+    }
+    const reason = error instanceof Error ? remoteText(error.message, 120) : 'unreadable';
+    throw new ValidationError(field, `could not be loaded as PEM (or PKCS#12 with its passphrase): ${reason}`);
   }
 }
 

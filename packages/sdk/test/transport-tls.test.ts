@@ -139,6 +139,44 @@ describe('a call that needs the merchant certificate when none is configured', (
   });
 });
 
+describe('certificate material that does not load', () => {
+  it('is a ValidationError naming the option, never a raw TLS error, and nothing is sent', async () => {
+    const before = server.requests.length;
+    const badKey = new Wxpay({
+      mchid: MCHID,
+      secret: KEY,
+      baseURL: server.url,
+      ca: pki.caCert,
+      merchant: { cert: pki.clientCert, key: '-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n' },
+    });
+    await expect(
+      badKey.v2.mmpaymkttransfers.gethbinfo.post({ xml: { mch_billno: 'b1', appid: 'wx1', bill_type: 'MCHT' } }),
+    ).rejects.toMatchObject({ name: 'ValidationError', field: 'options.merchant' });
+    const wrongPassphrase = new Wxpay({
+      mchid: MCHID,
+      secret: KEY,
+      baseURL: server.url,
+      ca: pki.caCert,
+      merchant: { pfx: Buffer.from('not a PKCS#12 bundle'), passphrase: 'x' },
+    });
+    await expect(
+      wrongPassphrase.v2.mmpaymkttransfers.gethbinfo.post({
+        xml: { mch_billno: 'b1', appid: 'wx1', bill_type: 'MCHT' },
+      }),
+    ).rejects.toMatchObject({ name: 'ValidationError', field: 'options.merchant' });
+    // A CA that is no certificate would be skipped silently by TLS: refused when the client is built.
+    expect(() => new Wxpay({ baseURL: server.url, ca: 'not a certificate' })).toThrow(
+      expect.objectContaining({ name: 'ValidationError', field: 'options.ca' }),
+    );
+    const brokenBlock = '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n';
+    expect(() => new Wxpay({ ca: [pki.caCert, brokenBlock] })).toThrow(
+      expect.objectContaining({ field: 'options.ca' }),
+    );
+    expect(() => new Wxpay({ ca: `${pki.caCert}\n${pki.caCert}` })).not.toThrow();
+    expect(server.requests.length).toBe(before);
+  });
+});
+
 describe('printing a transport', () => {
   const pem = () => [pki.clientCert, pki.clientKey];
 
