@@ -283,6 +283,12 @@ describe('the limit codes through a raw node:https client', () => {
     expect(reply.err_code_des).not.toBe('');
   };
 
+  it('answers a broken field rule PARAM_ERROR with the table’s text, the field and rule in err_code_des', async () => {
+    const reply = await post({ ...raw(U1, 100), client_ip: 'not an ip' });
+    expectRefused(reply, 'PARAM_ERROR', '参数错误');
+    expect(reply.err_code_des).toMatch(/^client_ip: /);
+  });
+
   it('answers SENDNUM_LIMIT, RCVDAMOUNT_LIMIT, SENDAMOUNT_LIMIT and MONEY_LIMIT with the table’s texts', async () => {
     await startNextChinaDay(sandbox);
     expect(await post(raw(U1, 100))).toMatchObject({ return_code: 'SUCCESS', result_code: 'SUCCESS' });

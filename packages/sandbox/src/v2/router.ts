@@ -9,6 +9,7 @@ import { queryCouponStock, queryCouponsInfo, sendCoupon } from './coupon.js';
 import { type V2Endpoint, v2Endpoint } from './endpoints.js';
 import { findBrokenRule } from './field-rules.js';
 import { getHbInfo, queryWorkwxRedpack, sendRedpack, sendWorkwxRedpack } from './redpack.js';
+import { refuse } from './refusals.js';
 import {
   businessReply,
   communicationFailure,
@@ -139,12 +140,14 @@ export function handleV2(ctx: SandboxContext, call: SandboxCall): SandboxReply {
     const workwxProblem = checkWorkwxSign(fields, spec.wire.workwxFields, workwx.secret);
     if (workwxProblem !== undefined) {
       const code = spec.codes.workwxSign;
-      return code === undefined ? communicationFailure('SIGN_ERROR', workwxProblem) : reply(fail(code, workwxProblem));
+      return code === undefined
+        ? communicationFailure('SIGN_ERROR', workwxProblem)
+        : reply(refuseAt(code, workwxProblem));
     }
   }
 
   if (!ctx.faults.allow(mchid, merchant.rate_limit, Date.now())) {
-    return reply(fail(spec.codes.frequency, 'too many requests: slow down and retry later'));
+    return reply(refuseAt(spec.codes.frequency, 'too many requests: slow down and retry later'));
   }
 
   const invalid = checkFields(spec, fields);
@@ -216,5 +219,21 @@ function checkFields(spec: Endpoint, fields: Readonly<Record<string, string>>): 
   const broken = findBrokenRule(spec.wire.fields, spec.wire.crossRules, fields);
   if (broken === undefined) return undefined;
   const ownCode = broken.rule === 'required' ? spec.codes.missing?.[broken.field] : undefined;
-  return fail(ownCode ?? 'PARAM_ERROR', `${broken.field}: ${broken.rule}`);
+  return refuseAt(ownCode ?? 'PARAM_ERROR', `${broken.field}: ${broken.rule}`);
+}
+
+/**
+ * What the real service writes in `return_msg` for the business failures the front door answers (the 错误描述 of the
+ * payout tables, docs/endpoints.md); `err_code_des` keeps the sandbox's explanation. A code without a documented text
+ * keeps the explanation in both.
+ */
+const officialTexts: Readonly<Record<string, string>> = {
+  PARAM_ERROR: '参数错误',
+  FREQ_LIMIT: '超过频率限制，请稍后再试。',
+  WORKWX_SIGN_ERROR: '企业微信签名错误',
+};
+
+function refuseAt(code: string, detail: string): Outcome {
+  const officialText = officialTexts[code];
+  return officialText === undefined ? fail(code, detail) : refuse({ code, officialText, detail });
 }
