@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark in one run, printed and written to docs/benchmarks.md (regenerated, never edited).
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
+import { benchSandbox, sandboxSection } from './sandbox.js';
 import { benchSdk, type WorkloadResult } from './sdk.js';
 
 const quick = process.argv.includes('--quick');
@@ -24,6 +25,8 @@ async function main(): Promise<void> {
   const started = new Date();
   process.stderr.write(`SDK against its floor (${rounds} alternating rounds of ${roundMs} ms each)\n`);
   const sdk = await benchSdk({ rounds, roundMs });
+  process.stderr.write('Sandbox: durable sendredpack/s with few and many packets stored, RSS, APIv3 create order/s\n');
+  const sandbox = await benchSandbox({ quick, rounds, roundMs });
   const cpu = cpus();
   const machine = `${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${process.platform}`;
   const report = `# Benchmarks
@@ -43,7 +46,8 @@ decrypt + JSON.parse per notification. Both talk to the same canned HTTPS server
 (\`bench/canned-server.ts\`).
 
 ${sdkTable(sdk)}
-`;
+
+${sandboxSection(sandbox)}`;
   writeFileSync(new URL('../docs/benchmarks.md', import.meta.url), report);
   process.stdout.write(`${report}\n`);
 }

@@ -1,7 +1,7 @@
 // Benchmark peer: the sandbox on a data directory on disk, run in its own process so that the client measured by
 // bench/sandbox.ts never shares a CPU queue or a heap with it. Two modes, one JSON line on stdin each:
 // `setup` seeds the data directory (bench merchants, then `packets` prefilled red packets on earlier days) and exits;
-// `serve` runs the sandbox until stdin closes, answering each `memory` line with its RSS.
+// `serve` runs the sandbox until stdin closes, answering each `stats` line with its memory and CPU time.
 import { createInterface, type Interface } from 'node:readline';
 import { DEFAULTS } from '../packages/sandbox/src/bootstrap.js';
 import { formatCompactChinaTime } from '../packages/sandbox/src/clock.js';
@@ -21,21 +21,26 @@ export const BENCH_USERS = 1_000;
 const PACKETS_PER_DAY = 10_000;
 const daySeconds = 24 * 60 * 60;
 
-export type SandboxServerSetup = { mode: 'setup'; dataDir: string; packets: number } | { mode: 'serve'; dataDir: string };
+export type SandboxServerSetup =
+  | { mode: 'setup'; dataDir: string; packets: number }
+  | { mode: 'serve'; dataDir: string };
 
 /** What `setup` prints when done. */
 export interface SetupDone {
   prefillMs: number;
 }
-/** What `serve` prints once listening, and the answer to each `memory` line. */
+/** What `serve` prints once listening. */
 export interface Serving {
   url: string;
 }
-export interface MemoryReport {
+/** The answer to each `stats` line. */
+export interface ServerStats {
   /** Bytes resident now. */
   rss: number;
   /** Peak resident bytes over the process's life. */
   maxRss: number;
+  /** CPU time used so far (user + system, all threads), microseconds. */
+  cpuMicros: number;
 }
 
 export function benchOpenid(index: number): string {
@@ -49,12 +54,12 @@ async function setup(dataDir: string, packets: number): Promise<SetupDone> {
     mchid: BENCH_REDPACK_MCHID,
     name: 'bench red packets',
     appids: { redpack: BENCH_REDPACK_APPID },
-    balance: Number.MAX_SAFE_INTEGER / 2,
+    balance: 1_000_000_000_000,
     rateLimit: lifted,
     settings: {
       redpackUserDailyCount: lifted,
-      redpackUserDailyAmount: Number.MAX_SAFE_INTEGER / 4,
-      redpackMerchantDailyAmount: Number.MAX_SAFE_INTEGER / 4,
+      redpackUserDailyAmount: 1_000_000_000_000,
+      redpackMerchantDailyAmount: 1_000_000_000_000,
     },
     users: Array.from({ length: BENCH_USERS }, (_, index) => ({ openid: benchOpenid(index) })),
   });
@@ -141,11 +146,17 @@ function prefill(dataDir: string, packets: number): void {
 
 async function serve(dataDir: string, lines: Interface): Promise<void> {
   const sandbox = await startSandbox({ port: 0, dataDir });
-  const print = (value: Serving | MemoryReport) => process.stdout.write(`${JSON.stringify(value)}\n`);
+  const print = (value: Serving | ServerStats) => process.stdout.write(`${JSON.stringify(value)}\n`);
   print({ url: sandbox.url });
   lines.on('line', (line) => {
+    if (line !== 'stats') return;
+    const usage = process.resourceUsage();
     // maxRSS is in KiB.
-    if (line === 'memory') print({ rss: process.memoryUsage().rss, maxRss: process.resourceUsage().maxRSS * 1024 });
+    print({
+      rss: process.memoryUsage().rss,
+      maxRss: usage.maxRSS * 1024,
+      cpuMicros: usage.userCPUTime + usage.systemCPUTime,
+    });
   });
   // The parent closing stdin (or exiting) ends this process.
   lines.on('close', () => {

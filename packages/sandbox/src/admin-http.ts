@@ -1,7 +1,11 @@
-// The control API over HTTP under `/_sandbox/`, on the sandbox's own port (JSON in, JSON out).
+// The control API over HTTP under `/_sandbox/`, on the sandbox's own port (JSON in, JSON out). Refusals answer with
+// the AdminError's status: 404 no such thing, 409 wrong state, 400 bad input; anything else is a sandbox bug (500).
+
 import type { SandboxAdmin } from './admin.js';
+import { AdminError, invalidInput } from './admin-error.js';
 import type { SandboxCall, SandboxReply } from './context.js';
 import type { FaultSettings } from './faults.js';
+import type { MerchantKind, SigningMode } from './store.js';
 
 /** Reads typed values from a JSON body or a query string, naming the field when one is missing or of the wrong type. */
 class Input {
@@ -9,20 +13,20 @@ class Input {
 
   text(name: string): string {
     const value = this.optionalText(name);
-    if (value === undefined) throw new Error(`${name} is required`);
+    if (value === undefined) throw invalidInput(`${name} is required`);
     return value;
   }
 
   optionalText(name: string): string | undefined {
     const value = this.values[name];
     if (value === undefined || value === null || value === '') return undefined;
-    if (typeof value !== 'string') throw new Error(`${name} must be a string`);
+    if (typeof value !== 'string') throw invalidInput(`${name} must be a string`);
     return value;
   }
 
   number(name: string): number {
     const value = this.optionalNumber(name);
-    if (value === undefined) throw new Error(`${name} is required`);
+    if (value === undefined) throw invalidInput(`${name} is required`);
     return value;
   }
 
@@ -30,10 +34,44 @@ class Input {
     const value = this.values[name];
     if (value === undefined || value === null || value === '') return undefined;
     const number = typeof value === 'string' ? Number(value) : value;
-    if (typeof number !== 'number' || !Number.isFinite(number)) throw new Error(`${name} must be a number`);
+    if (typeof number !== 'number' || !Number.isFinite(number)) throw invalidInput(`${name} must be a number`);
     return number;
   }
+
+  /** An object whose values all pass `isValue` (appids: strings; settings: numbers). */
+  optionalRecord<T>(
+    name: string,
+    isValue: (value: unknown) => value is T,
+    what: string,
+  ): Record<string, T> | undefined {
+    const value = this.values[name];
+    if (value === undefined || value === null) return undefined;
+    if (!isPlainObject(value) || !Object.values(value).every(isValue)) {
+      throw invalidInput(`${name} must be an object of ${what}`);
+    }
+    return value as Record<string, T>;
+  }
+
+  /** The users of a new merchant: `[{ openid, appid?, name? }]`. */
+  optionalUsers(name: string): { openid: string; appid?: string; name?: string }[] | undefined {
+    const value = this.values[name];
+    if (value === undefined || value === null) return undefined;
+    const problem = `${name} must be a list of { openid, appid?, name? } with string values`;
+    if (!Array.isArray(value)) throw invalidInput(problem);
+    return value.map((entry: unknown) => {
+      if (!isPlainObject(entry)) throw invalidInput(problem);
+      const user = new Input(entry);
+      return { openid: user.text('openid'), appid: user.optionalText('appid'), name: user.optionalText('name') };
+    });
+  }
 }
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const isString = (value: unknown): value is string => typeof value === 'string';
+const isNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
 
 type Route = (admin: SandboxAdmin, body: Input, query: Input, raw: Record<string, unknown>) => unknown;
 
@@ -47,7 +85,7 @@ const routes: Record<string, Route> = {
   'POST /_sandbox/orders/pay': (admin, body) => {
     const outcome = body.optionalText('outcome');
     if (outcome !== undefined && outcome !== 'SUCCESS' && outcome !== 'PAYERROR') {
-      throw new Error('outcome must be SUCCESS or PAYERROR');
+      throw invalidInput('outcome must be SUCCESS or PAYERROR');
     }
     return admin.payOrder({
       mchid: body.text('mchid'),
@@ -60,19 +98,20 @@ const routes: Record<string, Route> = {
   'GET /_sandbox/clock': (admin) => admin.clock(),
   'POST /_sandbox/clock/advance': (admin, body) =>
     admin.advanceClock((body.optionalNumber('ms') ?? 0) + (body.optionalNumber('seconds') ?? 0) * 1000),
-  'POST /_sandbox/merchants': (admin, body, _, raw) =>
+  'POST /_sandbox/merchants': (admin, body) =>
     admin.createMerchant({
       mchid: body.text('mchid'),
-      kind: body.optionalText('kind') as 'mainland' | 'global' | 'institution' | undefined,
+      // createMerchant refuses any other kind or mode with a message listing the allowed ones.
+      kind: body.optionalText('kind') as MerchantKind | undefined,
       parentMchid: body.optionalText('parentMchid'),
       name: body.optionalText('name'),
       workwxCorpid: body.optionalText('workwxCorpid'),
-      signingMode: body.optionalText('signingMode') as 'certificate' | 'public_key' | 'mixed' | undefined,
+      signingMode: body.optionalText('signingMode') as SigningMode | undefined,
       balance: body.optionalNumber('balance'),
       rateLimit: body.optionalNumber('rateLimit'),
-      appids: (raw.appids as Record<string, string> | undefined) ?? undefined,
-      settings: (raw.settings as Record<string, number> | undefined) ?? undefined,
-      users: (raw.users as Array<{ openid: string; appid?: string; name?: string }> | undefined) ?? undefined,
+      appids: body.optionalRecord('appids', isString, 'strings'),
+      settings: body.optionalRecord('settings', isNumber, 'numbers'),
+      users: body.optionalUsers('users'),
     }),
   'GET /_sandbox/merchants/balance': (admin, _, query) => admin.balance(query.text('mchid')),
   'POST /_sandbox/merchants/topup': (admin, body) => admin.topUp(body.text('mchid'), body.number('amount')),
@@ -121,7 +160,9 @@ export async function handleAdminHttp(admin: SandboxAdmin, call: SandboxCall): P
     const query = new Input(Object.fromEntries(url.searchParams));
     return json(200, (await route(admin, new Input(raw), query, raw)) ?? { ok: true });
   } catch (error) {
-    return json(400, { code: 'INVALID_REQUEST', message: error instanceof Error ? error.message : String(error) });
+    if (error instanceof AdminError) return json(error.status, { code: error.code, message: error.message });
+    // Not a refusal the admin foresaw: a bug, answered as one rather than blamed on the caller.
+    return json(500, { code: 'SANDBOX_ERROR', message: error instanceof Error ? error.message : String(error) });
   }
 }
 

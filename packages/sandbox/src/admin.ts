@@ -1,10 +1,13 @@
 // The sandbox's control API (in-process): inspect and drive red packets, orders, time, balances, merchants and faults.
+// Every refusal is an AdminError: no such thing (404 over HTTP), wrong state (409), bad input (400).
+import { invalidInput, notFound } from './admin-error.js';
 import type { SandboxContext } from './context.js';
 import type { FaultSettings } from './faults.js';
+import { balanceOf } from './ledger.js';
 import { createMerchant, merchantClientConfig, type NewMerchant, type SandboxMerchantConfig } from './merchants.js';
 import type { Notifier } from './notifier.js';
-import { createCouponStock, listCouponStocks, listRedpacks, openRedpack, settleRedpacks, topUp } from './v2/actions.js';
-import { listOrders, payOrder, settleRefunds } from './v3/actions.js';
+import { createCouponStock, listCouponStocks, listRedpacks, openRedpack, topUp } from './v2/actions.js';
+import { listOrders, payOrder } from './v3/actions.js';
 
 /** What the admin needs from the running sandbox. */
 export interface AdminHooks {
@@ -43,17 +46,19 @@ export class SandboxAdmin {
   /** The user pays an order (`SUCCESS`, the default) or the payment fails (`PAYERROR`); notifications follow. */
   async payOrder(input: Arg<typeof payOrder>) {
     const order = payOrder(this.#ctx, input);
-    await this.#notifier.tick();
+    // Its notification is due at once.
+    await this.#ctx.clock.due.run();
     return order;
   }
 
-  /** Moves sandbox time forward, then lets everything that was waiting for that time happen. */
+  /**
+   * Moves sandbox time forward, then lets everything that was waiting for that time happen (the clock's registry of
+   * due work: red packets expire and are refunded, refunds complete, notifications are delivered and retried).
+   */
   async advanceClock(ms: number) {
-    if (!(Number.isInteger(ms) && ms >= 0)) throw new Error('ms must be a whole number >= 0');
+    if (!(Number.isSafeInteger(ms) && ms >= 0)) throw invalidInput('ms must be a whole number >= 0');
     this.#ctx.clock.advance(ms);
-    settleRedpacks(this.#ctx);
-    settleRefunds(this.#ctx);
-    await this.#notifier.tick();
+    await this.#ctx.clock.due.run({ all: true });
     return this.clock();
   }
 
@@ -85,7 +90,13 @@ export class SandboxAdmin {
   }
 
   setFaults(changes: Partial<FaultSettings>): Readonly<FaultSettings> {
-    return this.#ctx.faults.set(changes);
+    try {
+      return this.#ctx.faults.set(changes);
+    } catch (error) {
+      // Faults refuses out-of-range settings with a RangeError naming the setting.
+      if (error instanceof RangeError) throw invalidInput(error.message);
+      throw error;
+    }
   }
 
   resetFaults(): Readonly<FaultSettings> {
@@ -93,11 +104,12 @@ export class SandboxAdmin {
     return this.#ctx.faults.settings;
   }
 
-  /** A merchant's balance (red packets and payouts are paid from it), in fen. */
+  /** A merchant's balance (red packets and payouts are paid from it), in fen, with expired packets refunded. */
   balance(mchid: string): { mchid: string; balance: number } {
-    const row = this.#ctx.store.merchants.get({ mchid });
-    if (!row) throw new Error(`merchant ${mchid} does not exist`);
-    return { mchid, balance: row.balance };
+    this.#ctx.clock.due.settle();
+    const balance = balanceOf(this.#ctx.store, mchid);
+    if (balance === undefined) throw notFound(`merchant ${mchid} does not exist`);
+    return { mchid, balance };
   }
 
   /** Notification deliveries with every attempt. */

@@ -107,7 +107,7 @@ export async function seedDefaults(ctx: SandboxContext): Promise<void> {
  */
 function bindExampleAppids({ store }: SandboxContext): void {
   if (store.getKv('example-appids')) return;
-  store.transaction(() => {
+  store.writeTransaction(() => {
     for (const mchid of [DEFAULTS.global, DEFAULTS.institution]) {
       const merchant = store.merchants.get({ mchid });
       if (merchant === undefined || Object.values(merchant.config.appids).includes(DEFAULTS.exampleAppid)) continue;

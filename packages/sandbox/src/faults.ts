@@ -23,7 +23,7 @@ export const DEFAULT_FAULTS: Readonly<FaultSettings> = {
 export class Faults {
   #settings: FaultSettings = { ...DEFAULT_FAULTS };
   // Request times per merchant within the last second (real time: rate limits protect the process, not the story).
-  readonly #recent = new Map<string, number[]>();
+  readonly #recent = new Map<string, RecentRequests>();
   readonly #random: () => number;
 
   constructor(random: () => number = Math.random) {
@@ -74,10 +74,27 @@ export class Faults {
    */
   allow(mchid: string, merchantLimit: number, nowMs: number): boolean {
     const limit = this.#settings.rateLimitPerSecond ?? merchantLimit;
-    const times = (this.#recent.get(mchid) ?? []).filter((at) => nowMs - at < 1000);
-    const allowed = times.length < limit;
+    let recent = this.#recent.get(mchid);
+    if (recent === undefined) {
+      recent = { times: [], start: 0 };
+      this.#recent.set(mchid, recent);
+    }
+    // Oldest first, so the expired ones are a prefix: skipping it costs nothing per request, where filtering (and
+    // copying) a second's worth of times on every request cost more the higher the limit was set.
+    const { times } = recent;
+    while (recent.start < times.length && nowMs - (times[recent.start] as number) >= 1000) recent.start++;
+    if (recent.start >= 1024 && recent.start * 2 >= times.length) {
+      times.splice(0, recent.start);
+      recent.start = 0;
+    }
+    const allowed = times.length - recent.start < limit;
     if (allowed) times.push(nowMs);
-    this.#recent.set(mchid, times);
     return allowed;
   }
+}
+
+/** One merchant's request times, oldest first; those before `start` are over a second old. */
+interface RecentRequests {
+  readonly times: number[];
+  start: number;
 }

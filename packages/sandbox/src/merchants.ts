@@ -1,7 +1,8 @@
 // Merchant creation and the client configuration that points any SDK at a sandbox merchant.
+import { invalidInput, invalidState, notFound } from './admin-error.js';
 import type { SandboxContext } from './context.js';
 import { createPublicKey, issueMerchantCert, issuePlatformCert, randomSecret32 } from './pki.js';
-import type { MerchantKind, MerchantRow, SigningMode } from './store.js';
+import { isUniqueViolation, type MerchantKind, type MerchantRow, type SigningMode } from './store.js';
 
 export interface NewMerchant {
   mchid: string;
@@ -42,16 +43,24 @@ export interface SandboxMerchantConfig {
 }
 
 export async function createMerchant(ctx: SandboxContext, input: NewMerchant): Promise<MerchantRow> {
-  if (!/^\d{6,32}$/.test(input.mchid)) throw new Error('mchid must be 6 to 32 digits');
+  if (!/^\d{6,32}$/.test(input.mchid)) throw invalidInput('mchid must be 6 to 32 digits');
   if (input.kind !== undefined && !['mainland', 'global', 'institution'].includes(input.kind)) {
-    throw new Error('kind must be mainland, global or institution');
+    throw invalidInput('kind must be mainland, global or institution');
   }
   if (input.signingMode !== undefined && !['certificate', 'public_key', 'mixed'].includes(input.signingMode)) {
-    throw new Error('signingMode must be certificate, public_key or mixed');
+    throw invalidInput('signingMode must be certificate, public_key or mixed');
   }
-  if (ctx.store.merchants.get({ mchid: input.mchid })) throw new Error(`merchant ${input.mchid} already exists`);
+  for (const [name, value] of [
+    ['balance', input.balance],
+    ['rateLimit', input.rateLimit],
+  ] as const) {
+    if (value !== undefined && !(Number.isSafeInteger(value) && value >= 0)) {
+      throw invalidInput(`${name} must be a whole number >= 0`);
+    }
+  }
+  if (ctx.store.merchants.get({ mchid: input.mchid })) throw invalidState(`merchant ${input.mchid} already exists`);
   if (input.parentMchid && !ctx.store.merchants.get({ mchid: input.parentMchid })) {
-    throw new Error(`parent merchant ${input.parentMchid} does not exist`);
+    throw notFound(`parent merchant ${input.parentMchid} does not exist`);
   }
   const now = ctx.clock.now();
   const [apiCert, platformCert, publicKey] = await Promise.all([
@@ -60,7 +69,7 @@ export async function createMerchant(ctx: SandboxContext, input: NewMerchant): P
     createPublicKey(),
   ]);
   // One transaction: a refused user leaves no half-created merchant behind.
-  ctx.store.transaction(() => {
+  ctx.store.writeTransaction(() => {
     ctx.store.merchants.insert({
       mchid: input.mchid,
       kind: input.kind ?? 'mainland',
@@ -82,8 +91,14 @@ export async function createMerchant(ctx: SandboxContext, input: NewMerchant): P
     });
     for (const user of input.users ?? []) {
       const appid = user.appid ?? input.appids?.redpack;
-      if (!appid) throw new Error(`user ${user.openid} needs an appid (or give the merchant a redpack appid)`);
-      ctx.store.users.insert({ openid: user.openid, mchid: input.mchid, appid, name: user.name ?? null });
+      if (!appid) throw invalidInput(`user ${user.openid} needs an appid (or give the merchant a redpack appid)`);
+      try {
+        ctx.store.users.insert({ openid: user.openid, mchid: input.mchid, appid, name: user.name ?? null });
+      } catch (error) {
+        // An openid belongs to one merchant (the store keeps one row per user).
+        if (isUniqueViolation(error)) throw invalidState(`user ${user.openid} already exists`);
+        throw error;
+      }
     }
   });
   return ctx.store.merchants.get({ mchid: input.mchid }) as MerchantRow;

@@ -1,13 +1,14 @@
 // APIv3 notification delivery: seal the resource into WeChat Pay's envelope, store it, POST it signed to the merchant
 // (loopback addresses only: nothing leaves this machine), and re-send failures on WeChat Pay's schedule in sandbox
-// time, logging every attempt.
-import { randomUUID } from 'node:crypto';
+// time, logging every attempt. `tick()` delivers what is due; the clock's registry of due work (src/due-work.ts)
+// decides when to call it.
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { createSecureContext, rootCertificates } from 'node:tls';
 import { formatRfc3339China, type SandboxClock } from './clock.js';
 import type { NotifyFn } from './context.js';
+import { newNotificationId } from './ids.js';
 import type { Pem } from './pki.js';
 import type { NotificationAttempt, NotificationRow, Store } from './store.js';
 import { createSigner, type Signer } from './v3/reply.js';
@@ -74,10 +75,8 @@ export class Notifier {
    * No keep-alive: an idle kept socket would hold the receiver's server open.
    */
   readonly #httpsAgent: https.Agent;
-  #timer: NodeJS.Timeout | undefined;
   /** Ticks run one after another, so a notification is never POSTed twice at once. */
   #queue: Promise<void> = Promise.resolve();
-  #busy = false;
 
   constructor(deps: NotifierDeps) {
     this.#deps = {
@@ -99,7 +98,7 @@ export class Notifier {
     if (merchant === undefined) throw new Error(`cannot notify: merchant ${input.mchid} does not exist`);
     const nonce = createNonce(12);
     const associatedData = input.originalType;
-    const id = randomUUID();
+    const id = newNotificationId();
     const now = clock.now();
     const envelope = {
       id,
@@ -141,27 +140,8 @@ export class Notifier {
     return run;
   }
 
-  /** Ticks every `intervalMs` of real time until `stop()`. */
-  start(intervalMs = 250): void {
-    if (this.#timer !== undefined) return;
-    this.#timer = setInterval(() => {
-      // A slow receiver can hold a tick for 5 s; piling up ticks behind it would only repeat the same work.
-      if (this.#busy) return;
-      this.#busy = true;
-      this.tick()
-        .catch(() => undefined)
-        .finally(() => {
-          this.#busy = false;
-        });
-    }, intervalMs);
-    // Delivery is background work: it must not keep a process alive that is otherwise done.
-    this.#timer.unref();
-  }
-
-  /** Stops ticking; resolves once an attempt in flight has been recorded. */
-  stop(): Promise<void> {
-    clearInterval(this.#timer);
-    this.#timer = undefined;
+  /** Resolves once every tick started so far has recorded its attempts. */
+  idle(): Promise<void> {
     return this.#queue;
   }
 

@@ -131,27 +131,58 @@ export function verifyClientCertificate(
   peerCertDerOrPem: string | Uint8Array,
   atMs: number = Date.now(),
 ): ClientCertificateCheck {
+  return checkClientCertificateAt(readClientCertificate(ca, peerCertDerOrPem), atMs);
+}
+
+/**
+ * A client certificate checked once: the verdict on everything that cannot change (chain, signature, kind, CN) and
+ * the validity period, which depends on sandbox time and so is checked at every use (`checkClientCertificateAt`).
+ */
+export interface ClientCertificateReading {
+  readonly verdict: ClientCertificateCheck;
+  /** Unix ms; absent when the certificate is unreadable or not the sandbox CA's (then time does not matter). */
+  readonly validity?: { readonly fromMs: number; readonly toMs: number };
+}
+
+/** Parses and checks a client certificate against the sandbox CA: the costly part, done once per TLS connection. */
+export function readClientCertificate(
+  ca: Pick<Pem, 'certPem'>,
+  peerCertDerOrPem: string | Uint8Array,
+): ClientCertificateReading {
+  const refuse = (reason: string): ClientCertificateReading => ({ verdict: { ok: false, reason } });
   let peer: X509Certificate;
   try {
     peer = new X509Certificate(peerCertDerOrPem);
   } catch {
-    return { ok: false, reason: 'not an X.509 certificate' };
+    return refuse('not an X.509 certificate');
   }
   const authority = new X509Certificate(ca.certPem);
-  if (!peer.checkIssued(authority)) return { ok: false, reason: 'not issued by the sandbox CA' };
-  if (!peer.verify(authority.publicKey))
-    return { ok: false, reason: 'signature does not verify against the sandbox CA' };
-  if (atMs < Date.parse(peer.validFrom)) return { ok: false, reason: 'certificate is not yet valid' };
-  if (atMs > Date.parse(peer.validTo)) return { ok: false, reason: 'certificate has expired' };
-  if (peer.ca) return { ok: false, reason: 'a CA certificate is not a merchant certificate' };
+  if (!peer.checkIssued(authority)) return refuse('not issued by the sandbox CA');
+  if (!peer.verify(authority.publicKey)) return refuse('signature does not verify against the sandbox CA');
+  const validity = { fromMs: Date.parse(peer.validFrom), toMs: Date.parse(peer.validTo) };
+  // An unreadable date fails closed: NaN compares false, so the period is treated as never valid.
+  if (Number.isNaN(validity.fromMs) || Number.isNaN(validity.toMs)) return refuse('certificate dates are unreadable');
+  const rest = (verdict: ClientCertificateCheck): ClientCertificateReading => ({ verdict, validity });
+  if (peer.ca) return rest({ ok: false, reason: 'a CA certificate is not a merchant certificate' });
   // Node reports extended key usages as `keyUsage`; certificates without the extension are not ours.
-  if (!peer.keyUsage?.includes(clientAuthOid))
-    return { ok: false, reason: 'certificate is not for client authentication' };
+  if (!peer.keyUsage?.includes(clientAuthOid)) {
+    return rest({ ok: false, reason: 'certificate is not for client authentication' });
+  }
   const mchid = commonName(peer.subject);
   if (mchid === undefined || !/^[0-9]{1,32}$/.test(mchid)) {
-    return { ok: false, reason: 'certificate subject CN is not a merchant id' };
+    return rest({ ok: false, reason: 'certificate subject CN is not a merchant id' });
   }
-  return { ok: true, mchid, serial: peer.serialNumber.toUpperCase() };
+  return rest({ ok: true, mchid, serial: peer.serialNumber.toUpperCase() });
+}
+
+/** The verdict on a certificate read earlier, at `atMs` (sandbox time): validity first, as a fresh check would. */
+export function checkClientCertificateAt(reading: ClientCertificateReading, atMs: number): ClientCertificateCheck {
+  const { validity } = reading;
+  if (validity !== undefined) {
+    if (atMs < validity.fromMs) return { ok: false, reason: 'certificate is not yet valid' };
+    if (atMs > validity.toMs) return { ok: false, reason: 'certificate has expired' };
+  }
+  return reading.verdict;
 }
 
 interface IssueOptions {

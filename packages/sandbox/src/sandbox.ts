@@ -7,6 +7,7 @@ import { loadOrCreatePki, seedDefaults } from './bootstrap.js';
 import { SandboxClock } from './clock.js';
 import { writeConfigFiles } from './config-files.js';
 import type { SandboxContext } from './context.js';
+import { registerDueWork } from './due-work.js';
 import { Faults } from './faults.js';
 import { merchantClientConfig, type SandboxMerchantConfig } from './merchants.js';
 import { Notifier } from './notifier.js';
@@ -20,7 +21,10 @@ export interface SandboxOptions {
   port?: number;
   /** Where state, keys and `sandbox.json` live (default `.wxpay-sandbox/` in the working directory); `':memory:'` keeps nothing. */
   dataDir?: string;
-  /** How often due notifications are delivered, in real milliseconds (default 250). */
+  /**
+   * How often, in real milliseconds, the sandbox applies what has fallen due as time passed without requests:
+   * notifications are delivered (and retried), red packets expire, refunds complete (default 250).
+   */
   notifyIntervalMs?: number;
 }
 
@@ -45,15 +49,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   try {
     const clock = new SandboxClock(store);
     const { ca, server: serverCert } = await loadOrCreatePki(store, clock.now());
-    let notifier: Notifier | undefined;
-    const ctx: SandboxContext = {
-      store,
-      clock,
-      faults: new Faults(),
-      ca,
-      notify: (notification) => notifier?.enqueue(notification),
-    };
-    notifier = new Notifier({ store, clock, ca });
+    const notifier = new Notifier({ store, clock, ca });
+    const ctx: SandboxContext = { store, clock, faults: new Faults(), ca, notify: notifier.enqueue };
+    registerDueWork(ctx, () => notifier.tick());
     await seedDefaults(ctx);
     let url = '';
     let configPath: string | undefined;
@@ -77,7 +75,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     });
     url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
     writeConfig();
-    notifier.start(options.notifyIntervalMs ?? 250);
+    clock.due.start(options.notifyIntervalMs ?? 250);
     return {
       url,
       dataDir,
@@ -92,7 +90,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         return merchantClientConfig(row, url, ca.certPem);
       },
       async close() {
-        notifier?.stop();
+        // Not awaited, as before: a delivery in flight may wait seconds on a slow receiver; it fails harmlessly once the
+        // store is closed.
+        void clock.due.stop();
         server.closeAllConnections();
         await new Promise<void>((done) => server.close(() => done()));
         store.close();

@@ -2,8 +2,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { TLSSocket } from 'node:tls';
+import { ClientIdentities, forbidRenegotiation } from './client-identity.js';
 import type { SandboxCall, SandboxContext, SandboxReply } from './context.js';
-import { verifyClientCertificate } from './pki.js';
+import { GroupCommit } from './group-commit.js';
 import { businessReply } from './v2/reply.js';
 import { injectedSystemError } from './v2/system-errors.js';
 import { renderReply } from './v3/reply.js';
@@ -16,9 +17,13 @@ export interface SandboxServerOptions {
   handleV2: (ctx: SandboxContext, call: SandboxCall) => SandboxReply;
   handleV3: (ctx: SandboxContext, call: SandboxCall) => SandboxReply;
   handleAdmin: (call: SandboxCall) => Promise<SandboxReply>;
+  /** Client certificates read once per connection; one of its own by default (tests pass theirs to count reads). */
+  identities?: ClientIdentities;
 }
 
 export function createSandboxServer(options: SandboxServerOptions): Server {
+  const identities = options.identities ?? new ClientIdentities(options.ctx.ca);
+  const groups = new GroupCommit(options.ctx.store);
   const server = createServer(
     {
       cert: options.tls.certPem,
@@ -28,26 +33,41 @@ export function createSandboxServer(options: SandboxServerOptions): Server {
       rejectUnauthorized: false,
     },
     (req, res) => {
-      serve(options, req, res).catch((error: unknown) => {
+      serve(options, { identities, groups }, req, res).catch((error: unknown) => {
         if (!res.headersSent) send(res, internalError(error));
         else res.destroy();
       });
     },
   );
+  server.on('secureConnection', forbidRenegotiation);
   server.keepAliveTimeout = 30_000;
   return server;
 }
 
-async function serve(options: SandboxServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/** What one server keeps across requests. */
+interface ServerState {
+  identities: ClientIdentities;
+  groups: GroupCommit;
+}
+
+async function serve(
+  options: SandboxServerOptions,
+  { identities, groups }: ServerState,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const body = await readBody(req);
   if (body === undefined) {
     send(res, { status: 413, headers: { 'content-type': 'text/plain' }, body: 'request body too large' });
     return;
   }
-  const call = toCall(options.ctx, req, body);
+  const call = toCall(options.ctx, identities, req, body);
   const path = call.pathAndQuery.split('?')[0] ?? '';
   if (path.startsWith('/_sandbox/')) {
-    send(res, await options.handleAdmin(call));
+    const reply = await options.handleAdmin(call);
+    // Admin actions may have written inside the open turn's transaction: their reply waits for it too.
+    await groups.settled();
+    send(res, reply);
     return;
   }
   const { faults } = options.ctx;
@@ -64,7 +84,10 @@ async function serve(options: SandboxServerOptions, req: IncomingMessage, res: S
     );
     return;
   }
-  const reply = isV3 ? options.handleV3(options.ctx, call) : options.handleV2(options.ctx, call);
+  // Durable before it is told: the reply waits until the transaction it was handled in is committed.
+  const reply = await groups.run(() =>
+    isV3 ? options.handleV3(options.ctx, call) : options.handleV2(options.ctx, call),
+  );
   if (faults.dropReply()) {
     // The request took effect; the client never learns it. This is the case that makes resends dangerous.
     res.socket?.destroy();
@@ -73,27 +96,35 @@ async function serve(options: SandboxServerOptions, req: IncomingMessage, res: S
   send(res, reply);
 }
 
-function toCall(ctx: SandboxContext, req: IncomingMessage, rawBody: Buffer): SandboxCall {
+function toCall(ctx: SandboxContext, identities: ClientIdentities, req: IncomingMessage, rawBody: Buffer): SandboxCall {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
   }
-  const socket = req.socket as TLSSocket;
-  const peer = socket.getPeerCertificate?.();
-  const clientCert =
-    peer?.raw && peer.raw.length > 0 ? verifyClientCertificate(ctx.ca, peer.raw, ctx.clock.now()) : undefined;
+  const clientCert = identities.check(req.socket as TLSSocket, ctx.clock.now());
   return { method: req.method ?? 'GET', pathAndQuery: req.url ?? '/', headers, rawBody, clientCert };
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+/** The whole body, or undefined (and the request stream destroyed) once it passes MAX_BODY_BYTES. */
+function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  // Plain events rather than `for await`: an async iterator costs a promise per chunk on every request.
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) {
+        chunks.push(chunk);
+        return;
+      }
+      req.off('data', onData);
+      req.destroy();
+      resolve(undefined);
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(Buffer.concat(chunks)));
+    req.once('error', reject);
+  });
 }
 
 function send(res: ServerResponse, reply: SandboxReply): void {

@@ -189,8 +189,9 @@ const schema = {
     },
     primaryKey: ['mch_id', 'mch_billno'],
     unique: [['send_listid']],
-    // Per-user and per-merchant daily limits scan by recipient or sender and time.
-    indexes: ['re_openid, send_time', 'mch_id, send_time', 'status, send_time'],
+    // Settling finds the packets whose next step is due. (Listing by merchant uses the primary key; the daily limits
+    // read `daily_totals`. Every index is one more B-tree page written per packet, so there are no others.)
+    indexes: ['status, send_time'],
   }),
   /**
    * Running totals of one China calendar day behind the daily limits, written in the same transaction as the payment
@@ -377,23 +378,32 @@ type SqlValue = string | number | null;
  */
 export class Table<C extends Columns> {
   readonly name: string;
+  private readonly quotedName: string;
   private readonly jsonColumns: string[];
+  /**
+   * Statements by the shape of a call (which columns, which of them NULL, order, limit): the SQL text is built and
+   * looked up once per shape, not on every call.
+   */
+  private readonly shapes = new Map<string, Database.Statement<SqlValue[], unknown>>();
 
   /** `C` is not checked against `definition` here; `createTables` pairs each table with its own schema entry. */
   constructor(
     private readonly definition: TableShape,
-    private readonly prepare: (sql: string) => Database.Statement<SqlValue[]>,
+    private readonly prepare: (sql: string) => Database.Statement<SqlValue[], unknown>,
   ) {
     this.name = definition.name;
+    this.quotedName = quote(definition.name);
     this.jsonColumns = Object.keys(definition.columns).filter((key) => definition.columns[key]?.json);
   }
 
   /** Throws a SqliteError (see `isUniqueViolation`) when a primary key or unique constraint is taken. */
   insert(row: NewRowOf<C>): void {
-    const entries = this.entries(row);
-    const names = entries.map(([name]) => quote(name)).join(', ');
-    const marks = entries.map(() => '?').join(', ');
-    this.prepare(`INSERT INTO ${quote(this.name)} (${names}) VALUES (${marks})`).run(...entries.map(([, v]) => v));
+    const { names, values } = this.encoded(row);
+    const statement = this.shaped(`insert ${names.join(',')}`, () => {
+      const marks = names.map(() => '?').join(', ');
+      return `INSERT INTO ${this.quotedName} (${names.map(quote).join(', ')}) VALUES (${marks})`;
+    });
+    statement.run(...values);
   }
 
   get(where: Partial<RowOf<C>>): RowOf<C> | undefined {
@@ -401,55 +411,81 @@ export class Table<C extends Columns> {
   }
 
   list(where: Partial<RowOf<C>> = {}, options: ListOptions<RowOf<C>> = {}): RowOf<C>[] {
-    const [clause, params] = this.whereClause(where);
-    let sql = `SELECT * FROM ${quote(this.name)}${clause}`;
-    if (options.orderBy !== undefined) {
-      this.assertColumn(options.orderBy);
-      sql += ` ORDER BY ${quote(options.orderBy)}${options.descending ? ' DESC' : ''}`;
+    const test = this.whereTest(where);
+    const { orderBy, descending, limit } = options;
+    if (orderBy !== undefined) this.assertColumn(orderBy);
+    if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 0)) {
+      throw new RangeError('limit must be a whole number');
     }
-    if (options.limit !== undefined) {
-      if (!Number.isSafeInteger(options.limit) || options.limit < 0)
-        throw new RangeError('limit must be a whole number');
-      sql += ` LIMIT ${options.limit}`;
-    }
-    return this.prepare(sql)
-      .all(...params)
-      .map((raw) => this.decode(raw));
+    const key = `select ${test.key} ${orderBy ?? ''} ${descending ? 'desc' : ''} ${limit ?? ''}`;
+    const statement = this.shaped(key, () => {
+      let sql = `SELECT * FROM ${this.quotedName}${test.clause()}`;
+      if (orderBy !== undefined) sql += ` ORDER BY ${quote(orderBy)}${descending ? ' DESC' : ''}`;
+      if (limit !== undefined) sql += ` LIMIT ${limit}`;
+      return sql;
+    });
+    return statement.all(...test.params).map((raw) => this.decode(raw));
   }
 
   count(where: Partial<RowOf<C>> = {}): number {
-    const [clause, params] = this.whereClause(where);
-    const result = this.prepare(`SELECT COUNT(*) AS n FROM ${quote(this.name)}${clause}`).get(...params);
-    return (result as { n: number }).n;
+    const test = this.whereTest(where);
+    const statement = this.shaped(
+      `count ${test.key}`,
+      () => `SELECT COUNT(*) AS n FROM ${this.quotedName}${test.clause()}`,
+    );
+    return (statement.get(...test.params) as { n: number }).n;
   }
 
   /** Returns the number of rows changed. An empty `where` is refused: updating a whole table is never meant. */
   update(where: Partial<RowOf<C>>, changes: Partial<RowOf<C>>): number {
-    const [clause, params] = this.whereClause(where);
-    if (clause === '') throw new Error(`refusing to update every row of ${this.name}`);
-    const sets = this.entries(changes);
-    if (sets.length === 0) return 0;
-    const assignments = sets.map(([name]) => `${quote(name)} = ?`).join(', ');
-    const sql = `UPDATE ${quote(this.name)} SET ${assignments}${clause}`;
-    return this.prepare(sql).run(...sets.map(([, v]) => v), ...params).changes;
+    const test = this.whereTest(where);
+    if (test.key === '') throw new Error(`refusing to update every row of ${this.name}`);
+    const sets = this.encoded(changes);
+    if (sets.names.length === 0) return 0;
+    const statement = this.shaped(`update ${sets.names.join(',')} ${test.key}`, () => {
+      const assignments = sets.names.map((name) => `${quote(name)} = ?`).join(', ');
+      return `UPDATE ${this.quotedName} SET ${assignments}${test.clause()}`;
+    });
+    return statement.run(...sets.values, ...test.params).changes;
   }
 
-  private whereClause(where: Partial<RowOf<C>>): [string, SqlValue[]] {
-    const entries = this.entries(where);
-    if (entries.length === 0) return ['', []];
-    const tests = entries.map(([name, value]) => `${quote(name)} ${value === null ? 'IS NULL' : '= ?'}`);
-    const params = entries.flatMap(([, value]) => (value === null ? [] : [value]));
-    return [` WHERE ${tests.join(' AND ')}`, params];
-  }
-
-  /** Defined keys of a row-like object, checked against the schema and encoded for SQLite. */
-  private entries(values: object): [string, SqlValue][] {
-    const result: [string, SqlValue][] = [];
-    for (const [name, value] of Object.entries(values)) {
-      if (value === undefined) continue;
-      result.push([name, encode(this.assertColumn(name), `${this.name}.${name}`, value)]);
+  private shaped(key: string, sql: () => string): Database.Statement<SqlValue[], unknown> {
+    let statement = this.shapes.get(key);
+    if (statement === undefined) {
+      statement = this.prepare(sql());
+      this.shapes.set(key, statement);
     }
-    return result;
+    return statement;
+  }
+
+  /** A `where` object as a shape key (`=` or `null` per column), its WHERE clause (built on demand) and parameters. */
+  private whereTest(where: Partial<RowOf<C>>): { key: string; clause: () => string; params: SqlValue[] } {
+    const { names, values } = this.encoded(where);
+    const params: SqlValue[] = [];
+    let key = '';
+    for (let i = 0; i < names.length; i++) {
+      const value = values[i] ?? null;
+      key += `${names[i]}${value === null ? ' null,' : ' =,'}`;
+      if (value !== null) params.push(value);
+    }
+    const clause = () => {
+      if (names.length === 0) return '';
+      const tests = names.map((name, i) => `${quote(name)} ${(values[i] ?? null) === null ? 'IS NULL' : '= ?'}`);
+      return ` WHERE ${tests.join(' AND ')}`;
+    };
+    return { key, clause, params };
+  }
+
+  /** Defined keys of a row-like object, checked against the schema, and their values encoded for SQLite. */
+  private encoded(row: object): { names: string[]; values: SqlValue[] } {
+    const names: string[] = [];
+    const values: SqlValue[] = [];
+    for (const [name, value] of Object.entries(row)) {
+      if (value === undefined) continue;
+      names.push(name);
+      values.push(encode(this.assertColumn(name), `${this.name}.${name}`, value));
+    }
+    return { names, values };
   }
 
   private assertColumn(name: string): ColumnShape {
@@ -478,8 +514,18 @@ export interface KvStore {
 export interface Store extends Tables, KvStore {
   /** The raw connection, for handlers whose queries the table helpers do not cover (ranges, sums, joins). */
   readonly db: Database.Database;
+  /**
+   * The statement for `sql`, prepared on first use and reused afterwards. Preparing parses and plans the SQL, which
+   * costs more than running a simple statement: code on a request path asks here instead of calling `db.prepare`.
+   */
+  statement<P extends unknown[] = SqlValue[], R = unknown>(sql: string): Database.Statement<P, R>;
   /** Runs `fn` in one transaction (nested calls become savepoints); rolls back if it throws. */
   transaction<T>(fn: () => T): T;
+  /**
+   * `transaction` begun with BEGIN IMMEDIATE: for code that reads and then writes, so that another process on the same
+   * database cannot write in between (inside an open transaction it is a savepoint, like `transaction`).
+   */
+  writeTransaction<T>(fn: () => T): T;
   close(): void;
 }
 
@@ -504,23 +550,30 @@ export function openStore(dataDir: string): Store {
     throw error;
   }
   // Preparing is a parse of the SQL; handlers repeat the same few shapes, so each is prepared once.
-  const statements = new Map<string, Database.Statement<SqlValue[]>>();
-  const prepare = (sql: string): Database.Statement<SqlValue[]> => {
-    let statement = statements.get(sql);
-    if (statement === undefined) {
-      statement = db.prepare<SqlValue[]>(sql);
-      statements.set(sql, statement);
+  const statements = new Map<string, Database.Statement<unknown[], unknown>>();
+  const statement = <P extends unknown[], R>(sql: string): Database.Statement<P, R> => {
+    let found = statements.get(sql);
+    if (found === undefined) {
+      found = db.prepare<unknown[], unknown>(sql);
+      statements.set(sql, found);
     }
-    return statement;
+    // The cache holds statements of every shape; the caller names the one its SQL has.
+    return found as unknown as Database.Statement<P, R>;
   };
-  const kvGet = db.prepare<[string], { value: string }>('SELECT value FROM kv WHERE key = ?');
-  const kvSet = db.prepare<[string, string]>(
+  const prepare = (sql: string) => statement<SqlValue[], unknown>(sql);
+  const kvGet = statement<[string], { value: string }>('SELECT value FROM kv WHERE key = ?');
+  const kvSet = statement<[string, string], unknown>(
     'INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
   );
+  // One transaction function for every call: making one per call (db.transaction(fn)) costs more than a short
+  // transaction's own statements.
+  const inTransaction = db.transaction((body: () => unknown) => body());
   return {
     ...createTables(prepare),
     db,
-    transaction: (fn) => db.transaction(fn)(),
+    statement,
+    transaction: <T>(fn: () => T) => inTransaction(fn) as T,
+    writeTransaction: <T>(fn: () => T) => inTransaction.immediate(fn) as T,
     getKv: (key) => kvGet.get(key)?.value,
     setKv: (key, value) => {
       kvSet.run(key, value);
@@ -536,14 +589,16 @@ function openDatabase(dataDir: string): Database.Database {
   if (dataDir === ':memory:') return new Database(':memory:');
   mkdirSync(dataDir, { recursive: true });
   const db = new Database(join(dataDir, 'sandbox.db'));
-  // WAL lets readers (a CLI, a second test process) run while the server writes; NORMAL sync is safe with WAL.
+  // WAL lets readers (a CLI, a second test process) run while the server writes. NORMAL: a commit is in the log,
+  // handed to the OS, when it returns, which survives a crash of this process but not a power cut (the log is synced
+  // at checkpoints); the README's "Durability and performance" says so to users.
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
   return db;
 }
 
-function createTables(prepare: (sql: string) => Database.Statement<SqlValue[]>): Tables {
+function createTables(prepare: (sql: string) => Database.Statement<SqlValue[], unknown>): Tables {
   const entries = Object.entries(schema).map(([key, definition]) => [key, new Table<Columns>(definition, prepare)]);
   // Object.fromEntries forgets which key holds which table; the entries come straight from `schema`, so they match.
   return Object.fromEntries(entries) as Tables;
@@ -561,6 +616,7 @@ function migrate(db: Database.Database): void {
     }
     db.exec('CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
     for (const definition of Object.values(schema)) db.exec(createTableSql(definition));
+    dropUndeclaredIndexes(db);
     if (found !== undefined && found < 2) backfillDailyTotals(db);
     db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
   })();
@@ -591,13 +647,35 @@ function createTableSql(definition: TableShape): string {
   for (const unique of definition.unique ?? []) lines.push(`UNIQUE (${unique.map(quote).join(', ')})`);
   const table = quote(definition.name);
   const statements = [`CREATE TABLE IF NOT EXISTS ${table} (\n  ${lines.join(',\n  ')}\n)`];
-  (definition.indexes ?? []).forEach((index, position) => {
-    const indexName = quote(`${definition.name}_index_${position}`);
+  for (const index of definition.indexes ?? []) {
+    const indexName = quote(indexNameOf(definition.name, index));
     const [columns, condition] = index.split(' WHERE ');
     const where = condition === undefined ? '' : ` WHERE ${condition}`;
     statements.push(`CREATE INDEX IF NOT EXISTS ${indexName} ON ${table} (${columns})${where}`);
-  });
+  }
   return statements.join(';\n');
+}
+
+/** `redpacks_by_status_send_time`: named after what it indexes, so a changed list can never keep a stale index. */
+function indexNameOf(table: string, index: string): string {
+  return `${table}_by_${index.replace(/[^A-Za-z0-9_]+/g, '_').replace(/_+$/, '')}`;
+}
+
+/**
+ * Drops the indexes this schema no longer declares (the sandbox creates every index of its own, named as
+ * `indexNameOf` names them; SQLite's automatic ones for keys are left alone). Earlier versions numbered them by
+ * position, and the red packets once had two more that only the per-day scans used.
+ */
+function dropUndeclaredIndexes(db: Database.Database): void {
+  const declared = new Set(
+    Object.values(schema).flatMap((definition: TableShape) =>
+      (definition.indexes ?? []).map((index) => indexNameOf(definition.name, index)),
+    ),
+  );
+  const existing = db
+    .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'")
+    .all();
+  for (const { name } of existing) if (!declared.has(name)) db.exec(`DROP INDEX ${quote(name)}`);
 }
 
 /** Errors name the column, never the value: values include keys and secrets. */

@@ -1,23 +1,27 @@
-// End-to-end test of the sandbox with a client that is not the wxpay SDK: plain node:https and node:crypto, its own
-// APIv2 MD5 signing and XML, its own APIv3 Authorization and reply verification, keys read from the sandbox's files
-// on disk (sandbox.json + PEM). It must get the same answers the SDK gets.
-import { createHash, createPrivateKey, createPublicKey, type KeyObject, randomBytes, sign, verify } from 'node:crypto';
+// End-to-end test of the sandbox with a client that is not the wxpay SDK: plain node:https and node:crypto, the
+// test-only APIv2 MD5 signing and XML of support/raw-v2-client.ts, its own APIv3 Authorization and reply verification,
+// keys read from the sandbox's files on disk (sandbox.json + PEM). It must get the same answers the SDK gets.
+import { createPrivateKey, createPublicKey, type KeyObject, randomBytes, sign, verify } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Wxpay } from 'wxpay';
-import { type Sandbox, startSandbox } from '../src/sandbox.js';
-
-const MAINLAND = '10000098';
-const REDPACK_APPID = 'wx8888888888888888';
-const WORKWX_CORPID = 'wxe062425f740d30d8';
-const COUPON_APPID = 'wx5edab3bdfba3dc1c';
-const GLOBAL = '1900000109';
-const GLOBAL_APPID = 'wx2421b1c4370ec43b';
-const OPENID = 'oxTWIuGaIt6gTKsQRLau2M0yL16E';
+import type { Wxpay } from 'wxpay';
+import type { Sandbox } from '../src/sandbox.js';
+import {
+  CORPID,
+  COUPON_APPID,
+  GLOBAL,
+  GLOBAL_APPID,
+  MCH,
+  REDPACK_APPID,
+  startTestSandbox,
+  type TestSandbox,
+  ZHANG,
+} from './support/fixtures.js';
+import { md5Signature, readReply, toXml } from './support/raw-v2-client.js';
 
 // ---- What the raw client knows: the sandbox's files on disk. ----
 
@@ -116,38 +120,6 @@ function nonce(): string {
 
 type Fields = Record<string, string>;
 
-/** MD5 over `k=v&...` (sorted, empty values and `sign` left out) + `&<suffix>`, uppercase hex. */
-function md5Sign(fields: Fields, suffix: string, only?: readonly string[]): string {
-  const text = Object.keys(fields)
-    .filter((name) => name !== 'sign' && fields[name] !== '' && (only === undefined || only.includes(name)))
-    .sort()
-    .map((name) => `${name}=${fields[name]}`)
-    .join('&');
-  return createHash('md5').update(`${text}&${suffix}`, 'utf8').digest('hex').toUpperCase();
-}
-
-/** `<xml>` with every value in CDATA, as WeChat Pay's own examples write it. */
-function toXml(fields: Fields): string {
-  const children = Object.entries(fields).map(([name, value]) => `<${name}><![CDATA[${value}]]></${name}>`);
-  return `<xml>${children.join('')}</xml>`;
-}
-
-const entities: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
-
-/** The text elements of a reply (nested ones such as `hblist/hbinfo` come out flattened; these tests do not read them). */
-function fromXml(xml: string): Fields {
-  const fields: Fields = {};
-  for (const match of xml.matchAll(/<([A-Za-z_][\w.-]*)>(?:<!\[CDATA\[([\s\S]*?)\]\]>|([^<]*))<\/\1>/g)) {
-    const [, name = '', cdata, text] = match;
-    fields[name] =
-      cdata ??
-      (text ?? '').replace(/&(#\d+|lt|gt|amp|quot|apos);/g, (_, ref: string) =>
-        ref.startsWith('#') ? String.fromCodePoint(Number(ref.slice(1))) : (entities[ref] ?? ''),
-      );
-  }
-  return fields;
-}
-
 /** POSTs an APIv2 request: adds `mch_id`, `nonce_str` and `sign` (with `key`, default the merchant's APIv2 key). */
 async function postV2(
   path: string,
@@ -156,7 +128,7 @@ async function postV2(
 ): Promise<{ fields: Fields; body: string }> {
   const { merchant } = options;
   const signed: Fields = { mch_id: merchant.mchid, nonce_str: nonce(), ...fields };
-  signed.sign = md5Sign(signed, `key=${options.key ?? merchant.secret}`);
+  signed.sign = md5Signature(signed, `key=${options.key ?? merchant.secret}`);
   const reply = await send(path, {
     method: 'POST',
     headers: { 'content-type': 'text/xml; charset=utf-8' },
@@ -164,13 +136,13 @@ async function postV2(
     ...(options.clientCert ? { clientCert: merchant } : {}),
   });
   expect(reply.status).toBe(200);
-  return { fields: fromXml(reply.body), body: reply.body };
+  return { fields: readReply(reply.body), body: reply.body };
 }
 
 /** Checks a signed APIv2 reply's `sign` (MD5 with the APIv2 key) the client's own way. */
 function expectV2Signed(fields: Fields, merchant: Merchant): void {
   expect(fields.sign).toMatch(/^[0-9A-F]{32}$/);
-  expect(md5Sign(fields, `key=${merchant.secret}`)).toBe(fields.sign);
+  expect(md5Signature(fields, `key=${merchant.secret}`)).toBe(fields.sign);
 }
 
 // ---- APIv3: Authorization and reply verification ----
@@ -244,6 +216,7 @@ function errorOf(reply: V3Reply): { code: string; message: string; detail?: Reco
 // ---- Fixtures ----
 
 let dataDir: string;
+let world: TestSandbox;
 let sandbox: Sandbox;
 let config: RawConfig;
 let sdk: Wxpay;
@@ -260,28 +233,27 @@ let billnoSequence = 0;
 function newBillno(): string {
   billnoSequence += 1;
   const digits = `${Date.now()}${billnoSequence}`.slice(-10);
-  return `${MAINLAND}20250101${digits}`;
+  return `${MCH}20250101${digits}`;
 }
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'wxpay-e2e-raw-'));
-  sandbox = await startSandbox({ port: 0, dataDir });
+  world = await startTestSandbox({ dataDir, rateLimitPerSecond: null });
+  sandbox = world.sandbox;
   config = readDiskConfig(dataDir);
-  sdk = new Wxpay(sandbox.merchantConfig(MAINLAND));
-  sdkGlobal = new Wxpay(sandbox.merchantConfig(GLOBAL));
+  sdk = world.client(MCH);
+  sdkGlobal = world.client(GLOBAL);
 });
 
 afterAll(async () => {
-  await sdk?.close();
-  await sdkGlobal?.close();
-  await sandbox?.close();
+  await world?.close();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
 describe('the raw client', () => {
   it('reads the same endpoint and merchants from disk as the sandbox reports', () => {
     expect(config.url).toBe(sandbox.url);
-    expect(merchant(MAINLAND).serial).toBe(sandbox.merchantConfig(MAINLAND).serial);
+    expect(merchant(MCH).serial).toBe(sandbox.merchantConfig(MCH).serial);
     expect(merchant(GLOBAL).platformSerial).toMatch(/^[0-9A-F]+$/);
   });
 });
@@ -292,7 +264,7 @@ describe('APIv2 with its own MD5 and XML', () => {
       mch_billno: billno,
       wxappid: REDPACK_APPID,
       send_name: '天虹百货',
-      re_openid: OPENID,
+      re_openid: ZHANG,
       total_amount: '1000',
       total_num: '1',
       wishing: '感谢您参加猜灯谜活动，祝您元宵节快乐！',
@@ -303,7 +275,7 @@ describe('APIv2 with its own MD5 and XML', () => {
     }) as const;
 
   it('sends and queries a red packet, and the SDK sees the same packet', async () => {
-    const mainland = merchant(MAINLAND);
+    const mainland = merchant(MCH);
     const billno = newBillno();
     const sent = await postV2('/mmpaymkttransfers/sendredpack', redpack(billno), {
       merchant: mainland,
@@ -318,37 +290,37 @@ describe('APIv2 with its own MD5 and XML', () => {
     const raw = await postV2('/mmpaymkttransfers/gethbinfo', query, { merchant: mainland, clientCert: true });
     expect(raw.fields).toMatchObject({ return_code: 'SUCCESS', result_code: 'SUCCESS', status: 'SENT' });
 
-    const viaSdk = await sdk.v2.mmpaymkttransfers.gethbinfo.post({ xml: { ...query, mch_id: MAINLAND } });
+    const viaSdk = await sdk.v2.mmpaymkttransfers.gethbinfo.post({ xml: { ...query, mch_id: MCH } });
     expect(viaSdk.status).toBe(raw.fields.status);
     expect(viaSdk.detail_id).toBe(raw.fields.detail_id);
     expect(viaSdk.total_amount).toBe('1000');
     // The SDK resending the same billno with the same fields is a re-entry: the same packet, the same send_listid.
     const resent = await sdk.v2.mmpaymkttransfers.sendredpack.post({
-      xml: { ...redpack(billno), mch_id: MAINLAND, total_amount: 1000, total_num: 1 },
+      xml: { ...redpack(billno), mch_id: MCH, total_amount: 1000, total_num: 1 },
     });
     expect(resent.send_listid).toBe(sent.fields.send_listid);
-    expect(sandbox.admin.redpacks({ mchid: MAINLAND }).filter((p) => p.mch_billno === billno)).toHaveLength(1);
+    expect(sandbox.admin.redpacks({ mchid: MCH }).filter((p) => p.mch_billno === billno)).toHaveLength(1);
   });
 
   it('gethbinfo names the packet by the send_listid its send returned (detail_id)', async () => {
-    const mainland = merchant(MAINLAND);
+    const mainland = merchant(MCH);
     const billno = newBillno();
     const sent = await postV2('/mmpaymkttransfers/sendredpack', redpack(billno), {
       merchant: mainland,
       clientCert: true,
     });
     const viaSdk = await sdk['v2/mmpaymkttransfers/gethbinfo'].post({
-      xml: { mch_billno: billno, mch_id: MAINLAND, appid: REDPACK_APPID, bill_type: 'MCHT' },
+      xml: { mch_billno: billno, mch_id: MCH, appid: REDPACK_APPID, bill_type: 'MCHT' },
     });
     expect(viaSdk.detail_id).toBe(sent.fields.send_listid);
   });
 
   it('queries coupon stock 1757 (signed reply, verified here) with the same answer as the SDK', async () => {
-    const mainland = merchant(MAINLAND);
+    const mainland = merchant(MCH);
     const query = {
       coupon_stock_id: '1757',
       appid: COUPON_APPID,
-      op_user_id: MAINLAND,
+      op_user_id: MCH,
       version: '1.0',
       type: 'XML',
     } as const;
@@ -363,34 +335,34 @@ describe('APIv2 with its own MD5 and XML', () => {
     });
     expectV2Signed(raw.fields, mainland);
 
-    const viaSdk = await sdk['v2/mmpaymkttransfers/query_coupon_stock'].post({ xml: { ...query, mch_id: MAINLAND } });
+    const viaSdk = await sdk['v2/mmpaymkttransfers/query_coupon_stock'].post({ xml: { ...query, mch_id: MCH } });
     for (const name of ['coupon_stock_id', 'coupon_value', 'coupon_total', 'is_send_num', 'begin_time', 'end_time']) {
       expect(viaSdk[name as keyof typeof viaSdk]).toBe(raw.fields[name]);
     }
   });
 
   it('sends a WeCom red packet with its own workwx_sign and verifies the signed queryworkwxredpack reply', async () => {
-    const mainland = merchant(MAINLAND);
+    const mainland = merchant(MCH);
     const billno = newBillno();
     const send: Fields = {
-      mch_id: MAINLAND,
+      mch_id: MCH,
       nonce_str: nonce(),
       mch_billno: billno,
-      wxappid: WORKWX_CORPID,
+      wxappid: CORPID,
       sender_name: 'XX活动',
-      re_openid: OPENID,
+      re_openid: ZHANG,
       total_amount: '1000',
       wishing: '感谢您参加猜灯谜活动，祝您元宵节快乐！',
       act_name: '猜灯谜抢红包活动',
       remark: '猜越多得越多，快来抢！',
     };
     const subset = ['act_name', 'mch_billno', 'mch_id', 'nonce_str', 're_openid', 'total_amount', 'wxappid'];
-    send.workwx_sign = md5Sign(send, `secret=${mainland.workwxSecret ?? ''}`, subset);
+    send.workwx_sign = md5Signature(send, `secret=${mainland.workwxSecret ?? ''}`, subset);
     const sent = await postV2('/mmpaymkttransfers/sendworkwxredpack', send, { merchant: mainland, clientCert: true });
     expect(sent.fields).toMatchObject({ return_code: 'SUCCESS', result_code: 'SUCCESS', mch_billno: billno });
     expectV2Signed(sent.fields, mainland);
 
-    const query = { mch_billno: billno, appid: WORKWX_CORPID };
+    const query = { mch_billno: billno, appid: CORPID };
     const raw = await postV2('/mmpaymkttransfers/queryworkwxredpack', query, { merchant: mainland, clientCert: true });
     expect(raw.fields).toMatchObject({
       return_code: 'SUCCESS',
@@ -401,11 +373,9 @@ describe('APIv2 with its own MD5 and XML', () => {
     });
     expectV2Signed(raw.fields, mainland);
     // A changed value no longer matches the sign: the check covers the fields.
-    expect(md5Sign({ ...raw.fields, total_amount: '1001' }, `key=${mainland.secret}`)).not.toBe(raw.fields.sign);
+    expect(md5Signature({ ...raw.fields, total_amount: '1001' }, `key=${mainland.secret}`)).not.toBe(raw.fields.sign);
 
-    const viaSdk = await sdk
-      .chain('v2/mmpaymkttransfers/queryworkwxredpack')
-      .post({ xml: { ...query, mch_id: MAINLAND } });
+    const viaSdk = await sdk.chain('v2/mmpaymkttransfers/queryworkwxredpack').post({ xml: { ...query, mch_id: MCH } });
     expect(viaSdk.detail_id).toBe(raw.fields.detail_id);
     expect(viaSdk.status).toBe(raw.fields.status);
   });
@@ -413,16 +383,16 @@ describe('APIv2 with its own MD5 and XML', () => {
   it('a request signed with the wrong key gets SIGN_ERROR', async () => {
     const query = { coupon_stock_id: '1757', appid: COUPON_APPID };
     const { fields } = await postV2('/mmpaymkttransfers/query_coupon_stock', query, {
-      merchant: merchant(MAINLAND),
+      merchant: merchant(MCH),
       key: 'x'.repeat(32),
     });
     expect(fields).toMatchObject({ return_code: 'FAIL', err_code: 'SIGN_ERROR' });
   });
 
   it('a body with a DOCTYPE gets XML_ERROR', async () => {
-    const mainland = merchant(MAINLAND);
+    const mainland = merchant(MCH);
     const evil = `<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY id SYSTEM "file:///etc/passwd">]>${toXml({
-      mch_id: MAINLAND,
+      mch_id: MCH,
       nonce_str: nonce(),
       mch_billno: '&id;',
     })}`;
@@ -438,10 +408,10 @@ describe('APIv2 with its own MD5 and XML', () => {
   it('sendredpack without the client certificate gets CA_ERROR and sends nothing', async () => {
     const billno = newBillno();
     const { fields } = await postV2('/mmpaymkttransfers/sendredpack', redpack(billno), {
-      merchant: merchant(MAINLAND),
+      merchant: merchant(MCH),
     });
     expect(fields).toMatchObject({ return_code: 'FAIL', err_code: 'CA_ERROR' });
-    expect(sandbox.admin.redpacks({ mchid: MAINLAND }).some((p) => p.mch_billno === billno)).toBe(false);
+    expect(sandbox.admin.redpacks({ mchid: MCH }).some((p) => p.mch_billno === billno)).toBe(false);
   });
 });
 

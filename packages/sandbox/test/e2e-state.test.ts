@@ -2,7 +2,6 @@
 // restart on the same data directory, the config files other clients start from, the HTTP control API under
 // /_sandbox/, and fault injection (SYSTEMERROR, committed-but-dropped replies, delays).
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -19,9 +18,19 @@ import { DEFAULT_FAULTS, type FaultSettings } from '../src/faults.js';
 import { readSandboxConfig, type Sandbox, type SandboxConfigFile, startSandbox } from '../src/index.js';
 import type { Delivery } from '../src/notifier.js';
 import type { RedpackView } from '../src/v2/actions.js';
-import { LI, MCH, REDPACK_APPID, redpack, ZHANG } from './support/redpack-requests.js';
+import {
+  type AdminReply,
+  GLOBAL,
+  LI,
+  MCH,
+  REDPACK_APPID,
+  redpack,
+  rejectionOf,
+  adminHttp as sharedAdminHttp,
+  adminOk as sharedAdminOk,
+  ZHANG,
+} from './support/fixtures.js';
 
-const GLOBAL_MCH = '1900000109';
 const hourMs = 60 * 60 * 1000;
 
 let dataDir: string;
@@ -81,7 +90,7 @@ const DEAD_NOTIFY_URL = 'https://127.0.0.1:1/wxpay/notify';
 function createGlobalOrder(wxpay: Wxpay, outTradeNo: string) {
   return wxpay.v3.global.transactions.native.post({
     json: {
-      mchid: GLOBAL_MCH,
+      mchid: GLOBAL,
       appid: 'wx2421b1c4370ec43b',
       description: 'Image形象店-深圳腾大-QQ公仔',
       out_trade_no: outTradeNo,
@@ -98,54 +107,12 @@ function probeBalance(): number {
   return sandbox.admin.topUp(MCH, 1).balance;
 }
 
-async function rejectionOf(call: PromiseLike<unknown>): Promise<unknown> {
-  try {
-    await call;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('the call succeeded, a failure was expected');
-}
-
-interface AdminReply {
-  status: number;
-  json: unknown;
-}
-
-/**
- * Calls the HTTP control API. Node's fetch cannot trust an extra CA, so this is node:https with the sandbox CA
- * (and no client certificate: the control API does not ask for one).
- */
 function adminHttp(method: 'GET' | 'POST', path: string, body?: unknown): Promise<AdminReply> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      `${sandbox.url}${path}`,
-      { method, ca: sandbox.tls.ca, agent: false, headers: { 'content-type': 'application/json' } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          try {
-            expect(res.headers['content-type']).toContain('application/json');
-            resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) });
-          } catch (error) {
-            reject(error);
-          }
-        });
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body));
-  });
+  return sharedAdminHttp(sandbox, method, path, body);
 }
 
-/** A successful control API call's JSON, typed by the caller. */
-async function adminOk<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
-  const reply = await adminHttp(method, path, body);
-  expect(reply.status, JSON.stringify(reply.json)).toBe(200);
-  return reply.json as T;
+function adminOk<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  return sharedAdminOk<T>(sandbox, method, path, body);
 }
 
 // ---- The tests.
@@ -243,7 +210,7 @@ describe('restart on the same data directory', () => {
 
   it('a plain APIv3 client still works after the sandbox clock was advanced', async () => {
     expect(sandbox.admin.clock().offsetMs).toBeGreaterThanOrEqual(2 * hourMs);
-    const global = client(GLOBAL_MCH);
+    const global = client(GLOBAL);
     const created = await createGlobalOrder(global, `SKEW${Date.now()}`);
     expect(created.code_url).toMatch(/^weixin:\/\//);
   });
@@ -278,9 +245,9 @@ describe('the HTTP control API under /_sandbox/', () => {
     expect(opened).toMatchObject({ mch_billno: request.mch_billno, status: 'RECEIVED' });
     expect(opened.rcv_time).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
     expect((await getHbInfo(wxpay, request.mch_billno)).status).toBe('RECEIVED');
-    // Only a SENT packet can be opened: the error says why.
+    // Only a SENT packet can be opened: a conflict with its state, and the error says why.
     const twice = await adminHttp('POST', '/_sandbox/redpacks/open', { mchid: MCH, mch_billno: request.mch_billno });
-    expect(twice).toMatchObject({ status: 400, json: { code: 'INVALID_REQUEST' } });
+    expect(twice).toMatchObject({ status: 409, json: { code: 'INVALID_STATE' } });
     expect(JSON.stringify(twice.json)).toContain('RECEIVED');
   });
 
@@ -303,7 +270,7 @@ describe('the HTTP control API under /_sandbox/', () => {
     const second = await adminOk<{ balance: number }>('POST', '/_sandbox/merchants/topup', { mchid: MCH, amount: 1 });
     expect(second.balance).toBe(first.balance + 1);
     expect((await adminHttp('POST', '/_sandbox/merchants/topup', { mchid: MCH, amount: 0 })).status).toBe(400);
-    expect((await adminHttp('POST', '/_sandbox/merchants/topup', { mchid: '10000097', amount: 1 })).status).toBe(400);
+    expect((await adminHttp('POST', '/_sandbox/merchants/topup', { mchid: '10000097', amount: 1 })).status).toBe(404);
   });
 
   it('GET and POST /_sandbox/faults read and change the fault settings', async () => {
@@ -340,15 +307,15 @@ describe('the HTTP control API under /_sandbox/', () => {
 
   it('GET /_sandbox/notifications lists notification deliveries (an order paid over POST /_sandbox/orders/pay)', async () => {
     // The sandbox checks and signs APIv3 timestamps in sandbox time, which earlier tests moved: see the bug below.
-    const global = client(GLOBAL_MCH);
+    const global = client(GLOBAL);
     const outTradeNo = `E2E${Date.now()}`;
     await createGlobalOrder(global, outTradeNo);
-    expect(await adminOk<unknown[]>('GET', `/_sandbox/notifications?mchid=${GLOBAL_MCH}`)).toEqual([]);
-    await adminOk('POST', '/_sandbox/orders/pay', { mchid: GLOBAL_MCH, outTradeNo });
+    expect(await adminOk<unknown[]>('GET', `/_sandbox/notifications?mchid=${GLOBAL}`)).toEqual([]);
+    await adminOk('POST', '/_sandbox/orders/pay', { mchid: GLOBAL, outTradeNo });
 
-    const deliveries = await adminOk<Delivery[]>('GET', `/_sandbox/notifications?mchid=${GLOBAL_MCH}`);
+    const deliveries = await adminOk<Delivery[]>('GET', `/_sandbox/notifications?mchid=${GLOBAL}`);
     expect(deliveries).toHaveLength(1);
-    expect(deliveries[0]).toMatchObject({ mchid: GLOBAL_MCH, url: DEAD_NOTIFY_URL, eventType: 'TRANSACTION.SUCCESS' });
+    expect(deliveries[0]).toMatchObject({ mchid: GLOBAL, url: DEAD_NOTIFY_URL, eventType: 'TRANSACTION.SUCCESS' });
     expect(deliveries[0]?.state).not.toBe('delivered');
     expect(await adminOk<unknown[]>('GET', `/_sandbox/notifications?mchid=${MCH}`)).toEqual([]);
   });

@@ -4,36 +4,38 @@
 import { request } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  type ResultOutcome,
   type SendRedpackRequest,
   type SendWorkwxRedpackRequest,
   Transformer,
-  Wxpay,
+  type Wxpay,
   type WxpayOptions,
-  WxpayResultError,
   type XmlObject,
 } from 'wxpay';
 import { DEFAULT_FAULTS } from '../src/faults.js';
-import { type Sandbox, startSandbox } from '../src/index.js';
+import type { Sandbox } from '../src/index.js';
 import { createNonce } from '../src/wire/nonce.js';
 import { signV2 } from '../src/wire/v2-sign.js';
 import {
   CORPID,
+  COUPON_APPID,
+  COUPON_STOCK,
+  expectResultError,
   LI,
   MCH,
   nextBillno,
   REDPACK_APPID,
   redpack,
+  sendCouponRequest,
+  startTestSandbox,
+  type TestSandbox,
   WANG,
   workwxRedpack,
   ZHANG,
-} from './support/redpack-requests.js';
+} from './support/fixtures.js';
 import { hasValidV2Sign } from './support/v2-replies.js';
 
 /** A second merchant, created by the tests: its certificate is "another merchant's", it has no users and no WeCom. */
 const OTHER_MCH = '10000099';
-const COUPON_APPID = 'wx5edab3bdfba3dc1c';
-const COUPON_STOCK = '1757';
 /** The seeded users of 10000098. 张三 gets the ordinary packets, 李四 the ones whose life is followed, 王五 the limits. */
 
 const hourMs = 60 * 60 * 1000;
@@ -46,13 +48,13 @@ const chinaTime = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
  */
 const BASELINE_FAULTS = { ...DEFAULT_FAULTS, rateLimitPerSecond: 10_000 };
 
+let world: TestSandbox;
 let sandbox: Sandbox;
 let wxpay: Wxpay;
-const clients: Wxpay[] = [];
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ port: 0, dataDir: ':memory:' });
-  sandbox.admin.setFaults(BASELINE_FAULTS);
+  world = await startTestSandbox({ rateLimitPerSecond: BASELINE_FAULTS.rateLimitPerSecond });
+  sandbox = world.sandbox;
   await sandbox.admin.createMerchant({
     mchid: OTHER_MCH,
     name: 'second sandbox merchant',
@@ -62,17 +64,14 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(clients.map((each) => each.close()));
-  await sandbox?.close();
+  await world?.close();
 });
 
 // ---- Helpers.
 
 /** A client of a sandbox merchant (10000098 by default), with some options replaced; closed after the file. */
 function client(overrides: Partial<WxpayOptions> = {}, mchid = MCH): Wxpay {
-  const created = new Wxpay({ ...sandbox.merchantConfig(mchid), ...overrides });
-  clients.push(created);
-  return created;
+  return world.client(mchid, overrides);
 }
 
 function sendRedpack(xml: SendRedpackRequest, via: Wxpay = wxpay) {
@@ -137,17 +136,14 @@ function queryCouponStock(couponStockId = COUPON_STOCK) {
 
 function sendCoupon(openid: string, couponStockId = COUPON_STOCK, partnerTradeNo = nextTradeNo()) {
   return wxpay.v2.mmpaymkttransfers.send_coupon.post({
-    xml: {
+    xml: sendCouponRequest(openid, {
       coupon_stock_id: couponStockId,
-      openid_count: 1,
       partner_trade_no: partnerTradeNo,
-      openid,
-      appid: COUPON_APPID,
       mch_id: MCH,
       op_user_id: MCH,
       version: '1.0',
       type: 'XML',
-    },
+    }),
   });
 }
 
@@ -163,29 +159,6 @@ function queryCouponsInfo(couponId: string, openid: string, stockId = COUPON_STO
       type: 'XML',
     },
   });
-}
-
-/** The error a call rejects with (fails the test when it resolves). */
-async function rejectionOf(call: PromiseLike<unknown>): Promise<unknown> {
-  try {
-    await call;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('the call succeeded, a failure was expected');
-}
-
-async function expectResultError(
-  call: PromiseLike<unknown>,
-  errCode: string,
-  outcome?: ResultOutcome,
-): Promise<WxpayResultError> {
-  const error = await rejectionOf(call);
-  expect(error).toBeInstanceOf(WxpayResultError);
-  const result = error as WxpayResultError;
-  expect(result.errCode, result.message).toBe(errCode);
-  if (outcome !== undefined) expect(result.outcome).toBe(outcome);
-  return result;
 }
 
 /**

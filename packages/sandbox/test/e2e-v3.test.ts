@@ -13,22 +13,28 @@ import {
   type Notification,
   SignatureVerificationError,
   UnknownSerialError,
-  Wxpay,
+  type Wxpay,
   WxpayAPIError,
   WxpayConnectionError,
   type WxpayOptions,
 } from 'wxpay';
 import type { SandboxMerchantConfig } from '../src/merchants.js';
-import { type Sandbox, startSandbox } from '../src/sandbox.js';
+import type { Sandbox } from '../src/sandbox.js';
 import { decryptAesGcm } from './support/aes-gcm.js';
+import {
+  COMMON_QUERY,
+  expectApiError,
+  GLOBAL,
+  GLOBAL_APPID,
+  GLOBAL_PAYER,
+  INSTITUTION,
+  INSTITUTION_APPID,
+  INSTITUTIONAL_QUERY,
+  startTestSandbox,
+  type TestSandbox,
+  uniqueNo,
+} from './support/fixtures.js';
 
-const GLOBAL = '1900000109';
-const GLOBAL_APPID = 'wx2421b1c4370ec43b';
-const INSTITUTION = '1900000100';
-const INSTITUTION_APPID = 'wxd678efh567hg6787';
-const PAYER = 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o';
-const COMMON_QUERY = { mchid: GLOBAL };
-const INSTITUTIONAL_QUERY = { sp_mchid: INSTITUTION, sub_mchid: GLOBAL };
 /** HKD -> CNY, x 10^8 (the sandbox's fixed settlement rate). */
 const HKD_RATE = 92_000_000;
 
@@ -43,13 +49,11 @@ let receiverUrl: string;
 const received: KnownNotification[] = [];
 /** Requests to `/flaky/...` paths: the first one of each path gets a 500. */
 const flakyHits = new Map<string, number>();
-const clients: Wxpay[] = [];
+let world: TestSandbox;
 
 /** A client that is closed after the tests. */
 function client(options: WxpayOptions): Wxpay {
-  const wxpay = new Wxpay(options);
-  clients.push(wxpay);
-  return wxpay;
+  return world.client(options);
 }
 
 /** A merchant's configuration without any WeChat Pay key: the client must download platform certificates. */
@@ -65,24 +69,6 @@ function trustedKeys(config: SandboxMerchantConfig): { serial: string; publicKey
   const serial = names.find((name) => !name.startsWith('PUB_KEY_ID_'));
   if (pub === undefined || serial === undefined) throw new Error('merchant config lacks a certificate or public key');
   return { serial, publicKeyId: pub };
-}
-
-let sequence = 0;
-/** A fresh out_trade_no / out_refund_no (at most 32 characters). */
-function newNo(tag: string): string {
-  sequence += 1;
-  return `${tag}${Date.now()}${sequence}`;
-}
-
-/** The rejection of `promise`, which must be a WxpayAPIError. */
-async function apiError(promise: PromiseLike<unknown>): Promise<WxpayAPIError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof WxpayAPIError) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail with a WxpayAPIError');
 }
 
 /** `detail` of an API error as a record (it is `unknown` on the error). */
@@ -145,7 +131,9 @@ function refundNotice(outRefundNo: string): KnownNotification | undefined {
 }
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ port: 0, dataDir: ':memory:' });
+  // The merchants' own rate limits stay: one test is about them.
+  world = await startTestSandbox({ rateLimitPerSecond: null });
+  sandbox = world.sandbox;
   const globalConfig = sandbox.merchantConfig(GLOBAL);
   const institutionConfig = sandbox.merchantConfig(INSTITUTION);
   wxpay = client(globalConfig);
@@ -186,30 +174,29 @@ beforeAll(async () => {
 afterAll(async () => {
   receiver?.closeAllConnections();
   await new Promise<void>((resolve) => (receiver ? receiver.close(() => resolve()) : resolve()));
-  await Promise.all(clients.map((wxpay) => wxpay.close()));
-  await sandbox?.close();
+  await world?.close();
 });
 
 describe('creating orders', () => {
   it('answers each trade type with its own field: code_url, prepay_id, mweb_url', async () => {
-    const native = await createNative(wxpay, newNo('NATIVE'));
+    const native = await createNative(wxpay, uniqueNo('NATIVE'));
     expect(native.code_url).toMatch(/^weixin:\/\/wxpay\/bizpayurl\?pr=/);
 
-    const jsapiNo = newNo('JSAPI');
+    const jsapiNo = uniqueNo('JSAPI');
     const jsapi = await wxpay.v3.global.transactions.jsapi.post({
-      json: { ...COMMON_IDS, ...orderFields(jsapiNo), trade_type: 'JSAPI', payer: { openid: PAYER } },
+      json: { ...COMMON_IDS, ...orderFields(jsapiNo), trade_type: 'JSAPI', payer: { openid: GLOBAL_PAYER } },
     });
     expect(jsapi.prepay_id).toMatch(/^wx\d{14}[0-9a-f]+$/);
 
     const app = await wxpay
       .chain('v3/global/transactions/app')
-      .post({ json: { ...COMMON_IDS, ...orderFields(newNo('APP')), trade_type: 'APP' } });
+      .post({ json: { ...COMMON_IDS, ...orderFields(uniqueNo('APP')), trade_type: 'APP' } });
     expect(app.prepay_id).toMatch(/^wx/);
 
     const mweb = await wxpay['v3/global/transactions/mweb'].post({
       json: {
         ...COMMON_IDS,
-        ...orderFields(newNo('MWEB')),
+        ...orderFields(uniqueNo('MWEB')),
         trade_type: 'MWEB',
         scene_info: { payer_client_ip: '203.0.113.7', h5_info: { type: 'Wap' } },
       },
@@ -217,17 +204,17 @@ describe('creating orders', () => {
     expect(mweb.mweb_url).toMatch(/^https:\/\/wx\.tenpay\.com\/.*prepay_id=wx/);
 
     const [jsapiOrder] = sandbox.admin.orders({ mchid: GLOBAL, outTradeNo: jsapiNo });
-    expect(jsapiOrder).toMatchObject({ trade_type: 'JSAPI', trade_state: 'NOTPAY', payer: { openid: PAYER } });
+    expect(jsapiOrder).toMatchObject({ trade_type: 'JSAPI', trade_state: 'NOTPAY', payer: { openid: GLOBAL_PAYER } });
   });
 
   it('is idempotent on out_trade_no: the same body re-enters, a changed body is refused', async () => {
-    const outTradeNo = newNo('IDEM');
+    const outTradeNo = uniqueNo('IDEM');
     const first = await createNative(wxpay, outTradeNo);
     const again = await createNative(wxpay, outTradeNo);
     expect(again.code_url).toBe(first.code_url);
     expect(sandbox.admin.orders({ mchid: GLOBAL, outTradeNo })).toHaveLength(1);
 
-    const changed = await apiError(createNative(wxpay, outTradeNo, { amount: { total: 200, currency: 'HKD' } }));
+    const changed = await expectApiError(createNative(wxpay, outTradeNo, { amount: { total: 200, currency: 'HKD' } }));
     expect(changed).toMatchObject({ status: 400, code: 'INVALID_REQUEST' });
     expect(detailOf(changed)).toMatchObject({ field: '/out_trade_no', value: outTradeNo, location: 'body' });
     expect(changed.requestId).toMatch(/^[0-9A-F]{32}$/);
@@ -236,7 +223,7 @@ describe('creating orders', () => {
 
 describe('querying orders', () => {
   it('finds an order by id and by out_trade_no in common mode', async () => {
-    const outTradeNo = newNo('QCOMMON');
+    const outTradeNo = uniqueNo('QCOMMON');
     await createNative(wxpay, outTradeNo, { attach: 'note' });
     const byNo = await queryByNo(wxpay, outTradeNo, COMMON_QUERY);
     expect(byNo).toMatchObject({
@@ -254,7 +241,7 @@ describe('querying orders', () => {
   });
 
   it('finds an order by id and by out_trade_no in institutional mode, and keeps the modes apart', async () => {
-    const outTradeNo = newNo('QINST');
+    const outTradeNo = uniqueNo('QINST');
     const created = await createInstitutionalNative(outTradeNo);
     expect(created.code_url).toMatch(/^weixin:/);
     const byNo = await queryByNo(institution, outTradeNo, INSTITUTIONAL_QUERY);
@@ -270,12 +257,12 @@ describe('querying orders', () => {
     expect(byId).toEqual(byNo);
 
     // The sub-merchant itself, in common mode, does not see the institution's order.
-    const hidden = await apiError(queryByNo(wxpay, outTradeNo, COMMON_QUERY));
+    const hidden = await expectApiError(queryByNo(wxpay, outTradeNo, COMMON_QUERY));
     expect(hidden).toMatchObject({ status: 404, code: 'ORDER_NOT_EXIST' });
   });
 
   it('answers 404 ORDER_NOT_EXIST for an unknown id', async () => {
-    const error = await apiError(
+    const error = await expectApiError(
       wxpay.v3.global.transactions.id._id_.get({ id: '4200000000000000000000000000', query: COMMON_QUERY }),
     );
     expect(error).toMatchObject({ status: 404, code: 'ORDER_NOT_EXIST' });
@@ -283,7 +270,7 @@ describe('querying orders', () => {
   });
 
   it('sends path values encoded once: an out_trade_no with | and * is found by the signed query', async () => {
-    const outTradeNo = `${newNo('ENC')}|*-_`;
+    const outTradeNo = `${uniqueNo('ENC')}|*-_`;
     await createNative(wxpay, outTradeNo);
     const { data, response } = await queryByNo(wxpay, outTradeNo, COMMON_QUERY).withResponse();
     expect(data.out_trade_no).toBe(outTradeNo);
@@ -291,7 +278,7 @@ describe('querying orders', () => {
   });
 
   it('refuses an institution naming a merchant that is not its own: 403 NO_AUTH', async () => {
-    const error = await apiError(queryByNo(institution, 'X1', { sp_mchid: INSTITUTION, sub_mchid: '10000098' }));
+    const error = await expectApiError(queryByNo(institution, 'X1', { sp_mchid: INSTITUTION, sub_mchid: '10000098' }));
     expect(error).toMatchObject({ status: 403, code: 'NO_AUTH' });
   });
 });
@@ -299,14 +286,16 @@ describe('querying orders', () => {
 describe('error replies', () => {
   it('PARAM_ERROR names the field as a JSON pointer (a body the SDK catalogue does not check)', async () => {
     // `{trade}` is not a catalogued template, so the SDK sends the body unchecked and the sandbox judges it.
-    const body = { ...nativeOrder(newNo('PARAM')), amount: { total: '100', currency: 'HKD' } };
-    const error = await apiError(wxpay.chain('v3/global/transactions/{trade}').post({ trade: 'native', json: body }));
+    const body = { ...nativeOrder(uniqueNo('PARAM')), amount: { total: '100', currency: 'HKD' } };
+    const error = await expectApiError(
+      wxpay.chain('v3/global/transactions/{trade}').post({ trade: 'native', json: body }),
+    );
     expect(error).toMatchObject({ status: 400, code: 'PARAM_ERROR' });
     expect(detailOf(error)).toMatchObject({ field: '/amount/total', value: '100', location: 'body' });
   });
 
   it('PARAM_ERROR names query and path fields by name', async () => {
-    const error = await apiError(
+    const error = await expectApiError(
       wxpay
         .chain('v3/global/transactions/out-trade-no/{no}')
         .get({ no: 'X1', query: { mchid: GLOBAL, sp_mchid: '1' } }),
@@ -314,14 +303,14 @@ describe('error replies', () => {
     expect(error).toMatchObject({ status: 400, code: 'PARAM_ERROR' });
     expect(detailOf(error)).toMatchObject({ field: 'sp_mchid', location: 'query' });
     const long = 'N'.repeat(33);
-    const path = await apiError(
+    const path = await expectApiError(
       wxpay.chain('v3/global/transactions/out-trade-no/{no}').get({ no: long, query: COMMON_QUERY }),
     );
     expect(detailOf(path)).toMatchObject({ field: 'out_trade_no', value: long, location: 'path' });
   });
 
   it('APPID_MCHID_NOT_MATCH for an appid not bound to the merchant', async () => {
-    const error = await apiError(createNative(wxpay, newNo('APPID'), { appid: INSTITUTION_APPID }));
+    const error = await expectApiError(createNative(wxpay, uniqueNo('APPID'), { appid: INSTITUTION_APPID }));
     expect(error).toMatchObject({ status: 400, code: 'APPID_MCHID_NOT_MATCH' });
     expect(detailOf(error)).toMatchObject({ field: '/appid', value: INSTITUTION_APPID, location: 'body' });
   });
@@ -329,21 +318,25 @@ describe('error replies', () => {
   it('SIGN_ERROR 401 when the request is signed with another merchant key, or names a wrong serial', async () => {
     const config = sandbox.merchantConfig(GLOBAL);
     const other = sandbox.merchantConfig(INSTITUTION);
-    const wrongKey = await apiError(queryByNo(client({ ...config, privateKey: other.privateKey }), 'X1', COMMON_QUERY));
+    const wrongKey = await expectApiError(
+      queryByNo(client({ ...config, privateKey: other.privateKey }), 'X1', COMMON_QUERY),
+    );
     expect(wrongKey).toMatchObject({ status: 401, code: 'SIGN_ERROR' });
     expect(detailOf(wrongKey).sign_information).toMatchObject({
       mchid: GLOBAL,
       issue: expect.stringMatching(/signature/),
     });
 
-    const wrongSerial = await apiError(queryByNo(client({ ...config, serial: other.serial }), 'X1', COMMON_QUERY));
+    const wrongSerial = await expectApiError(
+      queryByNo(client({ ...config, serial: other.serial }), 'X1', COMMON_QUERY),
+    );
     expect(wrongSerial).toMatchObject({ status: 401, code: 'SIGN_ERROR' });
     expect(detailOf(wrongSerial).sign_information).toMatchObject({ serial_no: other.serial });
   });
 
   it('an unknown merchant gets an unsigned 401 SIGN_ERROR, reported as an API error, not a signature failure', async () => {
     const stranger = client({ ...sandbox.merchantConfig(GLOBAL), mchid: '1234567' });
-    const error = await apiError(queryByNo(stranger, 'X1', { mchid: '1234567' }));
+    const error = await expectApiError(queryByNo(stranger, 'X1', { mchid: '1234567' }));
     expect(error).toMatchObject({ status: 401, code: 'SIGN_ERROR' });
     expect(error.body).toContain('merchant 1234567 does not exist');
   });
@@ -367,26 +360,26 @@ describe('error replies', () => {
 
   it('SYSTEM_ERROR 500 after the retries of a GET, and nothing created by a POST that got one', async () => {
     const once = client({ ...sandbox.merchantConfig(GLOBAL), maxRetries: 0 });
-    const outTradeNo = newNo('SYSERR');
+    const outTradeNo = uniqueNo('SYSERR');
     sandbox.admin.setFaults({ systemErrorRate: 1 });
     try {
       const started = Date.now();
-      const query = await apiError(queryByNo(wxpay, 'X1', COMMON_QUERY));
+      const query = await expectApiError(queryByNo(wxpay, 'X1', COMMON_QUERY));
       expect(query).toMatchObject({ status: 500, code: 'SYSTEM_ERROR' });
       // Two retries of the GET: the backoff waits at least 250 + 500 ms before the last answer.
       expect(Date.now() - started).toBeGreaterThanOrEqual(700);
-      const create = await apiError(createNative(once, outTradeNo));
+      const create = await expectApiError(createNative(once, outTradeNo));
       expect(create).toMatchObject({ status: 500, code: 'SYSTEM_ERROR' });
     } finally {
       sandbox.admin.setFaults({ systemErrorRate: 0 });
     }
     expect(sandbox.admin.orders({ outTradeNo })).toEqual([]);
-    const missing = await apiError(queryByNo(wxpay, outTradeNo, COMMON_QUERY));
+    const missing = await expectApiError(queryByNo(wxpay, outTradeNo, COMMON_QUERY));
     expect(missing.code).toBe('ORDER_NOT_EXIST');
   });
   it('a reply lost after the order was made is an unknown outcome; resending the same body re-enters it', async () => {
     const once = client({ ...sandbox.merchantConfig(GLOBAL), maxRetries: 0 });
-    const outTradeNo = newNo('DROP');
+    const outTradeNo = uniqueNo('DROP');
     sandbox.admin.setFaults({ dropReplyRate: 1 });
     let failure: unknown;
     try {
@@ -410,17 +403,17 @@ describe('error replies', () => {
 
 describe('the life of an order', () => {
   it('NOTPAY -> paid -> SUCCESS with success_time, payer and the exchange rate; TRANSACTION.SUCCESS notified', async () => {
-    const outTradeNo = newNo('PAY');
+    const outTradeNo = uniqueNo('PAY');
     await createNative(wxpay, outTradeNo);
     expect((await queryByNo(wxpay, outTradeNo, COMMON_QUERY)).trade_state).toBe('NOTPAY');
 
-    await sandbox.admin.payOrder({ mchid: GLOBAL, outTradeNo, openid: PAYER });
+    await sandbox.admin.payOrder({ mchid: GLOBAL, outTradeNo, openid: GLOBAL_PAYER });
     const paid = await queryByNo(wxpay, outTradeNo, COMMON_QUERY);
     expect(paid).toMatchObject({
       trade_state: 'SUCCESS',
       trade_state_desc: '支付成功',
       bank_type: 'CFT',
-      payer: { openid: PAYER },
+      payer: { openid: GLOBAL_PAYER },
       amount: {
         total: 100,
         currency: 'HKD',
@@ -437,7 +430,7 @@ describe('the life of an order', () => {
   });
 
   it('an institutional payment is notified to the institution, signed with its public key', async () => {
-    const outTradeNo = newNo('PAYINST');
+    const outTradeNo = uniqueNo('PAYINST');
     await createInstitutionalNative(outTradeNo);
     await sandbox.admin.payOrder({ mchid: INSTITUTION, outTradeNo });
     const notice = await eventually(() => transactionNotice(outTradeNo));
@@ -447,7 +440,7 @@ describe('the life of an order', () => {
   });
 
   it('a failed payment leaves the order PAYERROR', async () => {
-    const outTradeNo = newNo('PAYERR');
+    const outTradeNo = uniqueNo('PAYERR');
     await createNative(wxpay, outTradeNo);
     await sandbox.admin.payOrder({ mchid: GLOBAL, outTradeNo, outcome: 'PAYERROR' });
     const order = await queryByNo(wxpay, outTradeNo, COMMON_QUERY);
@@ -456,7 +449,7 @@ describe('the life of an order', () => {
   });
 
   it('close answers 204 and the order is CLOSED', async () => {
-    const outTradeNo = newNo('CLOSE');
+    const outTradeNo = uniqueNo('CLOSE');
     await createNative(wxpay, outTradeNo);
     const closed = await wxpay.v3.global.transactions.outTradeNo._out_trade_no_.close
       .post({ out_trade_no: outTradeNo, json: { mchid: GLOBAL } })
@@ -465,12 +458,12 @@ describe('the life of an order', () => {
     expect(closed.data).toBeUndefined();
     expect((await queryByNo(wxpay, outTradeNo, COMMON_QUERY)).trade_state).toBe('CLOSED');
     // The same order number cannot be re-entered once closed.
-    expect(await apiError(createNative(wxpay, outTradeNo))).toMatchObject({ status: 400, code: 'ORDER_CLOSED' });
+    expect(await expectApiError(createNative(wxpay, outTradeNo))).toMatchObject({ status: 400, code: 'ORDER_CLOSED' });
   });
 
   it('a refund is PROCESSING, settles 60 sandbox seconds later, turns the order REFUND and is notified', async () => {
-    const outTradeNo = newNo('REFUND');
-    const outRefundNo = newNo('R');
+    const outTradeNo = uniqueNo('REFUND');
+    const outRefundNo = uniqueNo('R');
     await createNative(wxpay, outTradeNo);
     await sandbox.admin.payOrder({ mchid: GLOBAL, outTradeNo });
     const request: CreateGlobalRefundRequest = {
@@ -507,13 +500,13 @@ describe('the life of an order', () => {
     const notice = await eventually(() => refundNotice(outRefundNo));
     expect(notice.resource).toMatchObject({ out_refund_no: outRefundNo, status: 'SUCCESS' });
     // Nothing is left to refund, and a paid order cannot be closed.
-    const more = await apiError(
+    const more = await expectApiError(
       wxpay.v3.global.refunds.post({
         json: {
           mchid: GLOBAL,
           appid: GLOBAL_APPID,
           out_trade_no: outTradeNo,
-          out_refund_no: newNo('R'),
+          out_refund_no: uniqueNo('R'),
           amount: { refund: 1, total: 100, currency: 'HKD' },
         },
       }),
@@ -524,11 +517,11 @@ describe('the life of an order', () => {
       out_trade_no: outTradeNo,
       json: { mchid: GLOBAL },
     });
-    expect(await apiError(close)).toMatchObject({ status: 400, code: 'ORDERPAID' });
+    expect(await expectApiError(close)).toMatchObject({ status: 400, code: 'ORDERPAID' });
   });
 
   it('a receiver that fails gets the retry only once sandbox time reaches it, and the log shows both attempts', async () => {
-    const outTradeNo = newNo('FLAKY');
+    const outTradeNo = uniqueNo('FLAKY');
     const notifyUrl = `${receiverUrl}/flaky/${outTradeNo}`;
     await createNative(wxpay, outTradeNo, { notify_url: notifyUrl });
     await sandbox.admin.payOrder({ mchid: GLOBAL, outTradeNo });
@@ -558,7 +551,7 @@ describe('platform certificates and public keys', () => {
     expect(fresh.keyStore.serials()).toEqual([]);
     await fresh.refreshCertificates('global');
     expect(fresh.keyStore.serials()).toEqual([platformSerial]);
-    await createNative(fresh, newNo('DLCERT'));
+    await createNative(fresh, uniqueNo('DLCERT'));
 
     const { data, response } = await wxpay.v3.global.certificates.get().withResponse();
     expect(response.headers['wechatpay-serial']).toBe(platformSerial);
@@ -578,7 +571,7 @@ describe('platform certificates and public keys', () => {
 
   it('a public-key-mode merchant has no platform certificate: 404 RESOURCE_NOT_EXISTS telling to use the public key', async () => {
     const fresh = client(withoutCerts(sandbox.merchantConfig(INSTITUTION)));
-    const refresh = await apiError(fresh.refreshCertificates('global'));
+    const refresh = await expectApiError(fresh.refreshCertificates('global'));
     expect(refresh).toMatchObject({ status: 404, code: 'RESOURCE_NOT_EXISTS' });
     expect(refresh.message).toMatch(/public key/);
     // Any call needs a key to verify with first; within the minute after that failed download it sends nothing
@@ -591,14 +584,14 @@ describe('platform certificates and public keys', () => {
     });
     expect((query as Error).message).toMatch(/public key/);
     // With the key configured, the certificates endpoint answers the same error, signed and verified.
-    const signed = await apiError(institution.chain('v3/global/certificates').get());
+    const signed = await expectApiError(institution.chain('v3/global/certificates').get());
     expect(signed).toMatchObject({ status: 404, code: 'RESOURCE_NOT_EXISTS' });
   });
 
   it('replies verify whether signed with the platform certificate or with the public key', async () => {
-    const byCertificate = await createNative(wxpay, newNo('SIGCERT')).withResponse();
+    const byCertificate = await createNative(wxpay, uniqueNo('SIGCERT')).withResponse();
     expect(byCertificate.response.headers['wechatpay-serial']).toBe(platformSerial);
-    const byPublicKey = await createInstitutionalNative(newNo('SIGPUB')).withResponse();
+    const byPublicKey = await createInstitutionalNative(uniqueNo('SIGPUB')).withResponse();
     expect(byPublicKey.response.headers['wechatpay-serial']).toBe(publicKeyId);
   });
 
@@ -607,7 +600,7 @@ describe('platform certificates and public keys', () => {
     const { publicKeyId: ownPublicKey } = trustedKeys(config);
     const { apiv3Key: _apiv3Key, ...noDownload } = withoutCerts(config);
     const strict = client({ ...noDownload, certs: { [ownPublicKey]: config.certs[ownPublicKey] ?? '' } });
-    const outTradeNo = newNo('CLOSED');
+    const outTradeNo = uniqueNo('CLOSED');
     const failure = await createNative(strict, outTradeNo).then(
       () => undefined,
       (error: unknown) => error,
@@ -624,7 +617,7 @@ describe('platform certificates and public keys', () => {
       ...withoutCerts(config),
       certs: { [ownPublicKey]: config.certs[ownPublicKey] ?? '' },
     });
-    await createNative(bootstrapping, newNo('BOOT'));
+    await createNative(bootstrapping, uniqueNo('BOOT'));
     expect(bootstrapping.keyStore.serials().sort()).toEqual([ownPublicKey, platformSerial].sort());
   });
 });

@@ -1,29 +1,31 @@
 // Merchants created through the control API: their users, rate limit and handler settings take effect.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Wxpay, WxpayResultError } from 'wxpay';
-import { type Sandbox, startSandbox } from '../src/index.js';
-import { redpack } from './support/redpack-requests.js';
+import { type Wxpay, WxpayResultError } from 'wxpay';
+import type { Sandbox } from '../src/index.js';
+import { redpack, startTestSandbox, type TestSandbox } from './support/fixtures.js';
 
 const MCHID = '10000097';
 const APPID = 'wx9797979797979797';
 const USER = 'oxTWIuGaIt6gTKsQRLau2M0yL97A';
+let world: TestSandbox;
 let sandbox: Sandbox;
 let wxpay: Wxpay;
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ dataDir: ':memory:' });
+  // The sandbox's own per-merchant limits, as a merchant created this way meets them.
+  world = await startTestSandbox({ rateLimitPerSecond: null });
+  sandbox = world.sandbox;
   const config = await sandbox.admin.createMerchant({
     mchid: MCHID,
     appids: { redpack: APPID },
     users: [{ openid: USER, name: '赵六' }],
     settings: { sendingSeconds: 60, redpackMerchantDailyAmount: 1500 },
   });
-  wxpay = new Wxpay(config);
+  wxpay = world.client(config);
 });
 
 afterAll(async () => {
-  await wxpay.close();
-  await sandbox.close();
+  await world?.close();
 });
 
 const send = (mch_billno: string, total_amount: number) =>

@@ -5,24 +5,15 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { SandboxClock } from '../src/clock.js';
+import type { SandboxClock } from '../src/clock.js';
 import type { SandboxContext } from '../src/context.js';
-import { Faults } from '../src/faults.js';
 import { Notifier, retrySchedule } from '../src/notifier.js';
-import {
-  createCa,
-  createPublicKey,
-  issueMerchantCert,
-  issuePlatformCert,
-  issueServerCert,
-  type Pem,
-  type PublicKeyPair,
-  randomSecret32,
-} from '../src/pki.js';
-import { type MerchantConfig, openStore, type Store } from '../src/store.js';
+import { type Pem, type PublicKeyPair, randomSecret32 } from '../src/pki.js';
+import type { MerchantConfig, Store } from '../src/store.js';
 import { payOrder } from '../src/v3/actions.js';
 import { createSigner } from '../src/v3/reply.js';
 import { handleV3 } from '../src/v3/router.js';
+import { handlerContext, issueTestKeys, merchantConfig as testMerchantConfig } from './support/fixtures.js';
 
 const mchid = '20000001';
 const appid = 'wx1111111111111111';
@@ -31,14 +22,8 @@ const startMs = Date.UTC(2025, 0, 15, 2, 0, 0);
 let pki: { ca: Pem; server: Pem; apiCert: Pem; platform: Pem; publicKey: PublicKeyPair };
 
 beforeAll(async () => {
-  const ca = await createCa(startMs);
-  const [server, apiCert, platform, publicKey] = await Promise.all([
-    issueServerCert(ca, startMs),
-    issueMerchantCert(ca, mchid, startMs),
-    issuePlatformCert(ca, mchid, startMs),
-    createPublicKey(),
-  ]);
-  pki = { ca, server, apiCert, platform, publicKey };
+  const { ca, server, apiCerts, platform, publicKey } = await issueTestKeys(startMs, [mchid]);
+  pki = { ca, server, apiCert: apiCerts[mchid] as Pem, platform, publicKey };
 });
 
 interface Received {
@@ -77,6 +62,7 @@ class Receiver {
   }
 }
 
+let ctx: SandboxContext;
 let store: Store;
 let now: number;
 let clock: SandboxClock;
@@ -85,21 +71,26 @@ let receivers: Receiver[];
 let apiv3Key: string;
 
 function merchantConfig(signingMode: MerchantConfig['signingMode']): MerchantConfig {
-  return {
-    apiv2Key: randomSecret32(),
+  return testMerchantConfig({
     apiv3Key,
     apiCert: pki.apiCert,
     platformCert: pki.platform,
     publicKey: pki.publicKey,
     signingMode,
     appids: { app: appid },
-  };
+  });
 }
 
 beforeEach(() => {
-  store = openStore(':memory:');
   now = startMs;
-  clock = new SandboxClock(store, () => now);
+  // The notifier is made below, on the context's store and clock; the context reaches it through these closures.
+  ctx = handlerContext({
+    ca: pki.ca,
+    realNow: () => now,
+    notify: (notification) => notifier.enqueue(notification),
+    deliver: () => notifier.tick(),
+  });
+  ({ store, clock } = ctx);
   apiv3Key = randomSecret32();
   store.merchants.insert({ mchid, kind: 'global', config: merchantConfig('certificate') });
   notifier = new Notifier({ store, clock, ca: pki.ca, signer: createSigner(store, clock) });
@@ -107,7 +98,8 @@ beforeEach(() => {
 });
 
 afterEach(async () => {
-  await notifier.stop();
+  await clock.due.stop();
+  await notifier.idle();
   await Promise.all(receivers.map((receiver) => receiver.close()));
   store.close();
 });
@@ -160,7 +152,6 @@ function open(envelope: Envelope): unknown {
 describe('delivery', () => {
   it('delivers a paid order to an https receiver trusted through the sandbox CA, signed and decrypting to the order', async () => {
     const { receiver: merchant, url } = await receiver(pki.server);
-    const ctx: SandboxContext = { store, clock, faults: new Faults(), ca: pki.ca, notify: notifier.enqueue };
     const body = {
       mchid,
       appid,
@@ -337,12 +328,12 @@ describe('timeouts', () => {
 });
 
 describe('background delivery', () => {
-  it('ticks on its own between start() and stop()', async () => {
+  it('delivers on its own between the due-work timer’s start() and stop()', async () => {
     const { receiver: merchant, url } = await receiver();
-    notifier.start(10);
+    clock.due.start(10);
     notify(url);
     for (let i = 0; i < 200 && merchant.received.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
-    await notifier.stop();
+    await clock.due.stop();
     expect(merchant.received).toHaveLength(1);
     expect(notifier.log()[0]?.state).toBe('delivered');
   });

@@ -2,85 +2,69 @@
 // every field the tables mark required, times as yyyyMMddHHmmss, another merchant's stock, an unknown coupon, and
 // send_coupon's failure replies. Facts cited from docs/endpoints.md, the coupons' sections.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ResultOutcome, Wxpay, WxpayResultError } from 'wxpay';
-import { SandboxClock } from '../src/clock.js';
-import type { SandboxContext } from '../src/context.js';
-import { DEFAULT_FAULTS, Faults } from '../src/faults.js';
-import { type Sandbox, startSandbox } from '../src/index.js';
-import { openStore } from '../src/store.js';
+import type { ResultOutcome, Wxpay, WxpayResultError } from 'wxpay';
+import type { Sandbox } from '../src/index.js';
 import { sendCoupon as sendCouponHandler } from '../src/v2/coupon.js';
-import { type Fields, postV2 } from './support/raw-v2-client.js';
+import {
+  COUPON_APPID,
+  COUPON_STOCK,
+  expectResultError,
+  handlerContext,
+  MCH,
+  merchantConfig,
+  nextCouponTradeNo,
+  sendCouponRequest,
+  startTestSandbox,
+  type TestSandbox,
+} from './support/fixtures.js';
+import { type Fields, postV2, rawMerchant } from './support/raw-v2-client.js';
 
-const MCH = '10000098';
-const COUPON_APPID = 'wx5edab3bdfba3dc1c';
-/** The seeded stock: 500 fen off orders of 1000 fen or more, one per user. */
-const SEEDED_STOCK = '1757';
 const OTHER_MCH = '10000093';
 const OTHER_APPID = 'wx9393939393939393';
 const compactTime = /^\d{14}$/;
 
+let world: TestSandbox;
 let sandbox: Sandbox;
 let wxpay: Wxpay;
 let otherStock: string;
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ port: 0, dataDir: ':memory:' });
-  sandbox.admin.setFaults({ ...DEFAULT_FAULTS, rateLimitPerSecond: 10_000 });
-  wxpay = new Wxpay(sandbox.merchantConfig(MCH));
+  world = await startTestSandbox();
+  sandbox = world.sandbox;
+  wxpay = world.client(MCH);
   await sandbox.admin.createMerchant({ mchid: OTHER_MCH, appids: { coupon: OTHER_APPID } });
   otherStock = sandbox.admin.createCouponStock({ mchid: OTHER_MCH, value: 100, total: 10 }).coupon_stock_id;
 });
 
 afterAll(async () => {
-  await wxpay?.close();
-  await sandbox?.close();
+  await world?.close();
 });
 
-let sequence = 0;
-function tradeNo(): string {
-  sequence += 1;
-  return `${MCH}C${String(sequence).padStart(10, '0')}`;
-}
+const tradeNo = nextCouponTradeNo;
 
 const queryStock = (couponStockId: string) =>
   wxpay['v2/mmpaymkttransfers/query_coupon_stock'].post({
     xml: { coupon_stock_id: couponStockId, appid: COUPON_APPID },
   });
-const sendCoupon = (openid: string, couponStockId = SEEDED_STOCK, partnerTradeNo = tradeNo()) =>
+const sendCoupon = (openid: string, couponStockId = COUPON_STOCK, partnerTradeNo = tradeNo()) =>
   wxpay.v2.mmpaymkttransfers.send_coupon.post({
-    xml: {
-      coupon_stock_id: couponStockId,
-      openid_count: 1,
-      partner_trade_no: partnerTradeNo,
-      openid,
-      appid: COUPON_APPID,
-    },
+    xml: sendCouponRequest(openid, { coupon_stock_id: couponStockId, partner_trade_no: partnerTradeNo }),
   });
-const queryCoupon = (couponId: string, openid: string, stockId = SEEDED_STOCK) =>
+const queryCoupon = (couponId: string, openid: string, stockId = COUPON_STOCK) =>
   wxpay.v2.mmpaymkttransfers.querycouponsinfo.post({
     xml: { coupon_id: couponId, openid, stock_id: stockId, appid: COUPON_APPID },
   });
 
-async function refusal(call: PromiseLike<unknown>, code: string, outcome: ResultOutcome): Promise<WxpayResultError> {
-  let caught: unknown;
-  try {
-    await call;
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(WxpayResultError);
-  const error = caught as WxpayResultError;
-  expect(error.errCode, error.message).toBe(code);
-  expect(error.outcome).toBe(outcome);
-  return error;
+function refusal(call: PromiseLike<unknown>, code: string, outcome: ResultOutcome): Promise<WxpayResultError> {
+  return expectResultError(call, code, outcome);
 }
 
 // docs/endpoints.md#mmpaymkttransfersquery_coupon_stock--query-a-coupon-stock
 describe('query_coupon_stock', () => {
   it('replies with every required field, and locked_num and used_num, times as yyyyMMddHHmmss', async () => {
-    const stock = await queryStock(SEEDED_STOCK);
+    const stock = await queryStock(COUPON_STOCK);
     expect(stock).toMatchObject({
-      coupon_stock_id: SEEDED_STOCK,
+      coupon_stock_id: COUPON_STOCK,
       coupon_value: '500',
       coupon_mininumn: '1000',
       // A minimum order amount, not combinable: 2.
@@ -111,7 +95,7 @@ describe('querycouponsinfo', () => {
     const sent = await sendCoupon(openid);
     const coupon = await queryCoupon(sent.coupon_id, openid);
     expect(coupon).toMatchObject({
-      coupon_stock_id: SEEDED_STOCK,
+      coupon_stock_id: COUPON_STOCK,
       coupon_stock_type: '1',
       coupon_id: sent.coupon_id,
       coupon_value: '500',
@@ -158,13 +142,13 @@ describe('send_coupon', () => {
     const openid = 'oCouponFidelity0000000000006';
     const config = sandbox.merchantConfig(MCH);
     const post = () =>
-      postV2(
-        sandbox.url,
-        config.ca,
-        { mchid: MCH, secret: config.secret, cert: config.merchant.cert, key: config.merchant.key },
-        '/mmpaymkttransfers/send_coupon',
-        { coupon_stock_id: SEEDED_STOCK, openid_count: '1', partner_trade_no: tradeNo(), openid, appid: COUPON_APPID },
-      );
+      postV2(sandbox.url, config.ca, rawMerchant(config), '/mmpaymkttransfers/send_coupon', {
+        coupon_stock_id: COUPON_STOCK,
+        openid_count: '1',
+        partner_trade_no: tradeNo(),
+        openid,
+        appid: COUPON_APPID,
+      });
     expect(await post()).toMatchObject({ result_code: 'SUCCESS', ret_code: 'SUCCESS', ret_msg: '' });
     const reply: Fields = await post();
     expect(reply).toMatchObject({
@@ -180,33 +164,19 @@ describe('send_coupon', () => {
   // The router's field rules answer a missing openid before the handler sees it (PARAM_ERROR "openid: required"), so
   // the handler's own answer is checked directly here.
   it('answers a request that reaches it without openid OPEN_ID_EMPTY, with an empty coupon_id', () => {
-    const store = openStore(':memory:');
+    const pem = { certPem: '', keyPem: '', serial: '' };
+    const ctx = handlerContext({ ca: pem, realNow: Date.now });
+    const { store } = ctx;
     try {
-      const pem = { certPem: '', keyPem: '', serial: '' };
       store.merchants.insert({
         mchid: MCH,
         kind: 'mainland',
-        config: {
-          apiv2Key: 'k'.repeat(32),
-          apiv3Key: 'v'.repeat(32),
-          apiCert: pem,
-          platformCert: pem,
-          publicKey: { id: 'PUB_KEY_ID_0', publicKeyPem: '', privateKeyPem: '' },
-          signingMode: 'certificate',
-          appids: { coupon: COUPON_APPID },
-        },
+        config: merchantConfig({ apiCert: pem, appids: { coupon: COUPON_APPID } }),
       });
       const merchant = store.merchants.get({ mchid: MCH });
       if (merchant === undefined) throw new Error('merchant not stored');
-      const ctx: SandboxContext = {
-        store,
-        clock: new SandboxClock(store),
-        faults: new Faults(),
-        ca: pem,
-        notify: () => {},
-      };
       const fields = {
-        coupon_stock_id: SEEDED_STOCK,
+        coupon_stock_id: COUPON_STOCK,
         openid_count: '1',
         partner_trade_no: tradeNo(),
         appid: COUPON_APPID,

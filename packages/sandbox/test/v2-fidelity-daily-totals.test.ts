@@ -9,7 +9,7 @@ import { Wxpay, WxpayResultError } from 'wxpay';
 import { type Sandbox, startSandbox } from '../src/index.js';
 import { SCHEMA_VERSION } from '../src/store.js';
 import { startNextChinaDay } from './support/china-day.js';
-import { redpack } from './support/redpack-requests.js';
+import { numberSequence, redpack } from './support/fixtures.js';
 
 const MCH = '10000089';
 const APPID = 'wx8989898989898989';
@@ -30,11 +30,10 @@ async function start(): Promise<Sandbox> {
   return sandbox;
 }
 
-let sequence = 0;
+const billno = numberSequence(`${MCH}20250101`);
 const send = (wxpay: Wxpay) => {
-  sequence += 1;
   const xml = redpack({
-    mch_billno: `${MCH}20250101${String(sequence).padStart(10, '0')}`,
+    mch_billno: billno(),
     mch_id: MCH,
     wxappid: APPID,
     re_openid: USER,

@@ -3,10 +3,10 @@
 // day, 15 s between payments to one person, nonce_str in the reply, changed parameters, the corp check and the
 // product switch. Facts cited from docs/endpoints.md#mmpaymkttransferspromotionpaywwsptrans2pocket--wecom-pay-to-staff.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type PayWwspTrans2PocketRequest, type ResultOutcome, Wxpay, WxpayResultError } from 'wxpay';
-import { DEFAULT_FAULTS } from '../src/faults.js';
-import { type Sandbox, startSandbox } from '../src/index.js';
+import type { PayWwspTrans2PocketRequest, ResultOutcome, Wxpay, WxpayResultError } from 'wxpay';
+import type { Sandbox } from '../src/index.js';
 import { startNextChinaDay } from './support/china-day.js';
+import { expectResultError, numberSequence, startTestSandbox, type TestSandbox } from './support/fixtures.js';
 
 const MCH = '10000092';
 const CORPID = 'ww92929292929292';
@@ -21,14 +21,15 @@ const [ZHANG, LI, WANG] = staff;
 /** The merchant's daily total, lowered from 100000 yuan so a test reaches it: 10000 yuan. */
 const MERCHANT_DAILY = 1_000_000;
 
+let world: TestSandbox;
 let sandbox: Sandbox;
 let wxpay: Wxpay;
 let noProduct: Wxpay;
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ port: 0, dataDir: ':memory:' });
-  sandbox.admin.setFaults({ ...DEFAULT_FAULTS, rateLimitPerSecond: 10_000 });
-  wxpay = new Wxpay(
+  world = await startTestSandbox();
+  sandbox = world.sandbox;
+  wxpay = world.client(
     await sandbox.admin.createMerchant({
       mchid: MCH,
       workwxCorpid: CORPID,
@@ -37,7 +38,7 @@ beforeAll(async () => {
       settings: { payToStaffMerchantDailyAmount: MERCHANT_DAILY },
     }),
   );
-  noProduct = new Wxpay(
+  noProduct = world.client(
     await sandbox.admin.createMerchant({
       mchid: NO_PRODUCT,
       workwxCorpid: 'ww90909090909090',
@@ -48,16 +49,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await wxpay?.close();
-  await noProduct?.close();
-  await sandbox?.close();
+  await world?.close();
 });
 
-let sequence = 0;
-function tradeNo(): string {
-  sequence += 1;
-  return `${MCH}T${String(sequence).padStart(10, '0')}`;
-}
+const tradeNo = numberSequence(`${MCH}T`);
 
 function payment(
   person: { openid: string; name: string },
@@ -86,16 +81,7 @@ const pay = (xml: PayWwspTrans2PocketRequest, via: Wxpay = wxpay) =>
 const wait15s = () => sandbox.admin.advanceClock(15_000);
 
 async function refusal(call: PromiseLike<unknown>, code: string, outcome: ResultOutcome): Promise<WxpayResultError> {
-  let caught: unknown;
-  try {
-    await call;
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(WxpayResultError);
-  const error = caught as WxpayResultError;
-  expect(error.errCode, error.message).toBe(code);
-  expect(error.outcome).toBe(outcome);
+  const error = await expectResultError(call, code, outcome);
   expect(error.returnCode).toBe('SUCCESS');
   // The reply table marks nonce_str required whenever return_code is SUCCESS.
   expect(error.data.nonce_str).toMatch(/^[0-9A-Za-z]{32}$/);

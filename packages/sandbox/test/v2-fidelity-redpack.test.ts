@@ -3,12 +3,18 @@
 // required fields, each endpoint's own system-error code, and return_msg / err_code_des as the real service fills them.
 // Every fact is cited from docs/endpoints.md, which names the official page it comes from.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ResultOutcome, Wxpay, WxpayResultError } from 'wxpay';
-import { DEFAULT_FAULTS } from '../src/faults.js';
-import { type Sandbox, type SandboxMerchantConfig, startSandbox } from '../src/index.js';
+import type { ResultOutcome, Wxpay, WxpayResultError } from 'wxpay';
+import type { Sandbox, SandboxMerchantConfig } from '../src/index.js';
 import { startNextChinaDay } from './support/china-day.js';
-import { type Fields, postV2 } from './support/raw-v2-client.js';
-import { redpack, workwxRedpack } from './support/redpack-requests.js';
+import {
+  expectResultError,
+  numberSequence,
+  redpack,
+  startTestSandbox,
+  type TestSandbox,
+  workwxRedpack,
+} from './support/fixtures.js';
+import { type Fields, postV2, rawMerchant } from './support/raw-v2-client.js';
 
 const MCH = '10000091';
 const APPID = 'wx9191919191919191';
@@ -29,13 +35,14 @@ const settings = {
   redpackMaxAmount: 2000,
 };
 
+let world: TestSandbox;
 let sandbox: Sandbox;
 let config: SandboxMerchantConfig;
 let wxpay: Wxpay;
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ port: 0, dataDir: ':memory:' });
-  sandbox.admin.setFaults({ ...DEFAULT_FAULTS, rateLimitPerSecond: 10_000 });
+  world = await startTestSandbox();
+  sandbox = world.sandbox;
   config = await sandbox.admin.createMerchant({
     mchid: MCH,
     name: '九一百货',
@@ -44,19 +51,14 @@ beforeAll(async () => {
     users: [{ openid: U1 }, { openid: U2 }, { openid: U3 }],
     settings,
   });
-  wxpay = new Wxpay(config);
+  wxpay = world.client(config);
 });
 
 afterAll(async () => {
-  await wxpay?.close();
-  await sandbox?.close();
+  await world?.close();
 });
 
-let sequence = 0;
-function billno(): string {
-  sequence += 1;
-  return `${MCH}20250101${String(sequence).padStart(10, '0')}`;
-}
+const billno = numberSequence(`${MCH}20250101`);
 
 /** A normal packet of this file's merchant: `total_amount` fen to `re_openid`, with a scene (any amount allowed). */
 function packet(reOpenid: string, totalAmount: number, overrides: Partial<ReturnType<typeof redpack>> = {}) {
@@ -82,16 +84,7 @@ const queryWecom = (mchBillno: string) =>
   wxpay.chain('v2/mmpaymkttransfers/queryworkwxredpack').post({ xml: { mch_billno: mchBillno, appid: CORPID } });
 
 async function refusal(call: PromiseLike<unknown>, code: string, outcome: ResultOutcome): Promise<WxpayResultError> {
-  let caught: unknown;
-  try {
-    await call;
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(WxpayResultError);
-  const error = caught as WxpayResultError;
-  expect(error.errCode, error.message).toBe(code);
-  expect(error.outcome).toBe(outcome);
+  const error = await expectResultError(call, code, outcome);
   // A business failure: processed (return_code SUCCESS), refused (result_code FAIL).
   expect(error.returnCode).toBe('SUCCESS');
   return error;
@@ -265,13 +258,7 @@ describe('an injected system error uses the endpoint’s own code', () => {
 
 describe('the limit codes through a raw node:https client', () => {
   const post = (fields: Fields): Promise<Fields> =>
-    postV2(
-      sandbox.url,
-      config.ca,
-      { mchid: MCH, secret: config.secret, cert: config.merchant.cert, key: config.merchant.key },
-      '/mmpaymkttransfers/sendredpack',
-      fields,
-    );
+    postV2(sandbox.url, config.ca, rawMerchant(config), '/mmpaymkttransfers/sendredpack', fields);
   const raw = (reOpenid: string, amount: number): Fields => {
     const { mch_id: _filled, ...fields } = packet(reOpenid, amount);
     return Object.fromEntries(Object.entries(fields).map(([name, value]) => [name, String(value)]));

@@ -2,12 +2,12 @@
 // (https://developer.work.weixin.qq.com/document/path/90278): every documented length, and a partner_trade_no of
 // letters and digits only. Sent by a raw client, not the SDK, so the sandbox's own answer is what is seen.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_FAULTS } from '../src/faults.js';
-import { type Sandbox, startSandbox } from '../src/index.js';
+import type { Sandbox } from '../src/index.js';
 import { v2Endpoint } from '../src/v2/endpoints.js';
 import { createNonce } from '../src/wire/nonce.js';
 import { signWorkwx } from '../src/wire/workwx-sign.js';
-import { type Fields, postV2, type RawMerchant } from './support/raw-v2-client.js';
+import { startTestSandbox, type TestSandbox } from './support/fixtures.js';
+import { type Fields, postV2, type RawMerchant, rawMerchant } from './support/raw-v2-client.js';
 
 const MCH = '10000077';
 const CORPID = 'ww77777777777777';
@@ -17,25 +17,26 @@ const staff = [
   { openid: 'oxTWIuGaIt6gTKsQRLau2M0y77B', name: '李四', appid: CORPID },
 ];
 
+let world: TestSandbox;
 let sandbox: Sandbox;
 let merchant: RawMerchant;
 let workwxSecret: string;
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ port: 0, dataDir: ':memory:' });
-  sandbox.admin.setFaults({ ...DEFAULT_FAULTS, rateLimitPerSecond: 10_000 });
+  world = await startTestSandbox();
+  sandbox = world.sandbox;
   const config = await sandbox.admin.createMerchant({
     mchid: MCH,
     workwxCorpid: CORPID,
     balance: 10_000_000,
     users: staff,
   });
-  merchant = { mchid: MCH, secret: config.secret, cert: config.merchant.cert, key: config.merchant.key };
+  merchant = rawMerchant(config);
   workwxSecret = config.workwxSecret ?? '';
 });
 
 afterAll(async () => {
-  await sandbox?.close();
+  await world?.close();
 });
 
 let sequence = 0;

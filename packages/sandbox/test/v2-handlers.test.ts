@@ -2,11 +2,11 @@
 // handleV2 directly with an in-memory store, real merchant certificates and real signatures.
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Transformer, type XmlObject } from 'wxpay';
-import { formatChinaTime, SandboxClock } from '../src/clock.js';
+import { formatChinaTime, type SandboxClock } from '../src/clock.js';
 import type { SandboxContext, SandboxReply } from '../src/context.js';
-import { Faults } from '../src/faults.js';
-import { createCa, issueMerchantCert, type Pem, verifyClientCertificate } from '../src/pki.js';
-import { type MerchantConfig, openStore, type Store } from '../src/store.js';
+import type { Faults } from '../src/faults.js';
+import { type Pem, verifyClientCertificate } from '../src/pki.js';
+import type { MerchantConfig, Store } from '../src/store.js';
 import {
   createCouponStock,
   listCouponStocks,
@@ -20,6 +20,7 @@ import { handleV2 } from '../src/v2/router.js';
 import { createNonce } from '../src/wire/nonce.js';
 import { signV2 } from '../src/wire/v2-sign.js';
 import { signWorkwx } from '../src/wire/workwx-sign.js';
+import { handlerContext, issueTestKeys, merchantConfig as testMerchantConfig } from './support/fixtures.js';
 import { hasValidV2Sign } from './support/v2-replies.js';
 
 const MCH_A = '1900000001';
@@ -47,8 +48,9 @@ let certA: Pem;
 let certB: Pem;
 
 beforeAll(async () => {
-  ca = await createCa(START);
-  [certA, certB] = await Promise.all([issueMerchantCert(ca, MCH_A, START), issueMerchantCert(ca, MCH_B, START)]);
+  const keys = await issueTestKeys(START, [MCH_A, MCH_B]);
+  ca = keys.ca;
+  [certA, certB] = [keys.apiCerts[MCH_A], keys.apiCerts[MCH_B]] as [Pem, Pem];
 });
 
 let store: Store;
@@ -57,24 +59,18 @@ let faults: Faults;
 let ctx: SandboxContext;
 
 function merchantConfig(key: string, cert: Pem, workwx: boolean): MerchantConfig {
-  return {
+  return testMerchantConfig({
     apiv2Key: key,
-    apiv3Key: 'v'.repeat(32),
     apiCert: cert,
-    platformCert: cert,
-    publicKey: { id: `PUB_KEY_ID_${'1'.repeat(32)}`, publicKeyPem: 'unused', privateKeyPem: 'unused' },
-    signingMode: 'certificate',
     appids: { redpack: REDPACK_APPID, coupon: COUPON_APPID },
     ...(workwx ? { workwx: { corpid: CORPID, secret: WORKWX_SECRET } } : {}),
-  };
+  });
 }
 
 beforeEach(() => {
-  store = openStore(':memory:');
   // Real time stands still, so only `advance` and `set` move the sandbox clock.
-  clock = new SandboxClock(store, () => START);
-  faults = new Faults();
-  ctx = { store, clock, faults, ca, notify: () => {} };
+  ctx = handlerContext({ ca, realNow: () => START });
+  ({ store, clock, faults } = ctx);
   // A high request rate: these tests send dozens of calls within one real second.
   store.merchants.insert({
     mchid: MCH_A,

@@ -11,22 +11,29 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type CreateGlobalRefundRequest, ValidationError, Wxpay, WxpayAPIError } from 'wxpay';
+import type { CreateGlobalRefundRequest, Wxpay } from 'wxpay';
 import { retrySchedule } from '../src/notifier.js';
-import { type Sandbox, startSandbox } from '../src/sandbox.js';
+import type { Sandbox } from '../src/sandbox.js';
 import { openStore } from '../src/store.js';
+import {
+  COMMON_QUERY,
+  EXAMPLE_APPID,
+  expectApiError,
+  expectValidationError,
+  GLOBAL,
+  GLOBAL_APPID,
+  INSTITUTION,
+  INSTITUTION_APPID,
+  INSTITUTIONAL_QUERY,
+  startTestSandbox,
+  type TestSandbox,
+  uniqueNo,
+} from './support/fixtures.js';
 
-const GLOBAL = '1900000109';
-const GLOBAL_APPID = 'wx2421b1c4370ec43b';
-const INSTITUTION = '1900000100';
-const INSTITUTION_APPID = 'wxd678efh567hg6787';
-/** The appid the official field tables use as their example (docs/endpoints.md#example-values). */
-const EXAMPLE_APPID = 'wx8888888888888888';
-const COMMON_QUERY = { mchid: GLOBAL };
-const INSTITUTIONAL_QUERY = { sp_mchid: INSTITUTION, sub_mchid: GLOBAL };
 const minuteMs = 60_000;
 const dayMs = 86_400_000;
 
+let world: TestSandbox;
 let sandbox: Sandbox;
 let wxpay: Wxpay;
 let institution: Wxpay;
@@ -56,12 +63,11 @@ async function listen(server: Server): Promise<number> {
 
 beforeAll(async () => {
   // Background delivery is left to the tests: they deliver with admin.advanceClock, so attempts are countable.
-  sandbox = await startSandbox({ port: 0, dataDir: ':memory:', notifyIntervalMs: 3_600_000 });
-  // Some tests make dozens of calls in a second; the per-merchant rate limit is not what they are about.
-  sandbox.admin.setFaults({ rateLimitPerSecond: 100_000 });
+  world = await startTestSandbox({ notifyIntervalMs: 3_600_000 });
+  sandbox = world.sandbox;
   // No SDK retries: a refused refund must surface as it was answered.
-  wxpay = new Wxpay({ ...sandbox.merchantConfig(GLOBAL), maxRetries: 0 });
-  institution = new Wxpay({ ...sandbox.merchantConfig(INSTITUTION), maxRetries: 0 });
+  wxpay = world.client(GLOBAL, { maxRetries: 0 });
+  institution = world.client(INSTITUTION, { maxRetries: 0 });
   httpReceiver = createHttpServer(receive('http'));
   httpsReceiver = createHttpsServer({ cert: sandbox.tls.cert, key: sandbox.tls.key }, receive('https'));
   [httpPort, httpsPort] = await Promise.all([listen(httpReceiver), listen(httpsReceiver)]);
@@ -76,37 +82,10 @@ afterAll(async () => {
     server?.closeAllConnections();
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
   }
-  await Promise.all([wxpay?.close(), institution?.close()]);
-  await sandbox?.close();
+  await world?.close();
 });
 
 // ---- helpers ----
-
-let sequence = 0;
-function newNo(tag: string): string {
-  sequence += 1;
-  return `${tag}${Date.now()}${sequence}`;
-}
-
-async function apiError(promise: PromiseLike<unknown>): Promise<WxpayAPIError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof WxpayAPIError) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail with a WxpayAPIError');
-}
-
-async function localError(promise: PromiseLike<unknown>): Promise<ValidationError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ValidationError) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail with a ValidationError');
-}
 
 function orderBody(outTradeNo: string, notifyUrl = `http://127.0.0.1:${httpPort}/notify/${outTradeNo}`) {
   return {
@@ -199,7 +178,7 @@ async function raw(mchid: string, method: string, pathAndQuery: string, body?: u
 describe('every route of the global transactions and refunds API', () => {
   it('closes an order by its WeChat Pay number, in common and institutional mode', async () => {
     // docs/endpoints.md#close-an-order: POST /v3/global/transactions/id/{transaction_id}/close, 204.
-    const outTradeNo = newNo('CLOSEID');
+    const outTradeNo = uniqueNo('CLOSEID');
     await wxpay.v3.global.transactions.native.post({
       json: { mchid: GLOBAL, appid: GLOBAL_APPID, ...orderBody(outTradeNo) },
     });
@@ -215,7 +194,7 @@ describe('every route of the global transactions and refunds API', () => {
     const after = await wxpay.v3.global.transactions.id._id_.get({ id, query: COMMON_QUERY });
     expect(after.trade_state).toBe('CLOSED');
 
-    const subNo = newNo('CLOSEIDI');
+    const subNo = uniqueNo('CLOSEIDI');
     await institution.v3.global.transactions.native.post({
       json: { sp_mchid: INSTITUTION, sub_mchid: GLOBAL, sp_appid: INSTITUTION_APPID, ...orderBody(subNo) },
     });
@@ -229,7 +208,7 @@ describe('every route of the global transactions and refunds API', () => {
     const subAfter = await institution.v3.global.transactions.id._id_.get({ id: sub.id, query: INSTITUTIONAL_QUERY });
     expect(subAfter.trade_state).toBe('CLOSED');
     // An order of another mode is not found by its number.
-    const wrongMode = await apiError(
+    const wrongMode = await expectApiError(
       wxpay.v3.global.transactions.id._transaction_id_.close.post({ transaction_id: sub.id, json: { mchid: GLOBAL } }),
     );
     expect(wrongMode).toMatchObject({ status: 404, code: 'ORDER_NOT_EXIST' });
@@ -237,9 +216,9 @@ describe('every route of the global transactions and refunds API', () => {
 
   it('queries a refund by its WeChat Pay refund number', async () => {
     // docs/endpoints.md#query-a-refund: GET /v3/global/refunds/id/{refund_id}.
-    const outTradeNo = newNo('QRID');
+    const outTradeNo = uniqueNo('QRID');
     await paidOrder(outTradeNo);
-    const created = await wxpay.v3.global.refunds.post({ json: refund(outTradeNo, newNo('R')) });
+    const created = await wxpay.v3.global.refunds.post({ json: refund(outTradeNo, uniqueNo('R')) });
     const byId = await wxpay.v3.global.refunds.id._refund_id_.get({ refund_id: created.id, query: COMMON_QUERY });
     const byNo = await wxpay.v3.global.refunds.outRefundNo._out_refund_no_.get({
       out_refund_no: created.out_refund_no,
@@ -247,7 +226,7 @@ describe('every route of the global transactions and refunds API', () => {
     });
     expect(byId).toEqual(byNo);
     expect(byId).toMatchObject({ id: created.id, status: 'PROCESSING' });
-    const unknown = await apiError(
+    const unknown = await expectApiError(
       wxpay.v3.global.refunds.id._refund_id_.get({ refund_id: '50300000000000000000000000000', query: COMMON_QUERY }),
     );
     expect(unknown).toMatchObject({ status: 404, code: 'RESOURCE_NOT_EXISTS' });
@@ -255,9 +234,9 @@ describe('every route of the global transactions and refunds API', () => {
 
   it('lists the refunds of an order by out_trade_no or transaction_id, a page at a time', async () => {
     // docs/endpoints.md#list-the-refunds-of-an-order: GET /v3/global/refunds, count at most 20.
-    const outTradeNo = newNo('LIST');
+    const outTradeNo = uniqueNo('LIST');
     const transactionId = await paidOrder(outTradeNo);
-    const numbers = [newNo('RA'), newNo('RB'), newNo('RC')];
+    const numbers = [uniqueNo('RA'), uniqueNo('RB'), uniqueNo('RC')];
     for (const [i, outRefundNo] of numbers.entries()) {
       await wxpay.v3.global.refunds.post({ json: refund(outTradeNo, outRefundNo, 10 + i) });
       await sandbox.admin.advanceClock(minuteMs);
@@ -281,7 +260,7 @@ describe('every route of the global transactions and refunds API', () => {
     expect(page).toMatchObject({ total_num: 3, current_total_num: 1 });
     expect(page.data.map((entry) => entry.out_refund_no)).toEqual([numbers[1]]);
     // The SDK refuses a page above 20 before sending.
-    const tooMany = await localError(
+    const tooMany = await expectValidationError(
       wxpay.v3.global.refunds.get({ query: { mchid: GLOBAL, out_trade_no: outTradeNo, offset: 0, count: 21 } }),
     );
     expect(tooMany).toMatchObject({ field: 'query.count' });
@@ -289,9 +268,9 @@ describe('every route of the global transactions and refunds API', () => {
 
   it('answers a raw node:https client the same list, and 400 PARAM_ERROR for a page above 20', async () => {
     // docs/endpoints.md#list-the-refunds-of-an-order
-    const outTradeNo = newNo('RAWLIST');
+    const outTradeNo = uniqueNo('RAWLIST');
     await paidOrder(outTradeNo);
-    const outRefundNo = newNo('R');
+    const outRefundNo = uniqueNo('R');
     await wxpay.v3.global.refunds.post({ json: refund(outTradeNo, outRefundNo) });
     const path = `/v3/global/refunds?out_trade_no=${outTradeNo}&count=10&offset=0&mchid=${GLOBAL}`;
     const listed = await raw(GLOBAL, 'GET', path);
@@ -314,10 +293,10 @@ describe('every route of the global transactions and refunds API', () => {
 describe('refund rules', () => {
   it('requires appid in common mode and sp_appid in institutional mode', async () => {
     // docs/endpoints.md#refund: appid / sp_appid are required.
-    const outTradeNo = newNo('APPID');
+    const outTradeNo = uniqueNo('APPID');
     await paidOrder(outTradeNo);
-    const { appid: _appid, ...withoutAppid } = refund(outTradeNo, newNo('R'));
-    const local = await localError(
+    const { appid: _appid, ...withoutAppid } = refund(outTradeNo, uniqueNo('R'));
+    const local = await expectValidationError(
       wxpay.v3.global.refunds.post({ json: withoutAppid as unknown as CreateGlobalRefundRequest }),
     );
     expect(local).toMatchObject({ field: '/appid', rule: 'required' });
@@ -328,7 +307,7 @@ describe('refund rules', () => {
       sp_mchid: INSTITUTION,
       sub_mchid: GLOBAL,
       out_trade_no: outTradeNo,
-      out_refund_no: newNo('R'),
+      out_refund_no: uniqueNo('R'),
       amount: { refund: 1, total: 100, currency: 'HKD' },
     });
     expect(institutional).toMatchObject({
@@ -337,7 +316,7 @@ describe('refund rules', () => {
     });
     // An appid the merchant does not have is refused too.
     const stranger = await raw(GLOBAL, 'POST', '/v3/global/refunds', {
-      ...refund(outTradeNo, newNo('R')),
+      ...refund(outTradeNo, uniqueNo('R')),
       appid: 'wx0000000000000000',
     });
     expect(stranger).toMatchObject({ status: 400, body: { code: 'APPID_MCHID_NOT_MATCH' } });
@@ -345,18 +324,18 @@ describe('refund rules', () => {
 
   it('refuses a second refund of one order within a minute, and re-enters a resend', async () => {
     // docs/endpoints.md#refund-rules: refunds of one order must be a minute apart.
-    const outTradeNo = newNo('MINUTE');
+    const outTradeNo = uniqueNo('MINUTE');
     await paidOrder(outTradeNo);
-    const first = refund(outTradeNo, newNo('R'));
+    const first = refund(outTradeNo, uniqueNo('R'));
     const created = await wxpay.v3.global.refunds.post({ json: first });
     await sandbox.admin.advanceClock(minuteMs - 1000);
-    const soon = await apiError(wxpay.v3.global.refunds.post({ json: refund(outTradeNo, newNo('R')) }));
+    const soon = await expectApiError(wxpay.v3.global.refunds.post({ json: refund(outTradeNo, uniqueNo('R')) }));
     expect(soon).toMatchObject({ status: 429, code: 'FREQUENCY_LIMITED' });
     // The refused refund left nothing behind, and a resend of the first is still the first.
     const again = await wxpay.v3.global.refunds.post({ json: first });
     expect(again.id).toBe(created.id);
     await sandbox.admin.advanceClock(1000);
-    const second = await wxpay.v3.global.refunds.post({ json: refund(outTradeNo, newNo('R')) });
+    const second = await wxpay.v3.global.refunds.post({ json: refund(outTradeNo, uniqueNo('R')) });
     expect(second.status).toBe('PROCESSING');
     const listed = await wxpay.v3.global.refunds.get({
       query: { mchid: GLOBAL, out_trade_no: outTradeNo, offset: 0, count: 20 },
@@ -366,13 +345,13 @@ describe('refund rules', () => {
 
   it('refuses the 51st refund of one order with 400 INVALID_REQUEST', async () => {
     // docs/endpoints.md#refund-rules: at most 50 partial refunds per order.
-    const outTradeNo = newNo('FIFTY');
+    const outTradeNo = uniqueNo('FIFTY');
     await paidOrder(outTradeNo);
     for (let i = 0; i < 50; i++) {
       await wxpay.v3.global.refunds.post({ json: refund(outTradeNo, `R${outTradeNo.slice(-20)}${i}`) });
       await sandbox.admin.advanceClock(minuteMs);
     }
-    const fiftyFirst = await apiError(wxpay.v3.global.refunds.post({ json: refund(outTradeNo, newNo('R')) }));
+    const fiftyFirst = await expectApiError(wxpay.v3.global.refunds.post({ json: refund(outTradeNo, uniqueNo('R')) }));
     expect(fiftyFirst).toMatchObject({ status: 400, code: 'INVALID_REQUEST' });
     const listed = await wxpay.v3.global.refunds.get({
       query: { mchid: GLOBAL, out_trade_no: outTradeNo, offset: 40, count: 20 },
@@ -391,7 +370,7 @@ describe('notifications', () => {
     expect(documented.reduce((sum, seconds) => sum + seconds, 0)).toBe(24 * 3600 + 4 * 60);
 
     // A plain http loopback notify_url is taken, as the sandbox README says (docs/endpoints.md#notifications).
-    const outTradeNo = newNo('RETRY');
+    const outTradeNo = uniqueNo('RETRY');
     const path = `/failing/${outTradeNo}`;
     await wxpay.v3.global.transactions.native.post({
       json: { mchid: GLOBAL, appid: GLOBAL_APPID, ...orderBody(outTradeNo, `http://127.0.0.1:${httpPort}${path}`) },
@@ -431,7 +410,7 @@ describe('notifications', () => {
       return (connect as (...a: unknown[]) => net.Socket).apply(this, args);
     });
 
-    const outTradeNo = newNo('REMOTE');
+    const outTradeNo = uniqueNo('REMOTE');
     await wxpay.v3.global.transactions.native.post({
       json: { mchid: GLOBAL, appid: GLOBAL_APPID, ...orderBody(outTradeNo, 'https://example.com/wxpay/notify') },
     });
@@ -454,7 +433,7 @@ describe('notifications', () => {
       const callback = rest.at(-1) as (error: Error) => void;
       process.nextTick(() => callback(Object.assign(new Error('DNS is blocked in this test'), { code: 'EBLOCKED' })));
     }) as unknown as typeof dns.lookup);
-    const outTradeNo = newNo('LOCALHOST');
+    const outTradeNo = uniqueNo('LOCALHOST');
     const url = `https://localhost:${httpsPort}/notify/${outTradeNo}`;
     await wxpay.v3.global.transactions.native.post({
       json: { mchid: GLOBAL, appid: GLOBAL_APPID, ...orderBody(outTradeNo, url) },
@@ -473,7 +452,7 @@ describe('notifications', () => {
 describe('the official examples run verbatim', () => {
   it('the global merchant takes appid wx8888888888888888, for orders and refunds', async () => {
     // docs/endpoints.md#example-values
-    const outTradeNo = newNo('EXAMPLE');
+    const outTradeNo = uniqueNo('EXAMPLE');
     await paidOrder(outTradeNo, EXAMPLE_APPID);
     const order = await wxpay.v3.global.transactions.outTradeNo._out_trade_no_.get({
       out_trade_no: outTradeNo,
@@ -481,7 +460,7 @@ describe('the official examples run verbatim', () => {
     });
     expect(order).toMatchObject({ mchid: GLOBAL, appid: EXAMPLE_APPID, trade_state: 'SUCCESS' });
     const refunded = await wxpay.v3.global.refunds.post({
-      json: { ...refund(outTradeNo, newNo('R')), appid: EXAMPLE_APPID },
+      json: { ...refund(outTradeNo, uniqueNo('R')), appid: EXAMPLE_APPID },
     });
     expect(refunded.status).toBe('PROCESSING');
   });
@@ -489,14 +468,14 @@ describe('the official examples run verbatim', () => {
   it('the institution takes sp_appid wx8888888888888888 (and sub_appid), as in the refund example', async () => {
     // docs/endpoints.md#example-values: the refund page's field table gives sp_mchid 1900000100, sub_mchid
     // 1900000109, sp_appid and sub_appid wx8888888888888888.
-    const outTradeNo = newNo('EXAMPLEI');
+    const outTradeNo = uniqueNo('EXAMPLEI');
     const ids = { sp_mchid: INSTITUTION, sub_mchid: GLOBAL, sp_appid: EXAMPLE_APPID, sub_appid: EXAMPLE_APPID };
     await institution.v3.global.transactions.native.post({ json: { ...ids, ...orderBody(outTradeNo) } });
     const paid = await sandbox.admin.payOrder({ mchid: INSTITUTION, outTradeNo });
     const refunded = await raw(INSTITUTION, 'POST', '/v3/global/refunds', {
       ...ids,
       transaction_id: paid.id,
-      out_refund_no: newNo('R'),
+      out_refund_no: uniqueNo('R'),
       reason: '商品已售完',
       amount: { refund: 100, total: 100, currency: 'HKD' },
     });
@@ -512,7 +491,7 @@ describe('a data directory seeded before the example appid', () => {
     // docs/endpoints.md#example-values
     const dataDir = mkdtempSync(join(tmpdir(), 'wxpay-sandbox-'));
     try {
-      await (await startSandbox({ port: 0, dataDir })).close();
+      await (await startTestSandbox({ dataDir })).close();
       // Make it look like a directory from before: no example appid, no note that it was bound.
       const store = openStore(dataDir);
       for (const mchid of [GLOBAL, INSTITUTION]) {
@@ -526,8 +505,8 @@ describe('a data directory seeded before the example appid', () => {
       store.setKv('example-appids', '');
       store.close();
 
-      const restarted = await startSandbox({ port: 0, dataDir, notifyIntervalMs: 3_600_000 });
-      const client = new Wxpay({ ...restarted.merchantConfig(INSTITUTION), maxRetries: 0 });
+      const restarted = await startTestSandbox({ dataDir, notifyIntervalMs: 3_600_000 });
+      const client = restarted.client(INSTITUTION, { maxRetries: 0 });
       try {
         const created = await client.v3.global.transactions.native.post({
           json: {
@@ -535,12 +514,11 @@ describe('a data directory seeded before the example appid', () => {
             sub_mchid: GLOBAL,
             sp_appid: EXAMPLE_APPID,
             sub_appid: EXAMPLE_APPID,
-            ...orderBody(newNo('UPGRADE')),
+            ...orderBody(uniqueNo('UPGRADE')),
           },
         });
         expect(created.code_url).toMatch(/^weixin:/);
       } finally {
-        await client.close();
         await restarted.close();
       }
     } finally {
@@ -553,18 +531,18 @@ describe('a data directory seeded before the example appid', () => {
 describe('refund rules over time', () => {
   it('refuses refunds of an order paid more than a year ago with 400 INVALID_REQUEST', async () => {
     // docs/endpoints.md#refund-rules: orders paid more than a year ago cannot be refunded.
-    const young = newNo('YEAR');
-    const old = newNo('YEAROLD');
+    const young = uniqueNo('YEAR');
+    const old = uniqueNo('YEAROLD');
     await paidOrder(old);
     await sandbox.admin.advanceClock(365 * dayMs - 2000);
     await paidOrder(young);
     // 365 days less a second after payment: still refundable.
-    const inTime = await wxpay.v3.global.refunds.post({ json: refund(old, newNo('R')) });
+    const inTime = await wxpay.v3.global.refunds.post({ json: refund(old, uniqueNo('R')) });
     expect(inTime.status).toBe('PROCESSING');
     await sandbox.admin.advanceClock(minuteMs);
-    const late = await apiError(wxpay.v3.global.refunds.post({ json: refund(old, newNo('R')) }));
+    const late = await expectApiError(wxpay.v3.global.refunds.post({ json: refund(old, uniqueNo('R')) }));
     expect(late).toMatchObject({ status: 400, code: 'INVALID_REQUEST' });
-    const fresh = await wxpay.v3.global.refunds.post({ json: refund(young, newNo('R')) });
+    const fresh = await wxpay.v3.global.refunds.post({ json: refund(young, uniqueNo('R')) });
     expect(fresh.status).toBe('PROCESSING');
   });
 });

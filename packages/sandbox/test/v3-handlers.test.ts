@@ -3,21 +3,14 @@
 // here with a few lines of node:crypto, sharing no code with the sandbox or the SDK.
 import { createDecipheriv, randomBytes, sign, verify } from 'node:crypto';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { SandboxClock } from '../src/clock.js';
+import { AdminError } from '../src/admin-error.js';
 import type { NotifyFn, SandboxCall, SandboxContext, SandboxReply } from '../src/context.js';
 import { Faults } from '../src/faults.js';
-import {
-  createCa,
-  createPublicKey,
-  issueMerchantCert,
-  issuePlatformCert,
-  type Pem,
-  type PublicKeyPair,
-  randomSecret32,
-} from '../src/pki.js';
-import { type MerchantConfig, openStore, type SigningMode, type Store } from '../src/store.js';
-import { ActionError, listOrders, payOrder, settleRefunds } from '../src/v3/actions.js';
+import type { Pem, PublicKeyPair } from '../src/pki.js';
+import type { MerchantConfig, SigningMode, Store } from '../src/store.js';
+import { listOrders, payOrder, settleRefunds } from '../src/v3/actions.js';
 import { handleV3 } from '../src/v3/router.js';
+import { handlerContext, issueTestKeys, merchantConfig } from './support/fixtures.js';
 
 const startMs = Date.UTC(2025, 0, 15, 2, 0, 0);
 
@@ -44,12 +37,16 @@ interface Keys {
 let keys: Keys;
 
 beforeAll(async () => {
-  const ca = await createCa(startMs);
   const names = Object.keys(ids) as (keyof typeof ids)[];
-  const certs = await Promise.all(names.map((name) => issueMerchantCert(ca, ids[name], startMs)));
-  const apiCerts = Object.fromEntries(names.map((name, i) => [name, certs[i]])) as Record<keyof typeof ids, Pem>;
-  const [platform, publicKey] = await Promise.all([issuePlatformCert(ca, ids.global, startMs), createPublicKey()]);
-  keys = { ca, apiCerts, platform, publicKey };
+  const issued = await issueTestKeys(
+    startMs,
+    names.map((name) => ids[name]),
+  );
+  const apiCerts = Object.fromEntries(names.map((name) => [name, issued.apiCerts[ids[name]]])) as Record<
+    keyof typeof ids,
+    Pem
+  >;
+  keys = { ca: issued.ca, apiCerts, platform: issued.platform, publicKey: issued.publicKey };
 });
 
 let store: Store;
@@ -58,30 +55,27 @@ let notified: Parameters<NotifyFn>[0][];
 let ctx: SandboxContext;
 
 function config(name: keyof typeof ids, signingMode: SigningMode, boundAppids: Record<string, string>): MerchantConfig {
-  return {
-    apiv2Key: randomSecret32(),
-    apiv3Key: randomSecret32(),
+  return merchantConfig({
     apiCert: keys.apiCerts[name],
     platformCert: keys.platform,
     publicKey: keys.publicKey,
     signingMode,
     appids: boundAppids,
-  };
+  });
 }
 
 beforeEach(() => {
-  store = openStore(':memory:');
   now = startMs;
   notified = [];
-  ctx = {
-    store,
-    clock: new SandboxClock(store, () => now),
-    faults: new Faults(() => 1),
+  ctx = handlerContext({
     ca: keys.ca,
+    realNow: () => now,
+    faults: new Faults(() => 1),
     notify: (notification) => {
       notified.push(notification);
     },
-  };
+  });
+  store = ctx.store;
   const global = { kind: 'global', parent_mchid: null } as const;
   store.merchants.insert({
     mchid: ids.global,
@@ -480,7 +474,7 @@ describe('orders', () => {
     const close = send('POST', '/v3/global/transactions/out-trade-no/T20250115001/close', { mchid: ids.global });
     expect(close.status).toBe(400);
     expect(json(close).code).toBe('ORDERPAID');
-    expect(() => payOrder(ctx, { mchid: ids.global, outTradeNo: 'T20250115001' })).toThrow(ActionError);
+    expect(() => payOrder(ctx, { mchid: ids.global, outTradeNo: 'T20250115001' })).toThrow(AdminError);
   });
 
   it('closes an unpaid order (twice is fine) and refuses to pay it afterwards', () => {

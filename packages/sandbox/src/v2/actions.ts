@@ -1,15 +1,15 @@
 // Admin actions on the APIv2 state, for the sandbox's admin API: list and open red packets, top up a merchant's
-// balance, create and list coupon stocks. Bad input throws an Error whose message says what to fix.
-import { randomInt } from 'node:crypto';
+// balance, create and list coupon stocks. Failures are AdminErrors (no such thing, wrong state, bad input) whose
+// message says what to fix.
+import { invalidInput, invalidState, notFound } from '../admin-error.js';
 import { formatChinaTime } from '../clock.js';
 import type { SandboxContext } from '../context.js';
+import { newCouponStockId } from '../ids.js';
+import { balanceOf, credit } from '../ledger.js';
 import type { CouponStockRow, CouponStockStatus, MerchantRow, RedpackRow, RedpackStatus } from '../store.js';
-import { settledRedpack, settleRedpacks } from './redpack.js';
 
-// The admin API advances the clock and then settles every packet; it reaches that through this file.
-export { settleRedpacks };
-
-import { creditBalance, writeTransaction } from './reply.js';
+/** Moves on every red packet that sandbox time made due (also run by the clock's registry of due work). */
+export { settleRedpacks } from './redpack.js';
 
 /** A red packet as the admin API shows it; times are `yyyy-MM-dd HH:mm:ss` China time, as the APIs write them. */
 export interface RedpackView {
@@ -34,9 +34,9 @@ const redpackStatuses: readonly RedpackStatus[] = ['SENDING', 'SENT', 'RECEIVED'
 export function listRedpacks(ctx: SandboxContext, filter: { mchid?: string; status?: string } = {}): RedpackView[] {
   const { mchid, status } = filter;
   if (status !== undefined && !isRedpackStatus(status)) {
-    throw new Error(`status must be one of ${redpackStatuses.join(', ')}`);
+    throw invalidInput(`status must be one of ${redpackStatuses.join(', ')}`);
   }
-  settleRedpacks(ctx, mchid);
+  ctx.clock.due.settle();
   return ctx.store.redpacks
     .list({ mch_id: mchid, status }, { orderBy: 'created_at', descending: true })
     .map(redpackView);
@@ -45,12 +45,13 @@ export function listRedpacks(ctx: SandboxContext, filter: { mchid?: string; stat
 /** The recipient opens the packet: SENT -> RECEIVED at sandbox time. Any other status is refused. */
 export function openRedpack(ctx: SandboxContext, which: { mchid: string; mch_billno: string }): RedpackView {
   const key = { mch_id: which.mchid, mch_billno: which.mch_billno };
-  return writeTransaction(ctx, () => {
-    const found = ctx.store.redpacks.get(key);
-    if (found === undefined) throw new Error(`merchant ${which.mchid} has no red packet ${which.mch_billno}`);
-    const row = settledRedpack(ctx, found);
+  // An expired packet must be seen as expired, not opened.
+  ctx.clock.due.settle();
+  return ctx.store.writeTransaction(() => {
+    const row = ctx.store.redpacks.get(key);
+    if (row === undefined) throw notFound(`merchant ${which.mchid} has no red packet ${which.mch_billno}`);
     if (row.status !== 'SENT') {
-      throw new Error(`red packet ${which.mch_billno} is ${row.status}: only a SENT packet can be opened`);
+      throw invalidState(`red packet ${which.mch_billno} is ${row.status}: only a SENT packet can be opened`);
     }
     ctx.store.redpacks.update({ ...key, status: 'SENT' }, { status: 'RECEIVED', rcv_time: ctx.clock.nowSeconds() });
     const opened = ctx.store.redpacks.get(key);
@@ -61,12 +62,13 @@ export function openRedpack(ctx: SandboxContext, which: { mchid: string; mch_bil
 
 /** Adds money for red packets and payouts; returns the new balance (fen). */
 export function topUp(ctx: SandboxContext, mchid: string, amountFen: number): { mchid: string; balance: number } {
-  if (!Number.isSafeInteger(amountFen) || amountFen <= 0)
-    throw new Error('amountFen must be a whole number of fen > 0');
-  return writeTransaction(ctx, () => {
+  if (!Number.isSafeInteger(amountFen) || amountFen <= 0) {
+    throw invalidInput('amountFen must be a whole number of fen > 0');
+  }
+  return ctx.store.writeTransaction(() => {
     merchantOrThrow(ctx, mchid);
-    creditBalance(ctx, mchid, amountFen);
-    return { mchid, balance: merchantOrThrow(ctx, mchid).balance };
+    credit(ctx.store, mchid, amountFen);
+    return { mchid, balance: balanceOf(ctx.store, mchid) ?? 0 };
   });
 }
 
@@ -120,22 +122,22 @@ export function createCouponStock(ctx: SandboxContext, input: CouponStockInput):
   const merchant = merchantOrThrow(ctx, input.mchid);
   const appid = input.appid ?? merchant.config.appids.coupon;
   if (appid === undefined || appid === '')
-    throw new Error(`appid is required: merchant ${input.mchid} has no coupon appid`);
+    throw invalidInput(`appid is required: merchant ${input.mchid} has no coupon appid`);
   const value = wholeNumber('value', input.value, 1);
   const total = wholeNumber('total', input.total, 1);
   const status = input.status ?? 4;
-  if (!isStockStatus(status)) throw new Error(`status must be one of ${stockStatuses.join(', ')}`);
+  if (!isStockStatus(status)) throw invalidInput(`status must be one of ${stockStatuses.join(', ')}`);
   const now = ctx.clock.nowSeconds();
   const beginTime = wholeNumber('begin_time', input.begin_time ?? now, 0);
   const endTime = wholeNumber('end_time', input.end_time ?? beginTime + 30 * 24 * 60 * 60, 0);
-  if (endTime <= beginTime) throw new Error('end_time must be after begin_time');
+  if (endTime <= beginTime) throw invalidInput('end_time must be after begin_time');
   if (input.coupon_stock_id !== undefined && !/^[0-9]{1,32}$/.test(input.coupon_stock_id)) {
-    throw new Error('coupon_stock_id must be 1 to 32 digits');
+    throw invalidInput('coupon_stock_id must be 1 to 32 digits');
   }
-  return writeTransaction(ctx, () => {
+  return ctx.store.writeTransaction(() => {
     const id = input.coupon_stock_id ?? unusedStockId(ctx);
     if (ctx.store.couponStocks.get({ coupon_stock_id: id }) !== undefined) {
-      throw new Error(`coupon stock ${id} already exists`);
+      throw invalidState(`coupon stock ${id} already exists`);
     }
     ctx.store.couponStocks.insert({
       coupon_stock_id: id,
@@ -205,19 +207,19 @@ function chinaTime(seconds: number): string {
 
 function merchantOrThrow(ctx: SandboxContext, mchid: string): MerchantRow {
   const merchant = ctx.store.merchants.get({ mchid });
-  if (merchant === undefined) throw new Error(`no merchant ${mchid}`);
+  if (merchant === undefined) throw notFound(`no merchant ${mchid}`);
   return merchant;
 }
 
 function wholeNumber(name: string, value: number, min: number): number {
-  if (!Number.isSafeInteger(value) || value < min) throw new Error(`${name} must be a whole number >= ${min}`);
+  if (!Number.isSafeInteger(value) || value < min) throw invalidInput(`${name} must be a whole number >= ${min}`);
   return value;
 }
 
-/** Eight digits, like the short stock ids of WeChat's examples, drawn until one is free. */
+/** A new stock id, drawn until one is free. */
 function unusedStockId(ctx: SandboxContext): string {
   for (;;) {
-    const id = String(randomInt(10_000_000, 100_000_000));
+    const id = newCouponStockId();
     if (ctx.store.couponStocks.get({ coupon_stock_id: id }) === undefined) return id;
   }
 }

@@ -3,18 +3,11 @@
 // tables mark required, with their times as yyyyMMddHHmmss; sources in docs/endpoints.md, the coupons' sections.
 import { formatCompactChinaTime } from '../clock.js';
 import type { SandboxContext } from '../context.js';
+import { newWechatNumber } from '../ids.js';
+import { v2RequestHash } from '../request-hash.js';
 import type { CouponStockRow, MerchantRow } from '../store.js';
 import { type Refusal, refuse } from './refusals.js';
-import {
-  newWechatId,
-  type Outcome,
-  type ReplyFields,
-  requestHash,
-  requiredField,
-  succeed,
-  type V2Request,
-  writeTransaction,
-} from './reply.js';
+import { type Outcome, type ReplyFields, requiredField, succeed, type V2Request } from './reply.js';
 
 /**
  * `coupon_state` as the coupon query reports it: 2 activated (usable), 4 locked (held by an order being paid),
@@ -108,10 +101,10 @@ export function sendCoupon(ctx: SandboxContext, { merchant, fields, now }: V2Req
     return refused({ code: 'OPEN_ID_EMPTY', officialText: '用户openid为空', detail: 'openid: required' });
   }
 
-  return writeTransaction(ctx, () => {
+  return ctx.store.writeTransaction(() => {
     const mchid = merchant.mchid;
     const partnerTradeNo = requiredField(fields, 'partner_trade_no');
-    const hash = requestHash(fields);
+    const hash = v2RequestHash(fields);
     const existing = ctx.store.coupons.get({ mchid, partner_trade_no: partnerTradeNo });
     if (existing !== undefined) {
       // Re-entry gets the coupon it got the first time. Another request under the same number is the caller's
@@ -150,7 +143,7 @@ export function sendCoupon(ctx: SandboxContext, { merchant, fields, now }: V2Req
       });
     }
 
-    const couponId = newWechatId('1000000001', now);
+    const couponId = newWechatNumber('coupon', now);
     ctx.store.coupons.insert({
       coupon_id: couponId,
       coupon_stock_id: stock.coupon_stock_id,

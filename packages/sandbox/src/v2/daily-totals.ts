@@ -1,6 +1,5 @@
 // Per-day totals behind the daily limits of red packets and WeCom payouts: read and bumped by primary key, in the
 // write transaction that records the payment, so checking a limit costs the same on the first and the millionth day.
-import type Database from 'better-sqlite3';
 import type { SandboxContext } from '../context.js';
 import type { DailyProduct } from '../store.js';
 
@@ -27,7 +26,11 @@ export function dayTotal(
   openid: string,
   nowSeconds: number,
 ): DayTotal {
-  const row = statements(ctx.store.db).read.get(product, mchid, openid, chinaDayStart(nowSeconds));
+  const row = ctx.store
+    .statement<[DailyProduct, string, string, number], DayTotal>(
+      'SELECT count, fen FROM daily_totals WHERE product = ? AND mchid = ? AND openid = ? AND day = ?',
+    )
+    .get(product, mchid, openid, chinaDayStart(nowSeconds));
   return row ?? { count: 0, fen: 0 };
 }
 
@@ -43,7 +46,11 @@ export function lastPaidAt(
   nowSeconds: number,
 ): number | undefined {
   const today = chinaDayStart(nowSeconds);
-  const row = statements(ctx.store.db).last.get(product, mchid, openid, today, today - daySeconds);
+  const row = ctx.store
+    .statement<[DailyProduct, string, string, number, number], { last_at: number | null }>(
+      'SELECT MAX(last_at) AS last_at FROM daily_totals WHERE product = ? AND mchid = ? AND openid = ? AND day IN (?, ?)',
+    )
+    .get(product, mchid, openid, today, today - daySeconds);
   return row?.last_at ?? undefined;
 }
 
@@ -59,38 +66,13 @@ export function countPayment(
   fen: number,
   nowSeconds: number,
 ): void {
-  const { add } = statements(ctx.store.db);
+  // Prepared once per database (store.statement): this runs on every red packet and payout.
+  const add = ctx.store.statement<[DailyProduct, string, string, number, number, number]>(
+    `INSERT INTO daily_totals (product, mchid, openid, day, count, fen, last_at) VALUES (?, ?, ?, ?, 1, ?, ?)
+     ON CONFLICT (product, mchid, openid, day)
+     DO UPDATE SET count = count + 1, fen = fen + excluded.fen, last_at = MAX(last_at, excluded.last_at)`,
+  );
   const day = chinaDayStart(nowSeconds);
   add.run(product, mchid, openid, day, fen, nowSeconds);
   add.run(product, mchid, '', day, fen, nowSeconds);
-}
-
-interface Statements {
-  read: Database.Statement<[DailyProduct, string, string, number], DayTotal>;
-  last: Database.Statement<[DailyProduct, string, string, number, number], { last_at: number | null }>;
-  add: Database.Statement<[DailyProduct, string, string, number, number, number]>;
-}
-
-// Prepared once per database: these run on every red packet and payout.
-const prepared = new WeakMap<Database.Database, Statements>();
-
-function statements(db: Database.Database): Statements {
-  let found = prepared.get(db);
-  if (found === undefined) {
-    found = {
-      read: db.prepare<[DailyProduct, string, string, number], DayTotal>(
-        'SELECT count, fen FROM daily_totals WHERE product = ? AND mchid = ? AND openid = ? AND day = ?',
-      ),
-      last: db.prepare<[DailyProduct, string, string, number, number], { last_at: number | null }>(
-        'SELECT MAX(last_at) AS last_at FROM daily_totals WHERE product = ? AND mchid = ? AND openid = ? AND day IN (?, ?)',
-      ),
-      add: db.prepare<[DailyProduct, string, string, number, number, number]>(
-        `INSERT INTO daily_totals (product, mchid, openid, day, count, fen, last_at) VALUES (?, ?, ?, ?, 1, ?, ?)
-         ON CONFLICT (product, mchid, openid, day)
-         DO UPDATE SET count = count + 1, fen = fen + excluded.fen, last_at = MAX(last_at, excluded.last_at)`,
-      ),
-    };
-    prepared.set(db, found);
-  }
-  return found;
 }

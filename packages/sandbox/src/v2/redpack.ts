@@ -1,23 +1,24 @@
 // Red packets, normal and WeCom: sending (WeChat's limits, re-entry by mch_billno), the two queries, and the life of
-// a packet (SENDING -> SENT -> RECEIVED, or unopened -> RFUND_ING -> REFUND with the money back), applied lazily.
+// a packet (SENDING -> SENT -> RECEIVED, or unopened -> RFUND_ING -> REFUND with the money back), a job of the clock's
+// registry of work due as sandbox time passes.
+import type { DueJob } from '../clock.js';
 import type { SandboxContext } from '../context.js';
+import { newWechatNumber } from '../ids.js';
+import { credit, debit } from '../ledger.js';
+import { v2RequestHash } from '../request-hash.js';
 import type { MerchantRow, NewRow, RedpackKind, RedpackRow, RedpackStatus } from '../store.js';
 import { countPayment, dayTotal } from './daily-totals.js';
 import { type Refusal, refuse } from './refusals.js';
 import {
-  creditBalance,
-  debitBalance,
+  limitsOf,
   merchantSetting,
-  newWechatId,
   type Outcome,
   optionalField,
   type ReplyFields,
   replyTime,
-  requestHash,
   requiredField,
   succeed,
   type V2Handler,
-  writeTransaction,
 } from './reply.js';
 
 const hourSeconds = 60 * 60;
@@ -163,10 +164,10 @@ export const queryWorkwxRedpack = queryHandler('WORKWX');
 function sendHandler(kind: RedpackKind): V2Handler {
   const rules = kinds[kind];
   return (ctx, { merchant, fields, now }) =>
-    writeTransaction(ctx, () => {
+    ctx.store.writeTransaction(() => {
       const mchid = merchant.mchid;
       const billno = requiredField(fields, 'mch_billno');
-      const hash = requestHash(fields);
+      const hash = v2RequestHash(fields);
       const openid = requiredField(fields, 're_openid');
       const amount = Number(requiredField(fields, 'total_amount'));
       const existing = ctx.store.redpacks.get({ mch_id: mchid, mch_billno: billno });
@@ -194,18 +195,17 @@ function sendHandler(kind: RedpackKind): V2Handler {
       const overLimit = limitRefusal(ctx, merchant, openid, amount, now);
       if (overLimit !== undefined) return refuse(overLimit);
 
-      // Expired packets credit their money back when settled, so a short balance is checked again after settling.
-      const paid =
-        debitBalance(ctx, mchid, amount) || (settleRedpacks(ctx, mchid) > 0 && debitBalance(ctx, mchid, amount));
+      // Expired packets have already credited their money back: the router settles what is due before any handler.
       // Nothing is recorded when the money is missing: after a top-up the same billno is a first send, not a re-entry.
-      if (!paid) {
+      if (!debit(ctx.store, mchid, amount)) {
         return refuse({
           code: 'NOTENOUGH',
           officialText: officialText.NOTENOUGH,
           detail: 'merchant balance is too low: top up, then resend with the same mch_billno',
         });
       }
-      const sendListid = newWechatId('1000041701', now);
+      const sendListid = newWechatNumber('redpack', now);
+      const sendingSeconds = merchantSetting(merchant, sendingSecondsSetting, 0);
       const row: NewRow<'redpacks'> = {
         mch_id: mchid,
         mch_billno: billno,
@@ -221,13 +221,14 @@ function sendHandler(kind: RedpackKind): V2Handler {
         remark: requiredField(fields, 'remark'),
         scene_id: optionalField(fields, 'scene_id'),
         ...rules.columns(fields, merchant),
-        status: merchantSetting(merchant, sendingSecondsSetting, 0) > 0 ? 'SENDING' : 'SENT',
+        status: sendingSeconds > 0 ? 'SENDING' : 'SENT',
         send_time: now,
         request_hash: hash,
         created_at: now,
       };
       ctx.store.redpacks.insert(row);
       countPayment(ctx, 'redpack', mchid, openid, amount, now);
+      ctx.clock.due.expect(redpackLifeWork, now + (sendingSeconds > 0 ? sendingSeconds : redpackExpirySeconds));
       return succeed({
         send_listid: sendListid,
         ...rules.sent({
@@ -289,8 +290,7 @@ function limitRefusal(
   amount: number,
   now: number,
 ): Refusal | undefined {
-  const limit = (which: keyof typeof limits): number =>
-    merchantSetting(merchant, limits[which].setting, limits[which].fallback);
+  const limit = limitsOf(merchant, limits);
   if (amount < limit('minAmount') || amount > limit('maxAmount')) {
     return {
       code: 'MONEY_LIMIT',
@@ -341,7 +341,8 @@ function queryHandler(kind: RedpackKind): V2Handler {
         detail: 'appid: not the appid the red packet was sent with',
       });
     }
-    const row = settledRedpack(ctx, found);
+    // The router settled whatever sandbox time made due, so the stored packet is as it is now.
+    const row = found;
     return succeed({
       detail_id: row.detail_id,
       status: row.status,
@@ -359,14 +360,25 @@ function queryHandler(kind: RedpackKind): V2Handler {
   };
 }
 
-// ---- The life of a packet.
+// ---- The life of a packet, as sandbox time passes: a job of the clock's registry of due work (src/due-work.ts).
+
+/** The name the life of red packets is registered under in `clock.due`. */
+export const redpackLifeWork = 'red packet life';
+
+/** The registry's job: moves on every packet that is due, then says when the next one is. */
+export function redpackLifeJob(ctx: SandboxContext): DueJob {
+  return (now) => {
+    settleRedpacks(ctx, now);
+    return nextRedpackStep(ctx);
+  };
+}
 
 /**
- * Brings every unsettled packet (of one merchant, or of all) up to sandbox time: SENDING ones become SENT, unopened
- * ones expire, expired ones are refunded. Returns how many packets changed.
+ * Brings every packet whose next step is due up to sandbox time: SENDING ones become SENT, unopened ones expire,
+ * expired ones are refunded with the money back in the balance. Returns how many packets changed.
  */
-export function settleRedpacks(ctx: SandboxContext, mchid?: string): number {
-  const now = ctx.clock.nowSeconds();
+export function settleRedpacks(ctx: SandboxContext, now = ctx.clock.nowSeconds()): number {
+  const sendingSeconds = sendingSecondsOf(ctx);
   // Only packets whose next step may be due are read (the `status, send_time` index), so settling stays cheap
   // however many packets wait. SENDING ones are few (only with settings.sendingSeconds) and are all looked at.
   const dueSince: readonly (readonly [RedpackStatus, number])[] = [
@@ -374,34 +386,75 @@ export function settleRedpacks(ctx: SandboxContext, mchid?: string): number {
     ['SENT', now - redpackExpirySeconds],
     ['RFUND_ING', now - redpackExpirySeconds - redpackRefundingSeconds],
   ];
-  let changed = 0;
-  for (const [status, sentBy] of dueSince) {
-    const merchantTest = mchid === undefined ? '' : ' AND mch_id = ?';
-    const rows = ctx.store.db
-      .prepare<(string | number)[], RedpackRow>(
-        `SELECT * FROM redpacks WHERE status = ? AND send_time <= ?${merchantTest} ORDER BY send_time`,
+  const moves = dueSince.flatMap(([status, sentBy]) =>
+    ctx.store
+      .statement<[RedpackStatus, number], RedpackRow>(
+        'SELECT * FROM redpacks WHERE status = ? AND send_time <= ? ORDER BY send_time',
       )
       // redpacks has no JSON columns, so its rows come back from SQLite exactly as the typed table would give them.
-      .all(status, sentBy, ...(mchid === undefined ? [] : [mchid]));
-    for (const row of rows) if (settledRedpack(ctx, row) !== row) changed++;
-  }
-  return changed;
+      .all(status, sentBy)
+      .flatMap((row) => {
+        const changes = lifeChanges(row, now, sendingSeconds(row.mch_id));
+        return changes === undefined ? [] : [{ row, changes }];
+      }),
+  );
+  // Nothing due, nothing to lock: the background timer asks often.
+  if (moves.length === 0) return 0;
+  return ctx.store.writeTransaction(() => {
+    let changed = 0;
+    for (const { row, changes } of moves) if (moveOn(ctx, row, changes)) changed++;
+    return changed;
+  });
 }
 
-/** `row` as it is at sandbox time (updated in the store when it moved on); `row` itself when nothing changed. */
-export function settledRedpack(ctx: SandboxContext, row: RedpackRow): RedpackRow {
-  const merchant = ctx.store.merchants.get({ mchid: row.mch_id });
-  const sendingSeconds = merchant === undefined ? 0 : merchantSetting(merchant, sendingSecondsSetting, 0);
-  const changes = lifeChanges(row, ctx.clock.nowSeconds(), sendingSeconds);
-  if (changes === undefined) return row;
-  const key = { mch_id: row.mch_id, mch_billno: row.mch_billno };
-  return writeTransaction(ctx, () => {
-    // Guarded by the status this call read: when another caller settled the packet first, nothing changes here,
-    // so the refund is credited exactly once.
-    const updated = ctx.store.redpacks.update({ ...key, status: row.status }, changes);
-    if (updated === 1 && changes.status === 'REFUND') creditBalance(ctx, row.mch_id, row.total_amount);
-    return ctx.store.redpacks.get(key) ?? row;
-  });
+/** When the next packet moves on (unix seconds, sandbox time), or undefined when every packet is at rest. */
+function nextRedpackStep(ctx: SandboxContext): number | undefined {
+  const earliest = (status: RedpackStatus): number | null =>
+    ctx.store
+      .statement<[RedpackStatus], { first: number | null }>(
+        'SELECT MIN(send_time) AS first FROM redpacks WHERE status = ?',
+      )
+      .get(status)?.first ?? null;
+  const moments: number[] = [];
+  const sent = earliest('SENT');
+  if (sent !== null) moments.push(sent + redpackExpirySeconds);
+  const refunding = earliest('RFUND_ING');
+  if (refunding !== null) moments.push(refunding + redpackExpirySeconds + redpackRefundingSeconds);
+  // SENDING lasts as long as each merchant's own setting says.
+  const sendingSeconds = sendingSecondsOf(ctx);
+  const sending = ctx.store
+    .statement<[RedpackStatus], { mch_id: string; first: number }>(
+      'SELECT mch_id, MIN(send_time) AS first FROM redpacks WHERE status = ? GROUP BY mch_id',
+    )
+    .all('SENDING');
+  for (const { mch_id, first } of sending) moments.push(first + sendingSeconds(mch_id));
+  return moments.length === 0 ? undefined : Math.min(...moments);
+}
+
+/** Each merchant's SENDING time, looked up once per merchant (the config is JSON worth parsing only once). */
+function sendingSecondsOf(ctx: SandboxContext): (mchid: string) => number {
+  const known = new Map<string, number>();
+  return (mchid) => {
+    let seconds = known.get(mchid);
+    if (seconds === undefined) {
+      const merchant = ctx.store.merchants.get({ mchid });
+      seconds = merchant === undefined ? 0 : merchantSetting(merchant, sendingSecondsSetting, 0);
+      known.set(mchid, seconds);
+    }
+    return seconds;
+  };
+}
+
+/** Writes what `row` has become; true when it moved on. */
+function moveOn(ctx: SandboxContext, row: RedpackRow, changes: Partial<RedpackRow>): boolean {
+  // Guarded by the status read: when another process settled the packet first, nothing changes here, so the
+  // refund is credited exactly once.
+  const updated = ctx.store.redpacks.update(
+    { mch_id: row.mch_id, mch_billno: row.mch_billno, status: row.status },
+    changes,
+  );
+  if (updated === 1 && changes.status === 'REFUND') credit(ctx.store, row.mch_id, row.total_amount);
+  return updated === 1;
 }
 
 /**

@@ -1,10 +1,9 @@
-// The contract between the APIv2 router and its handlers: what a handler gets, what it returns, the stamps every
-// handler shares (WeChat-style ids, parameter hashes, balance moves), and how an outcome becomes the XML reply.
-import { randomInt } from 'node:crypto';
-import { formatChinaTime, formatCompactChinaTime } from '../clock.js';
+// The contract between the APIv2 router and its handlers: what a handler gets, what it returns, the field readers and
+// settings every handler shares, and how an outcome becomes the XML reply. (Ids, request hashes and balance moves are
+// shared with APIv3: src/ids.ts, src/request-hash.ts, src/ledger.ts.)
+import { formatChinaTime } from '../clock.js';
 import type { SandboxContext, SandboxReply } from '../context.js';
 import type { MerchantRow } from '../store.js';
-import { sha256Hex } from '../wire/digest.js';
 import { createNonce } from '../wire/nonce.js';
 import { signV2 } from '../wire/v2-sign.js';
 import { xmlElement } from '../wire/xml-element.js';
@@ -62,57 +61,21 @@ export function replyTime(seconds: number | null): string | undefined {
   return seconds === null ? undefined : formatChinaTime(seconds * 1000);
 }
 
-/**
- * A WeChat-style id: a 10-digit prefix, the China date, then 13 random digits (31 digits, within S32), e.g.
- * `send_listid` 1000041701 20240501 4821... Far beyond 2^53, so it only ever travels as a string.
- */
-export function newWechatId(prefix: string, nowSeconds: number): string {
-  let random = '';
-  for (let i = 0; i < 13; i++) random += String(randomInt(10));
-  return `${prefix}${formatCompactChinaTime(nowSeconds * 1000).slice(0, 8)}${random}`;
-}
-
-/** Fields that change on every resend and so take no part in "same request": nonce and signatures. */
-const volatileFields = new Set(['nonce_str', 'sign', 'sign_type', 'workwx_sign']);
-
-/**
- * A hash of the business fields of a request. Two sends with the same business number are a re-entry when their
- * hashes match; otherwise the second one changed the parameters. Empty fields count as absent, as in a signature.
- */
-export function requestHash(fields: Readonly<Record<string, string>>): string {
-  const business = Object.keys(fields)
-    .filter((name) => !volatileFields.has(name) && fields[name] !== '')
-    .sort()
-    .map((name) => [name, fields[name]]);
-  return sha256Hex(JSON.stringify(business));
-}
-
-/**
- * Runs `fn` in an IMMEDIATE transaction: handlers read (is this billno new? is there money?) and then write, and
- * taking the write lock up front means a second process on the same database cannot slip in between.
- */
-export function writeTransaction<T>(ctx: SandboxContext, fn: () => T): T {
-  return ctx.store.db.transaction(fn).immediate();
-}
-
-/** Takes `fen` from the merchant's balance if it is there; false (and nothing taken) when it is not. */
-export function debitBalance(ctx: SandboxContext, mchid: string, fen: number): boolean {
-  const result = ctx.store.db
-    .prepare('UPDATE merchants SET balance = balance - ? WHERE mchid = ? AND balance >= ?')
-    .run(fen, mchid, fen);
-  return result.changes === 1;
-}
-
-/** Adds `fen` to the merchant's balance (a refund, a top-up); one SQL statement, so concurrent moves cannot be lost. */
-export function creditBalance(ctx: SandboxContext, mchid: string, fen: number): void {
-  const result = ctx.store.db.prepare('UPDATE merchants SET balance = balance + ? WHERE mchid = ?').run(fen, mchid);
-  if (result.changes !== 1) throw new Error(`no merchant ${mchid} to credit`);
-}
-
 /** A non-negative integer knob from `merchant.config.settings`, or the default when unset or unusable. */
 export function merchantSetting(merchant: MerchantRow, name: string, fallback: number): number {
   const value = merchant.config.settings?.[name];
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : fallback;
+}
+
+/** Limits a merchant may set on the merchant platform: each a settings knob and WeChat's default for it. */
+export type LimitTable = Readonly<Record<string, { readonly setting: string; readonly fallback: number }>>;
+
+/** Reads `merchant`'s value of each limit in `table` (its setting, or the default). */
+export function limitsOf<T extends LimitTable>(merchant: MerchantRow, table: T): (which: keyof T) => number {
+  return (which) => {
+    const { setting, fallback } = table[which] as T[keyof T];
+    return merchantSetting(merchant, setting, fallback);
+  };
 }
 
 // ---- Replies.

@@ -153,6 +153,8 @@ export function handleV2(ctx: SandboxContext, call: SandboxCall): SandboxReply {
   const invalid = checkFields(spec, fields);
   if (invalid !== undefined) return reply(invalid);
 
+  // Whatever sandbox time made due (red packets expiring and refunded, ...) happens before the handler reads.
+  ctx.clock.due.settle();
   return reply(spec.handle(ctx, { merchant, fields, now: ctx.clock.nowSeconds() }));
 }
 

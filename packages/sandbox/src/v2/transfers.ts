@@ -3,22 +3,14 @@
 // payments a person a day, 15 s between payments to one person), the balance debit, and re-entry by partner_trade_no.
 // (workwx_sign is checked by the router, before any of this.) Sources: docs/endpoints.md, the payout's section.
 import type { SandboxContext } from '../context.js';
+import { newWechatNumber } from '../ids.js';
+import { debit } from '../ledger.js';
+import { v2RequestHash } from '../request-hash.js';
 import type { MerchantRow } from '../store.js';
 import { createNonce } from '../wire/nonce.js';
 import { countPayment, dayTotal, lastPaidAt } from './daily-totals.js';
 import { type Refusal, refuse } from './refusals.js';
-import {
-  debitBalance,
-  merchantSetting,
-  newWechatId,
-  type Outcome,
-  replyTime,
-  requestHash,
-  requiredField,
-  succeed,
-  type V2Request,
-  writeTransaction,
-} from './reply.js';
+import { limitsOf, type Outcome, replyTime, requiredField, succeed, type V2Request } from './reply.js';
 
 /** What a payment leaves behind: enough to answer a resend of the same request. */
 interface PaymentRecord {
@@ -52,10 +44,9 @@ const recordKey = (mchid: string, partnerTradeNo: string): string =>
 export function payWwspTrans2Pocket(ctx: SandboxContext, { merchant, fields, now }: V2Request): Outcome {
   // The reply table marks nonce_str required (the reply is not signed, so nothing else would add one).
   const nonce = createNonce();
-  return writeTransaction(ctx, () => {
+  return ctx.store.writeTransaction(() => {
     const mchid = merchant.mchid;
-    const limit = (which: keyof typeof limits): number =>
-      merchantSetting(merchant, limits[which].setting, limits[which].fallback);
+    const limit = limitsOf(merchant, limits);
     const refused = (refusal: Refusal): Outcome => refuse(refusal, { nonce_str: nonce });
     if (limit('enabled') === 0) {
       return refused({ code: 'NOAUTH', officialText: '没有权限', detail: 'mch_id has no WeCom pay-to-staff product' });
@@ -63,7 +54,7 @@ export function payWwspTrans2Pocket(ctx: SandboxContext, { merchant, fields, now
 
     const partnerTradeNo = requiredField(fields, 'partner_trade_no');
     const key = recordKey(mchid, partnerTradeNo);
-    const hash = requestHash(fields);
+    const hash = v2RequestHash(fields);
     const paid = readRecord(ctx.store.getKv(key));
     const reply = (record: PaymentRecord): Outcome =>
       succeed({
@@ -111,14 +102,14 @@ export function payWwspTrans2Pocket(ctx: SandboxContext, { merchant, fields, now
     const overLimit = limitRefusal(ctx, merchant, openid, amount, now, limit);
     if (overLimit !== undefined) return refused(overLimit);
 
-    if (!debitBalance(ctx, mchid, amount)) {
+    if (!debit(ctx.store, mchid, amount)) {
       return refused({
         code: 'NOTENOUGH',
         officialText: '余额不足',
         detail: 'merchant balance is too low: top up, then resend with the same partner_trade_no',
       });
     }
-    const record: PaymentRecord = { hash, payment_no: newWechatId('1000018301', now), payment_time: now };
+    const record: PaymentRecord = { hash, payment_no: newWechatNumber('payout', now), payment_time: now };
     ctx.store.setKv(key, JSON.stringify(record));
     countPayment(ctx, 'payout', mchid, openid, amount, now);
     return reply(record);

@@ -1,21 +1,11 @@
 // What the sandbox's operator (admin API, CLI, tests) does in place of a payer and of time: pay or fail an order,
-// list orders, and settle due refunds.
-import { randomBytes } from 'node:crypto';
+// list orders, and settle due refunds. Failures are AdminErrors (no such order, wrong state, bad input).
+import { invalidInput, invalidState, notFound } from '../admin-error.js';
 import type { SandboxContext } from '../context.js';
+import { newSandboxOpenid } from '../ids.js';
 import type { JsonValue, OrderRow, TradeState } from '../store.js';
 import { notifiedMchid } from './auth.js';
 import { payerCurrency, settle, tradeStateDescriptions, transactionView } from './orders.js';
-
-/** Why an action could not be done; `code` says which (the admin API maps it to 404 / 409). */
-export class ActionError extends Error {
-  override name = 'ActionError';
-  constructor(
-    readonly code: 'ORDER_NOT_EXIST' | 'INVALID_STATE',
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 export interface PayOrderInput {
   /** The order's merchant (common mode), or either the institution or the sub-merchant (institutional mode). */
@@ -37,7 +27,7 @@ const sandboxBankType = 'CFT';
  * and queues TRANSACTION.SUCCESS with the order exactly as the query returns it. Returns that order object.
  */
 export function payOrder(ctx: SandboxContext, input: PayOrderInput): { [key: string]: JsonValue } {
-  return ctx.store.transaction(() => {
+  return ctx.store.writeTransaction(() => {
     const order = findPayable(ctx, input);
     const outcome = input.outcome ?? 'SUCCESS';
     const key = { mchid: order.mchid, out_trade_no: order.out_trade_no };
@@ -73,13 +63,13 @@ export function payOrder(ctx: SandboxContext, input: PayOrderInput): { [key: str
 function findPayable(ctx: SandboxContext, input: PayOrderInput): OrderRow {
   const key = input.id !== undefined ? { id: input.id } : { out_trade_no: input.outTradeNo };
   if (key.id === undefined && key.out_trade_no === undefined) {
-    throw new ActionError('ORDER_NOT_EXIST', 'name the order by id or outTradeNo');
+    throw invalidInput('name the order by id or outTradeNo');
   }
   const order =
     ctx.store.orders.get({ ...key, mchid: input.mchid }) ?? ctx.store.orders.get({ ...key, sp_mchid: input.mchid });
-  if (order === undefined) throw new ActionError('ORDER_NOT_EXIST', `merchant ${input.mchid} has no such order`);
+  if (order === undefined) throw notFound(`merchant ${input.mchid} has no such order`);
   if (order.trade_state !== 'NOTPAY' && order.trade_state !== 'USERPAYING') {
-    throw new ActionError('INVALID_STATE', `the order is ${order.trade_state}, not awaiting payment`);
+    throw invalidState(`the order is ${order.trade_state}, not awaiting payment`);
   }
   return order;
 }
@@ -87,7 +77,7 @@ function findPayable(ctx: SandboxContext, input: PayOrderInput): OrderRow {
 /** Who paid: the openid under the app the order was made for (`sub_openid` only exists under a `sub_appid`). */
 function payerOf(order: OrderRow, openid: string | undefined): Record<string, string> {
   if (openid === undefined && order.payer !== null && Object.keys(order.payer).length > 0) return order.payer;
-  const id = openid ?? `o${randomBytes(21).toString('base64url')}`;
+  const id = openid ?? newSandboxOpenid();
   if (order.sp_mchid === null) return { openid: id };
   return order.sub_appid === null ? { sp_openid: id } : { sub_openid: id };
 }
@@ -103,6 +93,8 @@ export interface OrderFilter {
 
 /** Orders as the query returns them, newest first. */
 export function listOrders(ctx: SandboxContext, filter: OrderFilter = {}): { [key: string]: JsonValue }[] {
+  // A completed refund turns its order into REFUND: the list shows the state sandbox time has reached.
+  ctx.clock.due.settle();
   const where = { trade_state: filter.tradeState, out_trade_no: filter.outTradeNo };
   const options = { orderBy: 'created_at' as const, descending: true, limit: filter.limit ?? 100 };
   const rows =
@@ -120,5 +112,5 @@ export function listOrders(ctx: SandboxContext, filter: OrderFilter = {}): { [ke
     .map(transactionView);
 }
 
-/** Completes every refund that has been PROCESSING for 60 sandbox seconds (the router also does this lazily). */
+/** Completes every refund that has been PROCESSING for 60 sandbox seconds (also run by the clock's registry of due work). */
 export { settleRefunds } from './refunds.js';

@@ -1,10 +1,11 @@
 // Global (cross-border) orders: create (idempotent on out_trade_no), query and close by id or out_trade_no, and the
 // order object exactly as the query returns it (also the plaintext of TRANSACTION.SUCCESS).
-import { randomBytes, randomInt } from 'node:crypto';
-import { formatCompactChinaTime, formatRfc3339China } from '../clock.js';
+import { randomInt } from 'node:crypto';
+import { formatRfc3339China } from '../clock.js';
 import type { SandboxContext } from '../context.js';
+import { newWechatNumber } from '../ids.js';
+import { requestHash } from '../request-hash.js';
 import type { JsonValue, OrderRow, TradeState, TradeType } from '../store.js';
-import { sha256Hex } from '../wire/digest.js';
 import { createNonce } from '../wire/nonce.js';
 import { type Mode, modeIds, modeWhere, resolveMode } from './auth.js';
 import { paramError, V3Error } from './reply.js';
@@ -50,32 +51,6 @@ export function settle(currency: string, total: number): { payerTotal: number; r
   if (entry === undefined) throw new Error(`no sandbox settlement rate for ${currency}`);
   const payerTotal = Math.round((total * entry.rate * 10 ** (2 - entry.exponent)) / 100_000_000);
   return { payerTotal, rate: entry.rate };
-}
-
-/**
- * A WeChat-style number: `prefix`, the China date and time, then random digits up to `length`
- * (orders 28 digits, refunds 29, like the real ones). Numbers this long exceed 2^53: always strings.
- */
-export function wechatNumber(prefix: string, length: number, nowMs: number): string {
-  let number = `${prefix}${formatCompactChinaTime(nowMs)}`;
-  while (number.length < length) number += String(randomInt(10));
-  return number;
-}
-
-/**
- * The idempotency fingerprint of a body: key order and whitespace do not change it, any value does. A resend with
- * the same business number and the same fingerprint is a re-entry; another fingerprint is a conflict.
- */
-export function requestHash(json: unknown): string {
-  return sha256Hex(JSON.stringify(canonical(json)));
-}
-
-function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonical);
-  if (typeof value !== 'object' || value === null) return value;
-  const sorted: Record<string, unknown> = {};
-  for (const key of Object.keys(value).sort()) sorted[key] = canonical((value as Record<string, unknown>)[key]);
-  return sorted;
 }
 
 /** A string field of a body the catalogue already checked (undefined when absent). */
@@ -151,7 +126,7 @@ export function createOrder(tradeType: CreatableTradeType): (request: V3Request)
     }
     const outTradeNo = textAt(json, 'out_trade_no') ?? '';
     const hash = requestHash(json);
-    return ctx.store.transaction(() => {
+    return ctx.store.writeTransaction(() => {
       const existing = ctx.store.orders.get({ mchid: mode.merchant.mchid, out_trade_no: outTradeNo });
       if (existing !== undefined) return { status: 200, body: reenter(existing, hash) };
       const order = newOrder(ctx, mode, tradeType, json, hash);
@@ -200,14 +175,14 @@ function newOrder(
   json: unknown,
   hash: string,
 ): OrderRow {
-  const nowMs = ctx.clock.now();
+  const now = ctx.clock.nowSeconds();
   const institutional = mode.kind === 'institutional';
-  const prepayId = `wx${formatCompactChinaTime(nowMs)}${randomBytes(10).toString('hex')}`;
+  const prepayId = newWechatNumber('prepay', now);
   const payer = jsapiPayer(json);
   return {
     ...modeWhere(mode),
     out_trade_no: textAt(json, 'out_trade_no') ?? '',
-    id: wechatNumber('4200', 28, nowMs),
+    id: newWechatNumber('order', now),
     sub_mchid: institutional ? mode.merchant.mchid : null,
     appid: institutional ? null : (textAt(json, 'appid') ?? null),
     sp_appid: institutional ? (textAt(json, 'sp_appid') ?? null) : null,
@@ -236,7 +211,7 @@ function newOrder(
         : null,
     success_time: null,
     request_hash: hash,
-    created_at: Math.floor(nowMs / 1000),
+    created_at: now,
   };
 }
 
@@ -277,7 +252,7 @@ export function closeOrderById(request: V3Request): V3Outcome {
 
 function close({ ctx, caller, json }: V3Request, key: { id: string } | { out_trade_no: string }): V3Outcome {
   const mode = resolveMode(ctx, caller, json as Record<string, unknown>, 'body', 'none');
-  return ctx.store.transaction(() => {
+  return ctx.store.writeTransaction(() => {
     const order = findOrder(ctx, mode, key);
     if (order.trade_state === 'SUCCESS' || order.trade_state === 'REFUND') throw orderPaid();
     if (order.trade_state !== 'CLOSED' && order.trade_state !== 'REVOKED') {

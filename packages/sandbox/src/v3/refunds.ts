@@ -1,11 +1,13 @@
 // Global refunds: create (idempotent on out_refund_no, held to the documented refund rules and to what the order still
 // has to refund), query by either number, the list of an order's refunds, and settlement: a refund is PROCESSING for
 // 60 sandbox seconds, then SUCCESS with a REFUND.SUCCESS notification.
-import { formatRfc3339China } from '../clock.js';
+import { type DueJob, formatRfc3339China } from '../clock.js';
 import type { SandboxContext } from '../context.js';
+import { newWechatNumber } from '../ids.js';
+import { requestHash } from '../request-hash.js';
 import type { JsonValue, OrderRow, RefundRow } from '../store.js';
 import { type Mode, modeIds, modeWhere, notifiedMchid, resolveMode } from './auth.js';
-import { integerAt, requestHash, textAt, tradeStateDescriptions, wechatNumber } from './orders.js';
+import { integerAt, textAt, tradeStateDescriptions } from './orders.js';
 import { paramError, V3Error } from './reply.js';
 import type { V3Outcome, V3Request } from './router.js';
 
@@ -57,7 +59,7 @@ export function createRefund({ ctx, caller, json }: V3Request): V3Outcome {
   const mode = resolveMode(ctx, caller, json as Record<string, unknown>, 'body', 'present');
   const outRefundNo = textAt(json, 'out_refund_no') ?? '';
   const hash = requestHash(json);
-  return ctx.store.transaction(() => {
+  return ctx.store.writeTransaction(() => {
     const existing = ctx.store.refunds.get({ mchid: mode.merchant.mchid, out_refund_no: outRefundNo });
     if (existing !== undefined) {
       if (existing.request_hash !== hash) {
@@ -74,6 +76,7 @@ export function createRefund({ ctx, caller, json }: V3Request): V3Outcome {
     checkRefundRules(ctx, order);
     const refund = newRefund(ctx, mode, order, json, hash);
     ctx.store.refunds.insert(refund);
+    ctx.clock.due.expect(refundCompletionWork, refund.created_at + refundProcessingSeconds);
     return { status: 200, body: refundView(refund, order.exchange_rate) };
   });
 }
@@ -139,12 +142,12 @@ function newRefund(ctx: SandboxContext, mode: Mode, order: OrderRow, json: unkno
       location: 'body',
     });
   }
-  const nowMs = ctx.clock.now();
+  const now = ctx.clock.nowSeconds();
   return {
     ...modeWhere(mode),
     sub_mchid: mode.kind === 'institutional' ? mode.merchant.mchid : null,
     out_refund_no: textAt(json, 'out_refund_no') ?? '',
-    id: wechatNumber('5030', 29, nowMs),
+    id: newWechatNumber('refund', now),
     out_trade_no: order.out_trade_no,
     order_id: order.id,
     amount_refund: refund,
@@ -156,7 +159,7 @@ function newRefund(ctx: SandboxContext, mode: Mode, order: OrderRow, json: unkno
     notify_url: textAt(json, 'notify_url') ?? null,
     status: 'PROCESSING',
     request_hash: hash,
-    created_at: Math.floor(nowMs / 1000),
+    created_at: now,
     success_time: null,
   };
 }
@@ -233,46 +236,68 @@ function listEntry(refund: RefundRow, exchangeRate: number | null): { [key: stri
   return entry;
 }
 
+// ---- Completion, as sandbox time passes: a job of the clock's registry of due work (src/due-work.ts).
+
+/** The name refund completion is registered under in `clock.due`. */
+export const refundCompletionWork = 'refund completion';
+
+/** The registry's job: completes the refunds that are due, then says when the next one is. */
+export function refundCompletionJob(ctx: SandboxContext): DueJob {
+  return (now) => {
+    settleRefunds(ctx, now);
+    const first = ctx.store
+      .statement<[], { first: number | null }>(
+        "SELECT MIN(created_at) AS first FROM refunds WHERE status = 'PROCESSING'",
+      )
+      .get()?.first;
+    return first === null || first === undefined ? undefined : first + refundProcessingSeconds;
+  };
+}
+
 /**
  * Completes every refund that has been PROCESSING for 60 sandbox seconds: SUCCESS at that moment, the order becomes
  * REFUND, and REFUND.SUCCESS goes to the refund's notify_url (or the order's). Returns the settled refunds as queried.
  */
-export function settleRefunds(ctx: SandboxContext): { [key: string]: JsonValue }[] {
-  const now = ctx.clock.nowSeconds();
-  return ctx.store.transaction(() =>
-    ctx.store.refunds
-      .list({ status: 'PROCESSING' })
-      .filter((refund) => refund.created_at + refundProcessingSeconds <= now)
-      .map((processing) => {
-        const refund: RefundRow = {
-          ...processing,
-          status: 'SUCCESS',
-          success_time: processing.created_at + refundProcessingSeconds,
-        };
-        ctx.store.refunds.update(
-          { mchid: refund.mchid, out_refund_no: refund.out_refund_no },
-          { status: refund.status, success_time: refund.success_time },
+export function settleRefunds(ctx: SandboxContext, now = ctx.clock.nowSeconds()): { [key: string]: JsonValue }[] {
+  const due = ctx.store.refunds
+    .list({ status: 'PROCESSING' })
+    .filter((refund) => refund.created_at + refundProcessingSeconds <= now);
+  // Nothing due, nothing to lock: the background timer asks often.
+  if (due.length === 0) return [];
+  return ctx.store.writeTransaction(() =>
+    due.flatMap((processing) => {
+      const refund: RefundRow = {
+        ...processing,
+        status: 'SUCCESS',
+        success_time: processing.created_at + refundProcessingSeconds,
+      };
+      // Guarded by the status read: a refund completed meanwhile (by another process) is neither completed nor
+      // notified twice.
+      const updated = ctx.store.refunds.update(
+        { mchid: refund.mchid, out_refund_no: refund.out_refund_no, status: 'PROCESSING' },
+        { status: refund.status, success_time: refund.success_time },
+      );
+      if (updated !== 1) return [];
+      const order = ctx.store.orders.get({ id: refund.order_id });
+      if (order !== undefined && order.trade_state === 'SUCCESS') {
+        ctx.store.orders.update(
+          { id: order.id },
+          { trade_state: 'REFUND', trade_state_desc: tradeStateDescriptions.REFUND },
         );
-        const order = ctx.store.orders.get({ id: refund.order_id });
-        if (order !== undefined && order.trade_state === 'SUCCESS') {
-          ctx.store.orders.update(
-            { id: order.id },
-            { trade_state: 'REFUND', trade_state_desc: tradeStateDescriptions.REFUND },
-          );
-        }
-        const view = refundView(refund, order?.exchange_rate ?? null);
-        const url = refund.notify_url ?? order?.notify_url;
-        if (url !== undefined) {
-          ctx.notify({
-            mchid: notifiedMchid(refund),
-            url,
-            eventType: 'REFUND.SUCCESS',
-            summary: '退款成功',
-            resource: view,
-            originalType: 'refund',
-          });
-        }
-        return view;
-      }),
+      }
+      const view = refundView(refund, order?.exchange_rate ?? null);
+      const url = refund.notify_url ?? order?.notify_url;
+      if (url !== undefined) {
+        ctx.notify({
+          mchid: notifiedMchid(refund),
+          url,
+          eventType: 'REFUND.SUCCESS',
+          summary: '退款成功',
+          resource: view,
+          originalType: 'refund',
+        });
+      }
+      return [view];
+    }),
   );
 }

@@ -8,7 +8,7 @@ import { authenticate } from './auth.js';
 import { downloadCertificates } from './certificates.js';
 import { checkV3Request, type HttpVerb } from './checks.js';
 import { closeOrder, closeOrderById, createOrder, queryOrderById, queryOrderByOutTradeNo } from './orders.js';
-import { createRefund, listRefunds, queryRefund, queryRefundById, settleRefunds } from './refunds.js';
+import { createRefund, listRefunds, queryRefund, queryRefundById } from './refunds.js';
 import { type ParamLocation, paramError, renderReply, V3Error } from './reply.js';
 
 /** A request as a handler sees it: authenticated, routed, parsed and checked against the catalogue. */
@@ -67,8 +67,9 @@ export function handleV3(ctx: SandboxContext, call: SandboxCall): SandboxReply {
     if (!ctx.faults.allow(caller.mchid, caller.rate_limit, Date.now())) {
       throw new V3Error(429, 'RATELIMIT_EXCEEDED', 'too many requests, slow down');
     }
-    // Refunds due by now settle before anything reads them, so every query sees the state time has reached.
-    settleRefunds(ctx);
+    // Whatever sandbox time made due (refunds completing, ...) happens before anything reads, so every query sees the
+    // state time has reached.
+    ctx.clock.due.settle();
     const outcome = dispatch(ctx, caller, call);
     return renderReply(ctx, { ...outcome, merchant: caller, requestedSerial });
   } catch (error) {

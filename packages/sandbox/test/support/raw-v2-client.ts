@@ -13,14 +13,37 @@ export interface RawMerchant {
   key: string;
 }
 
-/** MD5 over `k=v&...` (sorted; empty values and `sign` left out) + `&key=<secret>`, uppercase hex. */
-export function md5Sign(fields: Fields, secret: string): string {
+/** What the client needs, taken from a sandbox merchant's client configuration. */
+export function rawMerchant(config: {
+  mchid: string;
+  secret: string;
+  merchant: { cert: string; key: string };
+}): RawMerchant {
+  return { mchid: config.mchid, secret: config.secret, cert: config.merchant.cert, key: config.merchant.key };
+}
+
+/**
+ * MD5 over `k=v&...` (sorted; empty values and `sign` left out; only the names in `subset` when given) + `&<suffix>`,
+ * uppercase hex: the APIv2 `sign` with suffix `key=<APIv2 key>`, `workwx_sign` with `secret=<WeCom secret>`.
+ */
+export function md5Signature(fields: Fields, suffix: string, subset?: readonly string[]): string {
   const text = Object.keys(fields)
-    .filter((name) => name !== 'sign' && fields[name] !== '')
+    .filter((name) => name !== 'sign' && fields[name] !== '' && (subset === undefined || subset.includes(name)))
     .sort()
     .map((name) => `${name}=${fields[name]}`)
     .join('&');
-  return createHash('md5').update(`${text}&key=${secret}`, 'utf8').digest('hex').toUpperCase();
+  return createHash('md5').update(`${text}&${suffix}`, 'utf8').digest('hex').toUpperCase();
+}
+
+/** The APIv2 `sign` (MD5) with the merchant's APIv2 key. */
+export function md5Sign(fields: Fields, secret: string): string {
+  return md5Signature(fields, `key=${secret}`);
+}
+
+/** `<xml>` with every value in CDATA, as WeChat Pay's own examples write it. */
+export function toXml(fields: Fields): string {
+  const children = Object.entries(fields).map(([name, value]) => `<${name}><![CDATA[${value}]]></${name}>`);
+  return `<xml>${children.join('')}</xml>`;
 }
 
 const entities: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
@@ -46,9 +69,7 @@ export function readReply(xml: string): Fields {
 export function postV2(url: string, ca: string, merchant: RawMerchant, path: string, fields: Fields): Promise<Fields> {
   const signed: Fields = { mch_id: merchant.mchid, nonce_str: randomBytes(16).toString('hex'), ...fields };
   signed.sign = md5Sign(signed, merchant.secret);
-  const body = `<xml>${Object.entries(signed)
-    .map(([name, value]) => `<${name}><![CDATA[${value}]]></${name}>`)
-    .join('')}</xml>`;
+  const body = toXml(signed);
   return new Promise((resolve, reject) => {
     const outgoing = request(
       `${url}${path}`,
