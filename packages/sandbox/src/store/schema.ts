@@ -1,0 +1,389 @@
+// The store's schema and its migrations: every table as data, the row types that come from it, the schema version,
+// and how a database of an earlier version is brought up to this one.
+import type Database from 'better-sqlite3';
+import type { Pem, PublicKeyPair } from '../pki.js';
+import {
+  defineTable,
+  integer,
+  json,
+  type NewRowOf,
+  nullable,
+  quote,
+  type RowOf,
+  type TableShape,
+  text,
+  withDefault,
+} from './columns.js';
+
+/** Bumped whenever a table changes shape; a database from a newer sandbox is refused rather than misread. */
+export const SCHEMA_VERSION = 2;
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+export type MerchantKind = 'mainland' | 'global' | 'institution';
+/** Which key the sandbox signs APIv3 replies with: platform certificate, WeChat Pay public key, or both during migration. */
+export type SigningMode = 'certificate' | 'public_key' | 'mixed';
+export type RedpackKind = 'NORMAL' | 'WORKWX';
+/** `RFUND_ING` is WeChat's own spelling. */
+export type RedpackStatus = 'SENDING' | 'SENT' | 'RECEIVED' | 'RFUND_ING' | 'REFUND' | 'FAILED';
+/** What `daily_totals` counts: red packets (both kinds share one set of limits) or WeCom payouts to staff. */
+export type DailyProduct = 'redpack' | 'payout';
+/** 1 not activated, 2 under review, 4 activated, 8 voided, 16 sending stopped. */
+export type CouponStockStatus = 1 | 2 | 4 | 8 | 16;
+export type TradeType = 'JSAPI' | 'NATIVE' | 'APP' | 'MWEB' | 'MICROPAY';
+export type TradeState = 'SUCCESS' | 'REFUND' | 'NOTPAY' | 'CLOSED' | 'REVOKED' | 'USERPAYING' | 'PAYERROR';
+export type RefundStatus = 'SUCCESS' | 'REFUNDCLOSE' | 'PROCESSING' | 'ABNORMAL';
+
+/** Everything secret or per-merchant that is not worth a column of its own (the `merchants.config` JSON). */
+export interface MerchantConfig {
+  apiv2Key: string;
+  /** Exactly 32 ASCII bytes (the AES-256-GCM key). */
+  apiv3Key: string;
+  /** The merchant API certificate (apiclient_cert.pem / apiclient_key.pem); `serial` is the APIv3 `serial_no`. */
+  apiCert: Pem;
+  /** The certificate the sandbox signs APIv3 replies with in `certificate` and `mixed` modes. */
+  platformCert: Pem;
+  /** The key the sandbox signs with in `public_key` and `mixed` modes. */
+  publicKey: PublicKeyPair;
+  signingMode: SigningMode;
+  /** Appids bound to the merchant by purpose, e.g. `{ redpack: 'wx8888888888888888', coupon: 'wx5edab3bdfba3dc1c' }`. */
+  appids: Record<string, string>;
+  /** WeCom corp id and payment secret (the `workwx_sign` key), for merchants that pay through WeCom. */
+  workwx?: { corpid: string; secret: string };
+  /** Knobs for individual handlers (limits, fault switches) that need no query of their own. */
+  settings?: Record<string, JsonValue>;
+}
+
+/** One delivery attempt of a notification, newest last in `notifications.log`. */
+export interface NotificationAttempt {
+  /** Unix seconds. */
+  at: number;
+  /** HTTP status of the merchant's reply, or null when there was none (refused, timed out). */
+  status: number | null;
+  error: string | null;
+}
+
+// ---- The tables. Money is INTEGER fen, times are INTEGER unix seconds, ids are TEXT (many exceed 2^53).
+
+export const schema = {
+  merchants: defineTable({
+    name: 'merchants',
+    columns: {
+      mchid: text(),
+      kind: text<MerchantKind>(),
+      /** The institution this merchant is a sub-merchant of (institutional mode); it may still call in common mode. */
+      parent_mchid: nullable(text()),
+      name: nullable(text()),
+      config: json<MerchantConfig>(),
+      /** Funds available for red packets and payouts, fen. */
+      balance: withDefault(integer(), 0),
+      /** Requests per second before FREQ_LIMIT / RATELIMIT_EXCEEDED. */
+      rate_limit: withDefault(integer(), 30),
+    },
+    primaryKey: ['mchid'],
+    indexes: ['parent_mchid'],
+  }),
+  users: defineTable({
+    name: 'users',
+    columns: {
+      openid: text(),
+      mchid: text(),
+      appid: text(),
+      /** Real name, for `check_name=FORCE_CHECK` payouts. */
+      name: nullable(text()),
+    },
+    primaryKey: ['openid'],
+    indexes: ['mchid'],
+  }),
+  redpacks: defineTable({
+    name: 'redpacks',
+    columns: {
+      mch_id: text(),
+      mch_billno: text(),
+      send_listid: text(),
+      detail_id: text(),
+      kind: text<RedpackKind>(),
+      /** Official-account appid (NORMAL) or WeCom corpid (WORKWX). */
+      wxappid: text(),
+      re_openid: text(),
+      total_amount: integer(),
+      total_num: withDefault(integer(), 1),
+      wishing: text(),
+      act_name: text(),
+      remark: text(),
+      scene_id: nullable(text()),
+      risk_info: nullable(text()),
+      client_ip: nullable(text()),
+      consume_mch_id: nullable(text()),
+      /** NORMAL packets. */
+      send_name: nullable(text()),
+      /** WORKWX packets. */
+      sender_name: nullable(text()),
+      sender_header_media_id: nullable(text()),
+      agentid: nullable(text()),
+      status: text<RedpackStatus>(),
+      reason: nullable(text()),
+      send_time: integer(),
+      rcv_time: nullable(integer()),
+      refund_time: nullable(integer()),
+      refund_amount: nullable(integer()),
+      /** Hash of the business fields: the same billno with other parameters is FATAL_ERROR, not a resend. */
+      request_hash: text(),
+      created_at: integer(),
+    },
+    primaryKey: ['mch_id', 'mch_billno'],
+    unique: [['send_listid']],
+    // Settling finds the packets whose next step is due. (Listing by merchant uses the primary key; the daily limits
+    // read `daily_totals`. Every index is one more B-tree page written per packet, so there are no others.)
+    indexes: ['status, send_time'],
+  }),
+  /**
+   * Running totals of one China calendar day behind the daily limits, written in the same transaction as the payment
+   * they count, so a limit check reads one row however many payments the day already holds.
+   */
+  dailyTotals: defineTable({
+    name: 'daily_totals',
+    columns: {
+      product: text<DailyProduct>(),
+      mchid: text(),
+      /** The recipient; '' for the merchant's own total. */
+      openid: text(),
+      /** The day's 00:00 in China (UTC+8), as unix seconds. */
+      day: integer(),
+      count: integer(),
+      fen: integer(),
+      /** Unix seconds of the latest payment counted (payouts want 15 s between payments to one person). */
+      last_at: integer(),
+    },
+    primaryKey: ['product', 'mchid', 'openid', 'day'],
+  }),
+  couponStocks: defineTable({
+    name: 'coupon_stocks',
+    columns: {
+      coupon_stock_id: text(),
+      mchid: text(),
+      appid: text(),
+      name: nullable(text()),
+      value: integer(),
+      /** Minimum order amount for the coupon to apply (WeChat's `coupon_mininumn`). */
+      minimum: integer(),
+      status: integer<CouponStockStatus>(),
+      total: integer(),
+      /** Per-user quota; 0 means unlimited. */
+      max_quota: integer(),
+      sent: withDefault(integer(), 0),
+      budget: integer(),
+      begin_time: integer(),
+      end_time: integer(),
+      create_time: integer(),
+    },
+    primaryKey: ['coupon_stock_id'],
+  }),
+  coupons: defineTable({
+    name: 'coupons',
+    columns: {
+      coupon_id: text(),
+      coupon_stock_id: text(),
+      mchid: text(),
+      appid: text(),
+      openid: text(),
+      /** The idempotency key of send_coupon. */
+      partner_trade_no: text(),
+      request_hash: text(),
+      state: text(),
+      value: integer(),
+      send_time: integer(),
+      use_time: nullable(integer()),
+      /** The order the coupon was spent on. */
+      trade_no: nullable(text()),
+    },
+    primaryKey: ['coupon_id'],
+    unique: [['mchid', 'partner_trade_no']],
+    indexes: ['coupon_stock_id, openid'],
+  }),
+  orders: defineTable({
+    name: 'orders',
+    columns: {
+      /** The merchant the order belongs to: `mchid` in common mode, `sub_mchid` in institutional mode. */
+      mchid: text(),
+      out_trade_no: text(),
+      /** WeChat's order number (the global API calls it `id`, not `transaction_id`). */
+      id: text(),
+      sp_mchid: nullable(text()),
+      sub_mchid: nullable(text()),
+      appid: nullable(text()),
+      sp_appid: nullable(text()),
+      sub_appid: nullable(text()),
+      trade_type: text<TradeType>(),
+      trade_state: text<TradeState>(),
+      trade_state_desc: nullable(text()),
+      description: text(),
+      attach: nullable(text()),
+      notify_url: text(),
+      merchant_category_code: nullable(text()),
+      amount_total: integer(),
+      currency: text(),
+      payer_total: nullable(integer()),
+      payer_currency: nullable(text()),
+      /** Settlement rate x 10^8, as the API reports it. */
+      exchange_rate: nullable(integer()),
+      /** `{ openid }` or `{ sp_openid | sub_openid }`. */
+      payer: nullable(json<Record<string, string>>()),
+      bank_type: nullable(text()),
+      promotion_detail: nullable(json<JsonValue[]>()),
+      prepay_id: nullable(text()),
+      code_url: nullable(text()),
+      mweb_url: nullable(text()),
+      success_time: nullable(integer()),
+      request_hash: text(),
+      created_at: integer(),
+    },
+    primaryKey: ['mchid', 'out_trade_no'],
+    unique: [['id']],
+  }),
+  refunds: defineTable({
+    name: 'refunds',
+    columns: {
+      /** As in `orders`: the common-mode merchant or the sub-merchant. */
+      mchid: text(),
+      out_refund_no: text(),
+      id: text(),
+      sp_mchid: nullable(text()),
+      sub_mchid: nullable(text()),
+      out_trade_no: text(),
+      order_id: text(),
+      amount_refund: integer(),
+      amount_total: integer(),
+      currency: text(),
+      payer_refund: nullable(integer()),
+      payer_currency: nullable(text()),
+      reason: nullable(text()),
+      notify_url: nullable(text()),
+      status: text<RefundStatus>(),
+      request_hash: text(),
+      created_at: integer(),
+      success_time: nullable(integer()),
+    },
+    primaryKey: ['mchid', 'out_refund_no'],
+    unique: [['id']],
+    indexes: ['mchid, out_trade_no'],
+  }),
+  notifications: defineTable({
+    name: 'notifications',
+    columns: {
+      id: text(),
+      mchid: text(),
+      url: text(),
+      event_type: text(),
+      /** The exact bytes POSTed on every attempt (already encrypted); signatures are made per attempt. */
+      body: text(),
+      content_type: withDefault(text(), 'application/json'),
+      attempts: withDefault(integer(), 0),
+      /** Null once delivered or given up. */
+      next_attempt_at: nullable(integer()),
+      delivered_at: nullable(integer()),
+      last_status: nullable(integer()),
+      log: withDefault(json<NotificationAttempt[]>(), []),
+      created_at: integer(),
+    },
+    primaryKey: ['id'],
+    indexes: ['next_attempt_at WHERE delivered_at IS NULL'],
+  }),
+} as const;
+
+export type Schema = typeof schema;
+export type TableName = keyof Schema;
+/** A row as read back. */
+export type Row<N extends TableName> = RowOf<Schema[N]['columns']>;
+/** A row to insert: nullable and defaulted columns may be left out. */
+export type NewRow<N extends TableName> = NewRowOf<Schema[N]['columns']>;
+
+export type MerchantRow = Row<'merchants'>;
+export type UserRow = Row<'users'>;
+export type RedpackRow = Row<'redpacks'>;
+export type DailyTotalRow = Row<'dailyTotals'>;
+export type CouponStockRow = Row<'couponStocks'>;
+export type CouponRow = Row<'coupons'>;
+export type OrderRow = Row<'orders'>;
+export type RefundRow = Row<'refunds'>;
+export type NotificationRow = Row<'notifications'>;
+
+// ---- Migrations.
+
+/**
+ * Brings a database of any earlier schema version up to this one (tables and indexes created, indexes no longer
+ * declared dropped, data the new tables need filled in) in one transaction; a newer version is refused.
+ */
+export function migrate(db: Database.Database): void {
+  db.transaction(() => {
+    db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+    const row = db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'schema_version'").get();
+    const found = row === undefined ? undefined : Number(row.value);
+    if (found !== undefined && found > SCHEMA_VERSION) {
+      throw new Error(
+        `sandbox.db has schema version ${found}; this @wxpay/sandbox understands up to ${SCHEMA_VERSION}`,
+      );
+    }
+    db.exec('CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+    for (const definition of Object.values(schema)) db.exec(createTableSql(definition));
+    dropUndeclaredIndexes(db);
+    if (found !== undefined && found < 2) backfillDailyTotals(db);
+    db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
+  })();
+}
+
+/**
+ * Version 1 kept no daily totals: the red packets already stored are counted once, so limits keep holding across the
+ * upgrade. (Payouts had no limits before version 2, so there is nothing of theirs to count.)
+ */
+function backfillDailyTotals(db: Database.Database): void {
+  // The China day of a send: 00:00 UTC+8 is 16:00 UTC the day before.
+  const day = '((send_time + 28800) / 86400) * 86400 - 28800';
+  for (const recipient of ['re_openid', "''"]) {
+    db.exec(`INSERT OR REPLACE INTO daily_totals (product, mchid, openid, day, count, fen, last_at)
+      SELECT 'redpack', mch_id, ${recipient}, ${day}, COUNT(*), SUM(total_amount), MAX(send_time)
+      FROM redpacks GROUP BY mch_id, ${recipient}, ${day}`);
+  }
+}
+
+function createTableSql(definition: TableShape): string {
+  const lines = Object.entries(definition.columns).map(([name, column]) => {
+    let line = `${quote(name)} ${column.sqlType}`;
+    if (!column.nullable) line += ' NOT NULL';
+    if (column.defaultSql !== undefined) line += ` DEFAULT ${column.defaultSql}`;
+    return line;
+  });
+  lines.push(`PRIMARY KEY (${definition.primaryKey.map(quote).join(', ')})`);
+  for (const unique of definition.unique ?? []) lines.push(`UNIQUE (${unique.map(quote).join(', ')})`);
+  const table = quote(definition.name);
+  const statements = [`CREATE TABLE IF NOT EXISTS ${table} (\n  ${lines.join(',\n  ')}\n)`];
+  for (const index of definition.indexes ?? []) {
+    const indexName = quote(indexNameOf(definition.name, index));
+    const [columns, condition] = index.split(' WHERE ');
+    const where = condition === undefined ? '' : ` WHERE ${condition}`;
+    statements.push(`CREATE INDEX IF NOT EXISTS ${indexName} ON ${table} (${columns})${where}`);
+  }
+  return statements.join(';\n');
+}
+
+/** `redpacks_by_status_send_time`: named after what it indexes, so a changed list can never keep a stale index. */
+function indexNameOf(table: string, index: string): string {
+  return `${table}_by_${index.replace(/[^A-Za-z0-9_]+/g, '_').replace(/_+$/, '')}`;
+}
+
+/**
+ * Drops the indexes this schema no longer declares (the sandbox creates every index of its own, named as
+ * `indexNameOf` names them; SQLite's automatic ones for keys are left alone). Earlier versions numbered them by
+ * position, and the red packets once had two more that only the per-day scans used.
+ */
+function dropUndeclaredIndexes(db: Database.Database): void {
+  const declared = new Set(
+    Object.values(schema).flatMap((definition: TableShape) =>
+      (definition.indexes ?? []).map((index) => indexNameOf(definition.name, index)),
+    ),
+  );
+  const existing = db
+    .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'")
+    .all();
+  for (const { name } of existing) if (!declared.has(name)) db.exec(`DROP INDEX ${quote(name)}`);
+}

@@ -1,0 +1,162 @@
+// Typed access to one table: inserts, reads by equality, counts and updates, with every column name checked against
+// the schema and every value encoded for SQLite, each statement prepared once per shape of call.
+import type Database from 'better-sqlite3';
+import { type ColumnShape, type Columns, type NewRowOf, quote, type RowOf, type TableShape } from './columns.js';
+
+export interface ListOptions<R> {
+  orderBy?: keyof R & string;
+  descending?: boolean;
+  limit?: number;
+}
+
+/** A value as SQLite takes it. */
+export type SqlValue = string | number | null;
+
+/**
+ * Typed access to one table. `where` objects match every given column by equality (`null` matches NULL);
+ * keys set to `undefined` are ignored, unknown keys throw, so a typo can neither widen a query nor reach SQL.
+ */
+export class Table<C extends Columns> {
+  readonly name: string;
+  private readonly quotedName: string;
+  private readonly jsonColumns: string[];
+  /**
+   * Statements by the shape of a call (which columns, which of them NULL, order, limit): the SQL text is built and
+   * looked up once per shape, not on every call.
+   */
+  private readonly shapes = new Map<string, Database.Statement<SqlValue[], unknown>>();
+
+  /** `C` is not checked against `definition` here; `createTables` pairs each table with its own schema entry. */
+  constructor(
+    private readonly definition: TableShape,
+    private readonly prepare: (sql: string) => Database.Statement<SqlValue[], unknown>,
+  ) {
+    this.name = definition.name;
+    this.quotedName = quote(definition.name);
+    this.jsonColumns = Object.keys(definition.columns).filter((key) => definition.columns[key]?.json);
+  }
+
+  /** Throws a SqliteError (see `isUniqueViolation`) when a primary key or unique constraint is taken. */
+  insert(row: NewRowOf<C>): void {
+    const { names, values } = this.encoded(row);
+    const statement = this.shaped(`insert ${names.join(',')}`, () => {
+      const marks = names.map(() => '?').join(', ');
+      return `INSERT INTO ${this.quotedName} (${names.map(quote).join(', ')}) VALUES (${marks})`;
+    });
+    statement.run(...values);
+  }
+
+  get(where: Partial<RowOf<C>>): RowOf<C> | undefined {
+    return this.list(where, { limit: 1 })[0];
+  }
+
+  list(where: Partial<RowOf<C>> = {}, options: ListOptions<RowOf<C>> = {}): RowOf<C>[] {
+    const test = this.whereTest(where);
+    const { orderBy, descending, limit } = options;
+    if (orderBy !== undefined) this.assertColumn(orderBy);
+    if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 0)) {
+      throw new RangeError('limit must be a whole number');
+    }
+    const key = `select ${test.key} ${orderBy ?? ''} ${descending ? 'desc' : ''} ${limit ?? ''}`;
+    const statement = this.shaped(key, () => {
+      let sql = `SELECT * FROM ${this.quotedName}${test.clause()}`;
+      if (orderBy !== undefined) sql += ` ORDER BY ${quote(orderBy)}${descending ? ' DESC' : ''}`;
+      if (limit !== undefined) sql += ` LIMIT ${limit}`;
+      return sql;
+    });
+    return statement.all(...test.params).map((raw) => this.decode(raw));
+  }
+
+  count(where: Partial<RowOf<C>> = {}): number {
+    const test = this.whereTest(where);
+    const statement = this.shaped(
+      `count ${test.key}`,
+      () => `SELECT COUNT(*) AS n FROM ${this.quotedName}${test.clause()}`,
+    );
+    return (statement.get(...test.params) as { n: number }).n;
+  }
+
+  /** Returns the number of rows changed. An empty `where` is refused: updating a whole table is never meant. */
+  update(where: Partial<RowOf<C>>, changes: Partial<RowOf<C>>): number {
+    const test = this.whereTest(where);
+    if (test.key === '') throw new Error(`refusing to update every row of ${this.name}`);
+    const sets = this.encoded(changes);
+    if (sets.names.length === 0) return 0;
+    const statement = this.shaped(`update ${sets.names.join(',')} ${test.key}`, () => {
+      const assignments = sets.names.map((name) => `${quote(name)} = ?`).join(', ');
+      return `UPDATE ${this.quotedName} SET ${assignments}${test.clause()}`;
+    });
+    return statement.run(...sets.values, ...test.params).changes;
+  }
+
+  private shaped(key: string, sql: () => string): Database.Statement<SqlValue[], unknown> {
+    let statement = this.shapes.get(key);
+    if (statement === undefined) {
+      statement = this.prepare(sql());
+      this.shapes.set(key, statement);
+    }
+    return statement;
+  }
+
+  /** A `where` object as a shape key (`=` or `null` per column), its WHERE clause (built on demand) and parameters. */
+  private whereTest(where: Partial<RowOf<C>>): { key: string; clause: () => string; params: SqlValue[] } {
+    const { names, values } = this.encoded(where);
+    const params: SqlValue[] = [];
+    let key = '';
+    for (let i = 0; i < names.length; i++) {
+      const value = values[i] ?? null;
+      key += `${names[i]}${value === null ? ' null,' : ' =,'}`;
+      if (value !== null) params.push(value);
+    }
+    const clause = () => {
+      if (names.length === 0) return '';
+      const tests = names.map((name, i) => `${quote(name)} ${(values[i] ?? null) === null ? 'IS NULL' : '= ?'}`);
+      return ` WHERE ${tests.join(' AND ')}`;
+    };
+    return { key, clause, params };
+  }
+
+  /** Defined keys of a row-like object, checked against the schema, and their values encoded for SQLite. */
+  private encoded(row: object): { names: string[]; values: SqlValue[] } {
+    const names: string[] = [];
+    const values: SqlValue[] = [];
+    for (const [name, value] of Object.entries(row)) {
+      if (value === undefined) continue;
+      names.push(name);
+      values.push(encode(this.assertColumn(name), `${this.name}.${name}`, value));
+    }
+    return { names, values };
+  }
+
+  private assertColumn(name: string): ColumnShape {
+    const definition = Object.hasOwn(this.definition.columns, name) ? this.definition.columns[name] : undefined;
+    if (definition === undefined) throw new Error(`${this.name} has no column ${name}`);
+    return definition;
+  }
+
+  private decode(raw: unknown): RowOf<C> {
+    const row = raw as Record<string, unknown>;
+    for (const name of this.jsonColumns) {
+      const value = row[name];
+      if (typeof value === 'string') row[name] = JSON.parse(value);
+    }
+    return row as RowOf<C>;
+  }
+}
+
+/** Errors name the column, never the value: values include keys and secrets. */
+function encode(definition: ColumnShape, columnName: string, value: unknown): SqlValue {
+  if (value === null) {
+    if (!definition.nullable) throw new TypeError(`${columnName} cannot be null`);
+    return null;
+  }
+  if (definition.json) return JSON.stringify(value);
+  if (definition.sqlType === 'INTEGER') {
+    // Fen and unix seconds are whole numbers; a fraction here is a bug upstream, not something to round away.
+    if (typeof value !== 'number' || !Number.isSafeInteger(value))
+      throw new TypeError(`${columnName} must be an integer`);
+    return value;
+  }
+  if (typeof value !== 'string') throw new TypeError(`${columnName} must be a string`);
+  return value;
+}
