@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Wxpay, WxpayConnectionError, type WxpayOptions } from '../src/index.js';
 import { Transport } from '../src/transport.js';
 import { type LoopbackServer, startLoopbackHttps } from './support/loopback.js';
+import { timedRejection } from './support/rejection.js';
 import { createTestPki, type TestPki } from './support/test-pki.js';
 import { startV2Server, type V2Server } from './support/v2-server.js';
 import { createV3Keys, type V3Keys } from './support/v3-keys.js';
@@ -78,17 +79,6 @@ afterAll(async () => {
     v3.close(),
   ]);
 });
-
-/** The rejection of `promise` and how long it took to come. */
-async function timedRejection(promise: PromiseLike<unknown>): Promise<{ error: unknown; ms: number }> {
-  const started = performance.now();
-  try {
-    await promise;
-  } catch (error) {
-    return { error, ms: performance.now() - started };
-  }
-  throw new Error('expected the call to fail');
-}
 
 function v2Client(baseURL: string, options: Partial<WxpayOptions> = {}): Wxpay {
   return new Wxpay({ mchid: MCHID, secret: KEY, baseURL, ca: pki.caCert, ...options });

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ValidationError, Wxpay, WxpayConnectionError } from '../src/index.js';
 import { Transport } from '../src/transport.js';
+import { timedRejection } from './support/rejection.js';
 import { createTestPki, type TestPki } from './support/test-pki.js';
 import { startV2Server, type V2Server } from './support/v2-server.js';
 import { createV3Keys, type V3Keys } from './support/v3-keys.js';
@@ -57,21 +58,11 @@ const BAD_HEADERS: ReadonlyArray<[Record<string, string>, string]> = [
   [{ expect: '100-continue' }, 'headers.expect'],
 ];
 
-async function rejection(promise: PromiseLike<unknown>): Promise<{ error: unknown; ms: number }> {
-  const started = performance.now();
-  try {
-    await promise;
-  } catch (error) {
-    return { error, ms: performance.now() - started };
-  }
-  throw new Error('expected the call to fail');
-}
-
 describe('bad headers are a ValidationError, and nothing is sent', () => {
   it.each(BAD_HEADERS)('APIv2 %j', async (headers, field) => {
     const before = v2.requests.length;
     const handshakes = v2.handshakes();
-    const { error } = await rejection(
+    const { error } = await timedRejection(
       v2Client.v2.mmpaymkttransfers.query_coupon_stock.post({
         xml: { coupon_stock_id: '1757', appid: 'wx5edab3bdfba3dc1c', mch_id: MCHID },
         headers,
@@ -87,7 +78,7 @@ describe('bad headers are a ValidationError, and nothing is sent', () => {
     // v3 sends header names lowercase, so the field names the lowercase form.
     const expected = field.startsWith('headers.') ? field.toLowerCase() : field;
     const before = v3.requests.length;
-    const { error, ms } = await rejection(
+    const { error, ms } = await timedRejection(
       v3Client.v3.global.transactions.id._id_.get({ id: ORDER_ID, query: { mchid: keys.mchid }, headers }),
     );
     expect(error).toBeInstanceOf(ValidationError);
@@ -98,7 +89,7 @@ describe('bad headers are a ValidationError, and nothing is sent', () => {
 
   it('cuts a long hostile header name short in the field', async () => {
     const name = `bad name ${'x'.repeat(10_000)}`;
-    const { error } = await rejection(
+    const { error } = await timedRejection(
       v2Client.v2.mmpaymkttransfers.query_coupon_stock.post({
         xml: { coupon_stock_id: '1757', appid: 'wx5edab3bdfba3dc1c', mch_id: MCHID },
         headers: { [name]: 'x' },
@@ -133,7 +124,7 @@ describe("undici's own argument errors", () => {
       { method: 'POST', path: 'no-leading-slash' },
       { method: 'BAD METHOD', path: '/mmpaymkttransfers/query_coupon_stock' },
     ]) {
-      const { error } = await rejection(
+      const { error } = await timedRejection(
         transport.send({ ...request, origins: [v2.url, v2.url], headers: {}, body: '<xml/>', security: false }),
       );
       expect(error).toBeInstanceOf(ValidationError);

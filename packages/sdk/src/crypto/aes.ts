@@ -2,7 +2,7 @@
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { ValidationError, WxpayDecryptError } from '../errors.js';
 import { md5Hex } from './hash.js';
-import { isStrictBase64 } from './rsa.js';
+import { decodeStrictBase64 } from './rsa.js';
 
 const KEY_BYTES = 32;
 const GCM_NONCE_BYTES = 12;
@@ -39,8 +39,8 @@ export function decryptAesGcm(input: AesGcmDecryptInput): string {
   const nonce = toBytes(input.nonce, 'nonce');
   if (key.length !== KEY_BYTES) throw new WxpayDecryptError('invalid key length');
   if (nonce.length !== GCM_NONCE_BYTES) throw new WxpayDecryptError('invalid nonce length');
-  if (!isStrictBase64(input.ciphertext)) throw new WxpayDecryptError('invalid base64');
-  const sealed = Buffer.from(input.ciphertext, 'base64');
+  const sealed = decodeStrictBase64(input.ciphertext);
+  if (sealed === undefined) throw new WxpayDecryptError('invalid base64');
   if (sealed.length < GCM_TAG_BYTES) throw new WxpayDecryptError('ciphertext too short');
 
   const decipher = createDecipheriv('aes-256-gcm', key, nonce, { authTagLength: GCM_TAG_BYTES });
@@ -74,8 +74,8 @@ export function encryptAesGcm(input: AesGcmEncryptInput): string {
 export function decryptAesEcb(ciphertextB64: string, key: string | Buffer): string {
   const keyBytes = toBytes(key, 'key');
   if (keyBytes.length !== KEY_BYTES) throw new WxpayDecryptError('invalid key length');
-  if (!isStrictBase64(ciphertextB64)) throw new WxpayDecryptError('invalid base64');
-  const ciphertext = Buffer.from(ciphertextB64, 'base64');
+  const ciphertext = decodeStrictBase64(ciphertextB64);
+  if (ciphertext === undefined) throw new WxpayDecryptError('invalid base64');
   if (ciphertext.length % AES_BLOCK_BYTES !== 0) throw new WxpayDecryptError('invalid ciphertext length');
 
   const decipher = createDecipheriv('aes-256-ecb', keyBytes, null);

@@ -101,12 +101,18 @@ export function signSha256Rsa(message: string | Buffer, privateKey: PrivateKeyIn
  */
 export function verifySha256Rsa(message: string | Buffer, signatureB64: string, publicKey: PublicKeyInput): boolean {
   const key = loadPublicKey(publicKey);
-  if (!isStrictBase64(signatureB64)) return false;
+  const signature = decodeStrictBase64(signatureB64);
+  if (signature === undefined) return false;
+  return verifySha256RsaBytes(message, signature, key);
+}
+
+/** {@link verifySha256Rsa} for a signature its caller has already decoded (and checked) with decodeStrictBase64. */
+export function verifySha256RsaBytes(message: string | Buffer, signature: Buffer, publicKey: PublicKeyInput): boolean {
   return verify(
     'sha256',
     toBytes(message),
-    { key, padding: constants.RSA_PKCS1_PADDING },
-    Buffer.from(signatureB64, 'base64'),
+    { key: loadPublicKey(publicKey), padding: constants.RSA_PKCS1_PADDING },
+    signature,
   );
 }
 
@@ -124,13 +130,11 @@ export function encryptOaep(plaintext: string | Buffer, publicKey: PublicKeyInpu
 /** Decrypts an RSA-OAEP (SHA-1) field encrypted for the merchant key; WxpayDecryptError when it cannot. */
 export function decryptOaep(ciphertextB64: string, privateKey: PrivateKeyInput): string {
   const key = loadPrivateKey(privateKey);
-  if (!isStrictBase64(ciphertextB64)) throw new WxpayDecryptError('invalid base64');
+  const ciphertext = decodeStrictBase64(ciphertextB64);
+  if (ciphertext === undefined) throw new WxpayDecryptError('invalid base64');
   let plaintext: Buffer;
   try {
-    plaintext = privateDecrypt(
-      { key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' },
-      Buffer.from(ciphertextB64, 'base64'),
-    );
+    plaintext = privateDecrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, ciphertext);
   } catch {
     throw new WxpayDecryptError('rsa decryption failed');
   }
@@ -142,15 +146,22 @@ export function decryptOaep(ciphertextB64: string, privateKey: PrivateKeyInput):
 }
 
 /**
- * True for non-empty, canonical, padded standard base64 (`A-Z a-z 0-9 + /`, `=` padding, no whitespace, no URL-safe
- * alphabet, unused trailing bits zero). Node's decoder silently skips anything else, which would let a malformed
- * signature or ciphertext reach the crypto layer as different bytes than were sent.
+ * The bytes of non-empty, canonical, padded standard base64 (`A-Z a-z 0-9 + /`, `=` padding, no whitespace, no
+ * URL-safe alphabet, unused trailing bits zero), or undefined for anything else. Node's decoder silently skips what it
+ * does not understand, which would let a malformed signature or ciphertext reach the crypto layer as different bytes
+ * than were sent; checking and decoding in one step also means callers never decode twice.
  */
-export function isStrictBase64(s: string): boolean {
-  if (typeof s !== 'string' || s.length === 0 || s.length % 4 !== 0) return false;
-  if (!/^[A-Za-z0-9+/]*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{4})$/.test(s)) return false;
+export function decodeStrictBase64(s: string): Buffer | undefined {
+  if (typeof s !== 'string' || s.length === 0 || s.length % 4 !== 0) return undefined;
+  if (!/^[A-Za-z0-9+/]*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{4})$/.test(s)) return undefined;
+  const bytes = Buffer.from(s, 'base64');
   // Re-encoding catches non-zero unused bits, e.g. `QR==` which decodes to the same byte as `QQ==`.
-  return Buffer.from(s, 'base64').toString('base64') === s;
+  return bytes.toString('base64') === s ? bytes : undefined;
+}
+
+/** True when {@link decodeStrictBase64} accepts `s`. */
+export function isStrictBase64(s: string): boolean {
+  return decodeStrictBase64(s) !== undefined;
 }
 
 function requireRsa2048(key: KeyObject, field: string): KeyObject {

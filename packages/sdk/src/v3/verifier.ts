@@ -1,6 +1,6 @@
 // Verifies the WeChat Pay signature on an APIv3 reply or notification, from its headers and raw body bytes.
 import type { KeyObject } from 'node:crypto';
-import { isStrictBase64, verifySha256Rsa } from '../crypto/rsa.js';
+import { decodeStrictBase64, verifySha256RsaBytes } from '../crypto/rsa.js';
 import { SignatureVerificationError, UnknownSerialError, ValidationError } from '../errors.js';
 
 /** Prefix of the deliberately invalid signatures WeChat Pay sends to check that merchants verify. */
@@ -81,14 +81,15 @@ export function verifyWechatpaySignature(input: VerifyWechatpaySignatureInput): 
   }
 
   if (signature.startsWith(PROBE_SIGNATURE_PREFIX)) throw new SignatureVerificationError('probe signature');
-  if (!isStrictBase64(signature)) throw new SignatureVerificationError('invalid signature encoding');
+  const signatureBytes = decodeStrictBase64(signature);
+  if (signatureBytes === undefined) throw new SignatureVerificationError('invalid signature encoding');
 
   // Checked before any lookup, so that a serial no key can have never reaches findKey (nor a certificate refresh).
   if (!SERIAL_SYNTAX.test(serial)) throw new SignatureVerificationError('invalid serial');
   const key = input.findKey(serial);
   if (key === undefined) throw new UnknownSerialError(serial);
 
-  if (!verifySha256Rsa(buildVerifyMessage(timestamp, nonce, body), signature, key)) {
+  if (!verifySha256RsaBytes(buildVerifyMessage(timestamp, nonce, body), signatureBytes, key)) {
     throw new SignatureVerificationError('signature mismatch');
   }
   return serial;

@@ -9,3 +9,10 @@ export async function rejection(promise: PromiseLike<unknown>): Promise<unknown>
   }
   throw new Error('expected a rejection, but the promise resolved');
 }
+
+/** {@link rejection}, with how long the rejection took to come. */
+export async function timedRejection(promise: PromiseLike<unknown>): Promise<{ error: unknown; ms: number }> {
+  const started = performance.now();
+  const error = await rejection(promise);
+  return { error, ms: performance.now() - started };
+}
