@@ -10,6 +10,7 @@ export default defineConfig({
     alias: [
       { find: /^wxpay$/, replacement: source('./packages/sdk/src/index.ts') },
       { find: /^@wxpay\/sandbox$/, replacement: source('./packages/sandbox/src/index.ts') },
+      { find: /^@wxpay\/payouts$/, replacement: source('./packages/payouts/src/index.ts') },
     ],
   },
   test: {

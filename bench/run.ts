@@ -1,10 +1,19 @@
 // `npm run bench`: every benchmark in one run, printed and written to docs/benchmarks.md (regenerated, never edited).
+// `--only payouts` runs one section and prints it without writing the file (for iterating on that section).
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
+import { benchPayouts, payoutsSection } from './payouts.js';
 import { benchSandbox, sandboxSection } from './sandbox.js';
 import { benchSdk, type WorkloadResult } from './sdk.js';
 
 const quick = process.argv.includes('--quick');
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt === -1 ? undefined : process.argv[onlyAt + 1];
+const sections = ['payouts'];
+if (only !== undefined && !sections.includes(only)) {
+  process.stderr.write(`--only takes one of: ${sections.join(', ')}\n`);
+  process.exit(2);
+}
 const rounds = quick ? 3 : 7;
 const roundMs = quick ? 500 : 2_000;
 const SDK_TARGET = 0.9;
@@ -21,12 +30,24 @@ function sdkTable(results: readonly WorkloadResult[]): string {
   ].join('\n');
 }
 
+function runPayoutsSection() {
+  process.stderr.write(
+    `Payouts: runPayouts recipients/s against the same rows with no journal (${rounds} alternating rounds), RSS\n`,
+  );
+  return benchPayouts({ quick, rounds });
+}
+
 async function main(): Promise<void> {
+  if (only === 'payouts') {
+    process.stdout.write(`${payoutsSection(await runPayoutsSection())}\n`);
+    return;
+  }
   const started = new Date();
   process.stderr.write(`SDK against its floor (${rounds} alternating rounds of ${roundMs} ms each)\n`);
   const sdk = await benchSdk({ rounds, roundMs });
   process.stderr.write('Sandbox: durable sendredpack/s with few and many packets stored, RSS, APIv3 create order/s\n');
   const sandbox = await benchSandbox({ quick, rounds, roundMs });
+  const payouts = await runPayoutsSection();
   const cpu = cpus();
   const machine = `${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${process.platform}`;
   const report = `# Benchmarks
@@ -47,7 +68,8 @@ decrypt + JSON.parse per notification. Both talk to the same canned HTTPS server
 
 ${sdkTable(sdk)}
 
-${sandboxSection(sandbox)}`;
+${sandboxSection(sandbox)}
+${payoutsSection(payouts)}`;
   writeFileSync(new URL('../docs/benchmarks.md', import.meta.url), report);
   process.stdout.write(`${report}\n`);
 }

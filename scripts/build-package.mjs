@@ -1,6 +1,6 @@
 // Builds the workspace package in the current directory twice: ESM (dist/esm) and CommonJS (dist/cjs).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
@@ -23,4 +23,9 @@ for (const [config, type] of [
   mkdirSync(out, { recursive: true });
   // Marks the folder's format so Node loads each build as what it is.
   writeFileSync(`${out}/package.json`, `${JSON.stringify({ type })}\n`);
+}
+// npm links a workspace's bins before `prepare` builds them, so the built files get their executable bit here.
+const { bin } = JSON.parse(readFileSync('package.json', 'utf8'));
+for (const path of Object.values(typeof bin === 'string' ? { main: bin } : (bin ?? {}))) {
+  if (existsSync(path)) chmodSync(path, 0o755);
 }

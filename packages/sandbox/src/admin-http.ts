@@ -77,7 +77,14 @@ type Route = (admin: SandboxAdmin, body: Input, query: Input, raw: Record<string
 
 const routes: Record<string, Route> = {
   'GET /_sandbox/redpacks': (admin, _, query) =>
-    admin.redpacks({ mchid: query.optionalText('mchid'), status: query.optionalText('status') }),
+    admin.redpacks({
+      mchid: query.optionalText('mchid'),
+      status: query.optionalText('status'),
+      kind: query.optionalText('kind'),
+    }),
+  'GET /_sandbox/pocket-payments': (admin, _, query) => admin.pocketPayments({ mchid: query.optionalText('mchid') }),
+  'GET /_sandbox/coupons': (admin, _, query) =>
+    admin.coupons({ mchid: query.optionalText('mchid'), openid: query.optionalText('openid') }),
   'POST /_sandbox/redpacks/open': (admin, body) =>
     admin.openRedpack({ mchid: body.text('mchid'), mch_billno: body.text('mch_billno') }),
   'GET /_sandbox/orders': (admin, _, query) =>

@@ -1,4 +1,5 @@
-// The sandbox's control API (in-process): inspect and drive red packets, orders, time, balances, merchants and faults.
+// The sandbox's control API (in-process): inspect and drive red packets, payouts, coupons, orders, time, balances,
+// merchants and faults.
 // Every refusal is an AdminError: no such thing (404 over HTTP), wrong state (409), bad input (400).
 import { invalidInput, notFound } from './admin-error.js';
 import type { SandboxContext } from './context.js';
@@ -6,7 +7,15 @@ import type { FaultSettings } from './faults.js';
 import { balanceOf } from './ledger.js';
 import { createMerchant, merchantClientConfig, type NewMerchant, type SandboxMerchantConfig } from './merchants.js';
 import type { Notifier } from './notifier.js';
-import { createCouponStock, listCouponStocks, listRedpacks, openRedpack, topUp } from './v2/actions.js';
+import {
+  createCouponStock,
+  listCouponStocks,
+  listCoupons,
+  listPocketPayments,
+  listRedpacks,
+  openRedpack,
+  topUp,
+} from './v2/actions.js';
 import { listOrders, payOrder } from './v3/actions.js';
 
 /** What the admin needs from the running sandbox. */
@@ -29,9 +38,22 @@ export class SandboxAdmin {
     this.#hooks = hooks;
   }
 
-  /** Red packets, newest first, after applying the passage of sandbox time. */
+  /**
+   * Red packets, newest first, after applying the passage of sandbox time; `filter.kind` NORMAL (sendredpack) or
+   * WORKWX (sendworkwxredpack).
+   */
   redpacks(filter?: Arg<typeof listRedpacks>) {
     return listRedpacks(this.#ctx, filter);
+  }
+
+  /** WeCom pay-to-staff payments (promotion/paywwsptrans2pocket), newest first. */
+  pocketPayments(filter?: Arg<typeof listPocketPayments>) {
+    return listPocketPayments(this.#ctx, filter);
+  }
+
+  /** Coupons sent by send_coupon, newest first. */
+  coupons(filter?: Arg<typeof listCoupons>) {
+    return listCoupons(this.#ctx, filter);
   }
 
   /** The user opens a red packet: `SENT` -> `RECEIVED`. */

@@ -197,7 +197,6 @@ function chinaParts(ms: number): Record<'year' | 'month' | 'day' | 'hour' | 'min
   // Shifting the instant by 8 hours and reading UTC fields gives China's wall clock without depending on the host's zone.
   const shifted = new Date(ms + chinaOffsetMs);
   if (Number.isNaN(shifted.getTime())) throw new RangeError('not a representable time');
-  const pad = (value: number, width = 2): string => String(value).padStart(width, '0');
   return {
     year: pad(shifted.getUTCFullYear(), 4),
     month: pad(shifted.getUTCMonth() + 1),
@@ -206,4 +205,8 @@ function chinaParts(ms: number): Record<'year' | 'month' | 'day' | 'hour' | 'min
     minute: pad(shifted.getUTCMinutes()),
     second: pad(shifted.getUTCSeconds()),
   };
+}
+
+function pad(value: number, width = 2): string {
+  return String(value).padStart(width, '0');
 }

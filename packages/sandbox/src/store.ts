@@ -17,6 +17,7 @@ export {
   type NotificationAttempt,
   type NotificationRow,
   type OrderRow,
+  type PocketPaymentRow,
   type RedpackKind,
   type RedpackRow,
   type RedpackStatus,

@@ -31,8 +31,26 @@ describe('newWechatNumber', () => {
     const pattern = new RegExp(shape.source.replaceAll(' ', ''));
     const numbers = new Set(Array.from({ length: 20 }, () => newWechatNumber(kind, nowSeconds)));
     for (const number of numbers) expect(number).toMatch(pattern);
-    // Random enough that twenty never collide.
+    // Twenty made in one second never collide.
     expect(numbers.size).toBe(20);
+  });
+
+  it.each(cases.filter(([kind]) => kind !== 'prepay'))(
+    'makes %s numbers that sort after the ones made before, in the same second and later',
+    (kind) => {
+      const made = [
+        ...Array.from({ length: 5 }, () => newWechatNumber(kind, nowSeconds)),
+        ...Array.from({ length: 5 }, () => newWechatNumber(kind, nowSeconds + 1)),
+        newWechatNumber(kind, nowSeconds + 3600),
+      ];
+      expect([...made].sort()).toEqual(made);
+    },
+  );
+
+  it('puts the second of the China day after the date of an APIv2 number', () => {
+    // 10:00:00 is second 36000 of the day.
+    expect(newWechatNumber('redpack', nowSeconds)).toMatch(/^10000417012024050136000\d{8}$/);
+    expect(newWechatNumber('coupon', nowSeconds + 59)).toMatch(/^10000000012024050136059\d{8}$/);
   });
 
   it('makes the sandbox’s own ids in their shapes', () => {

@@ -22,6 +22,7 @@ export {
 } from './errors.js';
 export type { WxpayOptions } from './options.js';
 export type { MerchantCredentials } from './transport.js';
+export { checkV2Request } from './v2/check-request.js';
 export type { V2Fields, V2RefundNotification } from './v2/notification.js';
 export { Transformer, type XmlObject, type XmlValue } from './v2/xml.js';
 export type { ApiFamily, KeyStore, KeyStoreView } from './v3/key-store.js';

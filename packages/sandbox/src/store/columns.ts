@@ -7,6 +7,11 @@ export interface ColumnShape {
   readonly nullable: boolean;
   /** Stored as JSON text, handed out parsed. */
   readonly json: boolean;
+  /**
+   * A JSON column read on every request (a merchant's config): parsed once per row and text, and that one parsed
+   * value, deeply frozen, handed to every read of the row until its text changes.
+   */
+  readonly shared: boolean;
   readonly defaultSql: string | undefined;
 }
 /** A column; `T` (its value in a row) and `Optional` (may an insert omit it) exist only for the compiler. */
@@ -35,23 +40,25 @@ export interface TableDefinition<C extends Columns> extends TableShape {
 export const text = <T extends string = string>(): Column<T, false> => shape('TEXT', false);
 export const integer = <T extends number = number>(): Column<T, false> => shape('INTEGER', false);
 export const json = <T>(): Column<T, false> => shape('TEXT', true);
+/** `json`, shared between reads (see `ColumnShape.shared`): for values no reader changes. */
+export const sharedJson = <T>(): Column<T, false> => ({ ...shape('TEXT', true), shared: true });
 
 function shape(sqlType: ColumnShape['sqlType'], json: boolean): ColumnShape {
-  return { sqlType, nullable: false, json, defaultSql: undefined };
+  return { sqlType, nullable: false, json, shared: false, defaultSql: undefined };
 }
 
 /** NULL allowed; an insert may leave it out. */
 export function nullable<T>(base: Column<T, boolean>): Column<T | null, true> {
-  const { sqlType, json, defaultSql } = base;
-  return { sqlType, nullable: true, json, defaultSql };
+  const { sqlType, json, shared, defaultSql } = base;
+  return { sqlType, nullable: true, json, shared, defaultSql };
 }
 
 /** An insert may leave it out and gets `value`. */
 export function withDefault<T>(base: Column<T, boolean>, value: T): Column<T, true> {
-  const { sqlType, nullable, json } = base;
+  const { sqlType, nullable, json, shared } = base;
   const stored = json ? JSON.stringify(value) : value;
   const defaultSql = typeof stored === 'number' ? String(stored) : `'${String(stored).replaceAll("'", "''")}'`;
-  return { sqlType, nullable, json, defaultSql };
+  return { sqlType, nullable, json, shared, defaultSql };
 }
 
 export function defineTable<C extends Columns>(definition: TableDefinition<C>): TableDefinition<C> {

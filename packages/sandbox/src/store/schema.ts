@@ -10,13 +10,14 @@ import {
   nullable,
   quote,
   type RowOf,
+  sharedJson,
   type TableShape,
   text,
   withDefault,
 } from './columns.js';
 
 /** Bumped whenever a table changes shape; a database from a newer sandbox is refused rather than misread. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
@@ -74,7 +75,7 @@ export const schema = {
       /** The institution this merchant is a sub-merchant of (institutional mode); it may still call in common mode. */
       parent_mchid: nullable(text()),
       name: nullable(text()),
-      config: json<MerchantConfig>(),
+      config: sharedJson<MerchantConfig>(),
       /** Funds available for red packets and payouts, fen. */
       balance: withDefault(integer(), 0),
       /** Requests per second before FREQ_LIMIT / RATELIMIT_EXCEEDED. */
@@ -201,6 +202,21 @@ export const schema = {
     unique: [['mchid', 'partner_trade_no']],
     indexes: ['coupon_stock_id, openid'],
   }),
+  /** WeCom pay-to-staff payments (promotion/paywwsptrans2pocket), by their idempotency key. */
+  pocketPayments: defineTable({
+    name: 'pocket_payments',
+    columns: {
+      mchid: text(),
+      partner_trade_no: text(),
+      /** Null on payments a version-2 sandbox made: it kept only what answering a resend needed. */
+      openid: nullable(text()),
+      amount: nullable(integer()),
+      payment_no: text(),
+      payment_time: integer(),
+      request_hash: text(),
+    },
+    primaryKey: ['mchid', 'partner_trade_no'],
+  }),
   orders: defineTable({
     name: 'orders',
     columns: {
@@ -304,6 +320,7 @@ export type RedpackRow = Row<'redpacks'>;
 export type DailyTotalRow = Row<'dailyTotals'>;
 export type CouponStockRow = Row<'couponStocks'>;
 export type CouponRow = Row<'coupons'>;
+export type PocketPaymentRow = Row<'pocketPayments'>;
 export type OrderRow = Row<'orders'>;
 export type RefundRow = Row<'refunds'>;
 export type NotificationRow = Row<'notifications'>;
@@ -328,6 +345,7 @@ export function migrate(db: Database.Database): void {
     for (const definition of Object.values(schema)) db.exec(createTableSql(definition));
     dropUndeclaredIndexes(db);
     if (found !== undefined && found < 2) backfillDailyTotals(db);
+    if (found !== undefined && found < 3) movePocketPaymentsOutOfKv(db);
     db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
   })();
 }
@@ -344,6 +362,59 @@ function backfillDailyTotals(db: Database.Database): void {
       SELECT 'redpack', mch_id, ${recipient}, ${day}, COUNT(*), SUM(total_amount), MAX(send_time)
       FROM redpacks GROUP BY mch_id, ${recipient}, ${day}`);
   }
+}
+
+/** Where a version-2 sandbox kept each pay-to-staff payment: one key-value pair per merchant and partner_trade_no. */
+const oldPocketPaymentPrefix = 'v2.paywwsptrans2pocket.';
+
+/**
+ * Version 2 kept pay-to-staff payments in the key-value table (`v2.paywwsptrans2pocket.<mchid>.<partner_trade_no>` ->
+ * `{hash, payment_no, payment_time}`): they move to `pocket_payments`, so resends of them still get their first answer.
+ * Their openid and amount were never kept and stay null. A record that cannot be read stops the upgrade rather than
+ * being dropped: a lost record would let a resend pay twice.
+ */
+function movePocketPaymentsOutOfKv(db: Database.Database): void {
+  const records = db
+    .prepare<[number, string], { key: string; value: string }>('SELECT key, value FROM kv WHERE substr(key, 1, ?) = ?')
+    .all(oldPocketPaymentPrefix.length, oldPocketPaymentPrefix);
+  const insert = db.prepare(
+    `INSERT INTO pocket_payments (mchid, partner_trade_no, openid, amount, payment_no, payment_time, request_hash)
+     VALUES (?, ?, NULL, NULL, ?, ?, ?)`,
+  );
+  for (const { key, value } of records) {
+    // mch_id is digits, so the first dot after the prefix ends it; partner_trade_no is the rest.
+    const rest = key.slice(oldPocketPaymentPrefix.length);
+    const dot = rest.indexOf('.');
+    const record = oldPocketPayment(value);
+    if (dot <= 0 || record === undefined) {
+      throw new Error(`sandbox.db holds a damaged pay-to-staff record under ${key}`);
+    }
+    insert.run(rest.slice(0, dot), rest.slice(dot + 1), record.payment_no, record.payment_time, record.hash);
+  }
+  db.prepare('DELETE FROM kv WHERE substr(key, 1, ?) = ?').run(oldPocketPaymentPrefix.length, oldPocketPaymentPrefix);
+}
+
+function oldPocketPayment(stored: string): { hash: string; payment_no: string; payment_time: number } | undefined {
+  let record: unknown;
+  try {
+    record = JSON.parse(stored);
+  } catch {
+    return undefined;
+  }
+  if (
+    typeof record === 'object' &&
+    record !== null &&
+    'hash' in record &&
+    typeof record.hash === 'string' &&
+    'payment_no' in record &&
+    typeof record.payment_no === 'string' &&
+    'payment_time' in record &&
+    typeof record.payment_time === 'number' &&
+    Number.isSafeInteger(record.payment_time)
+  ) {
+    return { hash: record.hash, payment_no: record.payment_no, payment_time: record.payment_time };
+  }
+  return undefined;
 }
 
 function createTableSql(definition: TableShape): string {

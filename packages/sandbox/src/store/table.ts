@@ -19,7 +19,8 @@ export type SqlValue = string | number | null;
 export class Table<C extends Columns> {
   readonly name: string;
   private readonly quotedName: string;
-  private readonly jsonColumns: string[];
+  /** JSON columns, with the parsed values of a shared column by row (primary key) and text. */
+  private readonly jsonColumns: { name: string; shared: Map<string, SharedValue> | undefined }[];
   /**
    * Statements by the shape of a call (which columns, which of them NULL, order, limit): the SQL text is built and
    * looked up once per shape, not on every call.
@@ -33,7 +34,9 @@ export class Table<C extends Columns> {
   ) {
     this.name = definition.name;
     this.quotedName = quote(definition.name);
-    this.jsonColumns = Object.keys(definition.columns).filter((key) => definition.columns[key]?.json);
+    this.jsonColumns = Object.entries(definition.columns)
+      .filter(([, column]) => column.json)
+      .map(([name, column]) => ({ name, shared: column.shared ? new Map<string, SharedValue>() : undefined }));
   }
 
   /** Throws a SqliteError (see `isUniqueViolation`) when a primary key or unique constraint is taken. */
@@ -47,7 +50,20 @@ export class Table<C extends Columns> {
   }
 
   get(where: Partial<RowOf<C>>): RowOf<C> | undefined {
-    return this.list(where, { limit: 1 })[0];
+    const test = this.whereTest(where);
+    const statement = this.shaped(`get ${test.key}`, () => `SELECT * FROM ${this.quotedName}${test.clause()} LIMIT 1`);
+    const raw = statement.get(...test.params);
+    return raw === undefined ? undefined : this.decode(raw);
+  }
+
+  /** True when a row matches: for checks that need no column of it (nothing is read but the key). */
+  exists(where: Partial<RowOf<C>>): boolean {
+    const test = this.whereTest(where);
+    const statement = this.shaped(
+      `exists ${test.key}`,
+      () => `SELECT 1 FROM ${this.quotedName}${test.clause()} LIMIT 1`,
+    );
+    return statement.get(...test.params) !== undefined;
   }
 
   list(where: Partial<RowOf<C>> = {}, options: ListOptions<RowOf<C>> = {}): RowOf<C>[] {
@@ -99,7 +115,7 @@ export class Table<C extends Columns> {
   }
 
   /** A `where` object as a shape key (`=` or `null` per column), its WHERE clause (built on demand) and parameters. */
-  private whereTest(where: Partial<RowOf<C>>): { key: string; clause: () => string; params: SqlValue[] } {
+  private whereTest(where: Partial<RowOf<C>>): WhereTest {
     const { names, values } = this.encoded(where);
     const params: SqlValue[] = [];
     let key = '';
@@ -108,22 +124,20 @@ export class Table<C extends Columns> {
       key += `${names[i]}${value === null ? ' null,' : ' =,'}`;
       if (value !== null) params.push(value);
     }
-    const clause = () => {
-      if (names.length === 0) return '';
-      const tests = names.map((name, i) => `${quote(name)} ${(values[i] ?? null) === null ? 'IS NULL' : '= ?'}`);
-      return ` WHERE ${tests.join(' AND ')}`;
-    };
-    return { key, clause, params };
+    // A class, not a closure per call: this runs on every read.
+    return new WhereTest(key, names, values, params);
   }
 
   /** Defined keys of a row-like object, checked against the schema, and their values encoded for SQLite. */
   private encoded(row: object): { names: string[]; values: SqlValue[] } {
     const names: string[] = [];
     const values: SqlValue[] = [];
-    for (const [name, value] of Object.entries(row)) {
+    const fields = row as Record<string, unknown>;
+    for (const name of Object.keys(fields)) {
+      const value = fields[name];
       if (value === undefined) continue;
       names.push(name);
-      values.push(encode(this.assertColumn(name), `${this.name}.${name}`, value));
+      values.push(encode(this.assertColumn(name), this.name, name, value));
     }
     return { names, values };
   }
@@ -136,27 +150,79 @@ export class Table<C extends Columns> {
 
   private decode(raw: unknown): RowOf<C> {
     const row = raw as Record<string, unknown>;
-    for (const name of this.jsonColumns) {
+    for (const { name, shared } of this.jsonColumns) {
       const value = row[name];
-      if (typeof value === 'string') row[name] = JSON.parse(value);
+      if (typeof value === 'string') row[name] = shared ? this.sharedValue(shared, row, value) : JSON.parse(value);
     }
     return row as RowOf<C>;
   }
+
+  /**
+   * The parsed `text` of a shared column of `row`: the one parsed before while the row's text is the same, else parsed
+   * now and kept. Compared by text, so a change made anywhere (another statement, another process, a rollback) is
+   * seen at the next read; nothing has to announce it.
+   */
+  private sharedValue(values: Map<string, SharedValue>, row: Record<string, unknown>, text: string): unknown {
+    const key = this.definition.primaryKey.map((column) => String(row[column])).join('\u0000');
+    const known = values.get(key);
+    if (known !== undefined && known.text === text) return known.value;
+    // Rows whose text keeps changing would otherwise pile up; the values are cheap to parse again.
+    if (values.size >= maxSharedValues) values.clear();
+    const value = deepFreeze(JSON.parse(text));
+    values.set(key, { text, value });
+    return value;
+  }
+}
+
+/** The test of a `where` object: its shape key, parameters, and the WHERE clause for preparing a new shape. */
+class WhereTest {
+  constructor(
+    readonly key: string,
+    private readonly names: readonly string[],
+    private readonly values: readonly SqlValue[],
+    readonly params: SqlValue[],
+  ) {}
+
+  clause(): string {
+    if (this.names.length === 0) return '';
+    const tests = this.names.map(
+      (name, i) => `${quote(name)} ${(this.values[i] ?? null) === null ? 'IS NULL' : '= ?'}`,
+    );
+    return ` WHERE ${tests.join(' AND ')}`;
+  }
+}
+
+/** One parsed value of a shared JSON column, with the text it was parsed from. */
+interface SharedValue {
+  text: string;
+  value: unknown;
+}
+
+/** How many rows' parsed values a shared column keeps (merchants number in the tens). */
+const maxSharedValues = 10_000;
+
+/** Frozen all the way down: a shared value handed to every reader must not be changed by any of them. */
+function deepFreeze(value: unknown): unknown {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 /** Errors name the column, never the value: values include keys and secrets. */
-function encode(definition: ColumnShape, columnName: string, value: unknown): SqlValue {
+function encode(definition: ColumnShape, table: string, column: string, value: unknown): SqlValue {
   if (value === null) {
-    if (!definition.nullable) throw new TypeError(`${columnName} cannot be null`);
+    if (!definition.nullable) throw new TypeError(`${table}.${column} cannot be null`);
     return null;
   }
   if (definition.json) return JSON.stringify(value);
   if (definition.sqlType === 'INTEGER') {
     // Fen and unix seconds are whole numbers; a fraction here is a bug upstream, not something to round away.
     if (typeof value !== 'number' || !Number.isSafeInteger(value))
-      throw new TypeError(`${columnName} must be an integer`);
+      throw new TypeError(`${table}.${column} must be an integer`);
     return value;
   }
-  if (typeof value !== 'string') throw new TypeError(`${columnName} must be a string`);
+  if (typeof value !== 'string') throw new TypeError(`${table}.${column} must be a string`);
   return value;
 }

@@ -1,12 +1,21 @@
-// Admin actions on the APIv2 state, for the sandbox's admin API: list and open red packets, top up a merchant's
-// balance, create and list coupon stocks. Failures are AdminErrors (no such thing, wrong state, bad input) whose
-// message says what to fix.
+// Admin actions on the APIv2 state, for the sandbox's admin API: list and open red packets, list pay-to-staff payments
+// and sent coupons, top up a merchant's balance, create and list coupon stocks. Failures are AdminErrors (no such
+// thing, wrong state, bad input) whose message says what to fix.
 import { invalidInput, invalidState, notFound } from '../admin-error.js';
 import { formatChinaTime } from '../clock.js';
 import type { SandboxContext } from '../context.js';
 import { newCouponStockId } from '../ids.js';
 import { balanceOf, credit } from '../ledger.js';
-import type { CouponStockRow, CouponStockStatus, MerchantRow, RedpackRow, RedpackStatus } from '../store.js';
+import type {
+  CouponRow,
+  CouponStockRow,
+  CouponStockStatus,
+  MerchantRow,
+  PocketPaymentRow,
+  RedpackKind,
+  RedpackRow,
+  RedpackStatus,
+} from '../store.js';
 
 /** Moves on every red packet that sandbox time made due (also run by the clock's registry of due work). */
 export { settleRedpacks } from './redpack.js';
@@ -29,17 +38,112 @@ export interface RedpackView {
 }
 
 const redpackStatuses: readonly RedpackStatus[] = ['SENDING', 'SENT', 'RECEIVED', 'RFUND_ING', 'REFUND', 'FAILED'];
+const redpackKinds: readonly RedpackKind[] = ['NORMAL', 'WORKWX'];
 
-/** Red packets, newest first, brought up to sandbox time first (expired ones refunded). */
-export function listRedpacks(ctx: SandboxContext, filter: { mchid?: string; status?: string } = {}): RedpackView[] {
-  const { mchid, status } = filter;
-  if (status !== undefined && !isRedpackStatus(status)) {
+/** Which red packets to list; `kind` NORMAL is sendredpack, WORKWX is sendworkwxredpack. */
+export interface RedpackFilter {
+  mchid?: string;
+  status?: string;
+  kind?: string;
+}
+
+/** Red packets, newest first (in the order they were sent within one second), brought up to sandbox time first. */
+export function listRedpacks(ctx: SandboxContext, filter: RedpackFilter = {}): RedpackView[] {
+  const { mchid, status, kind } = filter;
+  if (status !== undefined && !isOneOf(redpackStatuses, status)) {
     throw invalidInput(`status must be one of ${redpackStatuses.join(', ')}`);
   }
+  if (kind !== undefined && !isOneOf(redpackKinds, kind)) {
+    throw invalidInput(`kind must be one of ${redpackKinds.join(', ')}`);
+  }
   ctx.clock.due.settle();
-  return ctx.store.redpacks
-    .list({ mch_id: mchid, status }, { orderBy: 'created_at', descending: true })
-    .map(redpackView);
+  return newestFirst<RedpackRow>(ctx, 'redpacks', 'created_at', { mch_id: mchid, status, kind }).map(redpackView);
+}
+
+/**
+ * A WeCom pay-to-staff payment (promotion/paywwsptrans2pocket) as the admin API shows it; `payment_time` as the reply
+ * wrote it (`yyyy-MM-dd HH:mm:ss`, China time). `openid` and `amount` are null only on payments made by a sandbox
+ * older than schema version 3, which did not keep them.
+ */
+export interface PocketPaymentView {
+  mchid: string;
+  partner_trade_no: string;
+  openid: string | null;
+  amount: number | null;
+  payment_no: string;
+  payment_time: string;
+}
+
+/** Pay-to-staff payments, newest first (in the order they were made within one second). */
+export function listPocketPayments(ctx: SandboxContext, filter: { mchid?: string } = {}): PocketPaymentView[] {
+  const rows = newestFirst<PocketPaymentRow>(ctx, 'pocket_payments', 'payment_time', { mchid: filter.mchid });
+  return rows.map((row) => ({
+    mchid: row.mchid,
+    partner_trade_no: row.partner_trade_no,
+    openid: row.openid,
+    amount: row.amount,
+    payment_no: row.payment_no,
+    payment_time: chinaTime(row.payment_time),
+  }));
+}
+
+/** A coupon sent by send_coupon, as the admin API shows it; times `yyyy-MM-dd HH:mm:ss` China time. */
+export interface CouponView {
+  mchid: string;
+  partner_trade_no: string;
+  coupon_id: string;
+  coupon_stock_id: string;
+  openid: string;
+  appid: string;
+  /** Face value, fen. */
+  value: number;
+  /** `coupon_state` as the coupon query reports it: 2 usable, 4 locked by an order, 8 spent. */
+  state: string;
+  send_time: string;
+  use_time: string | null;
+  /** The order the coupon was spent on. */
+  trade_no: string | null;
+}
+
+/** Sent coupons, newest first (in the order they were sent within one second). */
+export function listCoupons(ctx: SandboxContext, filter: { mchid?: string; openid?: string } = {}): CouponView[] {
+  const rows = newestFirst<CouponRow>(ctx, 'coupons', 'send_time', { mchid: filter.mchid, openid: filter.openid });
+  return rows.map((row) => ({
+    mchid: row.mchid,
+    partner_trade_no: row.partner_trade_no,
+    coupon_id: row.coupon_id,
+    coupon_stock_id: row.coupon_stock_id,
+    openid: row.openid,
+    appid: row.appid,
+    value: row.value,
+    state: row.state,
+    send_time: chinaTime(row.send_time),
+    use_time: row.use_time === null ? null : chinaTime(row.use_time),
+    trade_no: row.trade_no,
+  }));
+}
+
+/**
+ * The rows of `table` matching every given column, newest `timeColumn` first; rows of the same second newest-inserted
+ * first (rowid), so two listings of the same state are in the same order and can be compared row for row. Table
+ * and column names are the callers' constants, never input.
+ */
+function newestFirst<R>(
+  ctx: SandboxContext,
+  table: string,
+  timeColumn: string,
+  where: Readonly<Record<string, string | undefined>>,
+): R[] {
+  const tests: string[] = [];
+  const params: string[] = [];
+  for (const [column, value] of Object.entries(where)) {
+    if (value === undefined) continue;
+    tests.push(`${column} = ?`);
+    params.push(value);
+  }
+  const clause = tests.length === 0 ? '' : ` WHERE ${tests.join(' AND ')}`;
+  const sql = `SELECT * FROM ${table}${clause} ORDER BY ${timeColumn} DESC, rowid DESC`;
+  return ctx.store.statement<string[], R>(sql).all(...params);
 }
 
 /** The recipient opens the packet: SENT -> RECEIVED at sandbox time. Any other status is refused. */
@@ -224,8 +328,8 @@ function unusedStockId(ctx: SandboxContext): string {
   }
 }
 
-function isRedpackStatus(value: string): value is RedpackStatus {
-  return (redpackStatuses as readonly string[]).includes(value);
+function isOneOf<T extends string>(allowed: readonly T[], value: string): value is T {
+  return (allowed as readonly string[]).includes(value);
 }
 
 function isStockStatus(value: number): value is CouponStockStatus {

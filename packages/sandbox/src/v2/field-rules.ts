@@ -64,7 +64,10 @@ function given(fields: Readonly<Record<string, string>>, name: string): boolean 
 function brokenFieldRule(rule: FieldRule, value: string | undefined): string | undefined {
   // Empty is absent, as in the signature, which leaves empty values out.
   if (value === undefined || value === '') return rule.required ? ruleText.required : undefined;
-  if (rule.maxLength !== undefined && [...value].length > rule.maxLength) return ruleText.maxLength(rule.maxLength);
+  // Characters, not UTF-16 units: counted only when the units exceed the limit (there are never fewer units).
+  if (rule.maxLength !== undefined && value.length > rule.maxLength && [...value].length > rule.maxLength) {
+    return ruleText.maxLength(rule.maxLength);
+  }
   if (rule.charset !== undefined && !rule.charset.re.test(value)) return ruleText.charset(rule.charset.characters);
   if (rule.integer !== undefined && !isIntegerWithin(value, rule.integer)) return ruleText.integer(rule.integer);
   if (rule.oneOf !== undefined && !rule.oneOf.includes(value)) return ruleText.oneOf(rule.oneOf);

@@ -184,7 +184,7 @@ function sendHandler(kind: RedpackKind): V2Handler {
       if (appidProblem !== undefined) return refuse(appidProblem);
       // The store keeps one appid per user (the seed registers its users under the red packet appid and pays them
       // through WeCom too), so the check is "a user of this merchant".
-      if (ctx.store.users.get({ openid, mchid }) === undefined) {
+      if (!ctx.store.users.exists({ openid, mchid })) {
         return refuse({
           code: 'OPENID_ERROR',
           officialText: officialText.OPENID_ERROR,

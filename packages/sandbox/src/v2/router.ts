@@ -2,12 +2,14 @@
 // (XML, merchant, client certificate, sign, workwx_sign, rate limit, fields), before the endpoint's own handler.
 import { Transformer, type XmlObject } from 'wxpay';
 import type { SandboxCall, SandboxContext, SandboxReply } from '../context.js';
+import type { MerchantRow } from '../store.js';
 import { equalsInConstantTime } from '../wire/constant-time.js';
 import { signV2 } from '../wire/v2-sign.js';
 import { signWorkwx } from '../wire/workwx-sign.js';
 import { queryCouponStock, queryCouponsInfo, sendCoupon } from './coupon.js';
 import { type V2Endpoint, v2Endpoint } from './endpoints.js';
 import { findBrokenRule } from './field-rules.js';
+import { readFlatXml } from './flat-xml.js';
 import { getHbInfo, queryWorkwxRedpack, sendRedpack, sendWorkwxRedpack } from './redpack.js';
 import { refuse } from './refusals.js';
 import {
@@ -126,36 +128,46 @@ export function handleV2(ctx: SandboxContext, call: SandboxCall): SandboxReply {
   const signProblem = checkSign(fields, merchant.config.apiv2Key);
   if (signProblem !== undefined) return communicationFailure('SIGN_ERROR', signProblem);
 
-  const reply = (outcome: Outcome): SandboxReply => {
-    const echo: ReplyFields = {};
-    // Empty request fields count as absent (as in a signature) and are not echoed.
-    for (const name of spec.echo) if (fields[name] !== '') echo[name] = fields[name];
-    return businessReply(outcome, echo, spec.wire.signedReply ? merchant.config.apiv2Key : undefined);
-  };
-
   if (spec.wire.workwxFields !== undefined) {
     const workwx = merchant.config.workwx;
     // Without WeCom payment enabled there is no secret to check workwx_sign against: the merchant may not call.
-    if (workwx === undefined) return reply(fail('NO_COMPETENCE', 'mch_id has no WeCom payment enabled'));
+    if (workwx === undefined) {
+      return processedReply(spec, fields, merchant, fail('NO_COMPETENCE', 'mch_id has no WeCom payment enabled'));
+    }
     const workwxProblem = checkWorkwxSign(fields, spec.wire.workwxFields, workwx.secret);
     if (workwxProblem !== undefined) {
       const code = spec.codes.workwxSign;
       return code === undefined
         ? communicationFailure('SIGN_ERROR', workwxProblem)
-        : reply(refuseAt(code, workwxProblem));
+        : processedReply(spec, fields, merchant, refuseAt(code, workwxProblem));
     }
   }
 
   if (!ctx.faults.allow(mchid, merchant.rate_limit, Date.now())) {
-    return reply(refuseAt(spec.codes.frequency, 'too many requests: slow down and retry later'));
+    const tooMany = refuseAt(spec.codes.frequency, 'too many requests: slow down and retry later');
+    return processedReply(spec, fields, merchant, tooMany);
   }
 
   const invalid = checkFields(spec, fields);
-  if (invalid !== undefined) return reply(invalid);
+  if (invalid !== undefined) return processedReply(spec, fields, merchant, invalid);
 
   // Whatever sandbox time made due (red packets expiring and refunded, ...) happens before the handler reads.
   ctx.clock.due.settle();
-  return reply(spec.handle(ctx, { merchant, fields, now: ctx.clock.nowSeconds() }));
+  const outcome = spec.handle(ctx, { merchant, fields, now: ctx.clock.nowSeconds() });
+  return processedReply(spec, fields, merchant, outcome);
+}
+
+/** A processed request's reply: the endpoint's echo of the request, the outcome, signed where the endpoint signs. */
+function processedReply(
+  spec: Endpoint,
+  fields: Readonly<Record<string, string>>,
+  merchant: MerchantRow,
+  outcome: Outcome,
+): SandboxReply {
+  const echo: ReplyFields = {};
+  // Empty request fields count as absent (as in a signature) and are not echoed.
+  for (const name of spec.echo) if (fields[name] !== '') echo[name] = fields[name];
+  return businessReply(outcome, echo, spec.wire.signedReply ? merchant.config.apiv2Key : undefined);
 }
 
 /** No APIv2 request comes near this; the cap keeps a hostile body from costing a parse. */
@@ -166,6 +178,9 @@ function readFields(body: Buffer): Record<string, string> | string {
   if (body.length > maxRequestBytes) {
     return `request body is ${body.length} bytes, more than the ${maxRequestBytes}-byte limit`;
   }
+  // What clients send, read in one pass; everything else goes through the SDK's strict parser.
+  const flat = readFlatXml(body);
+  if (flat !== undefined) return flat;
   let parsed: XmlObject;
   try {
     parsed = Transformer.toObject(body);

@@ -6,19 +6,11 @@ import type { SandboxContext } from '../context.js';
 import { newWechatNumber } from '../ids.js';
 import { debit } from '../ledger.js';
 import { v2RequestHash } from '../request-hash.js';
-import type { MerchantRow } from '../store.js';
+import type { MerchantRow, PocketPaymentRow } from '../store.js';
 import { createNonce } from '../wire/nonce.js';
 import { countPayment, dayTotal, lastPaidAt } from './daily-totals.js';
 import { type Refusal, refuse } from './refusals.js';
 import { limitsOf, type Outcome, replyTime, requiredField, succeed, type V2Request } from './reply.js';
-
-/** What a payment leaves behind: enough to answer a resend of the same request. */
-interface PaymentRecord {
-  hash: string;
-  payment_no: string;
-  /** Unix seconds, sandbox time. */
-  payment_time: number;
-}
 
 /**
  * The rules' numbers as `merchant.config.settings` knobs, defaulting to the page's: WeChat lets a merchant change
@@ -34,13 +26,6 @@ const limits = {
   intervalSeconds: { setting: 'payToStaffIntervalSeconds', fallback: 15 },
 } as const;
 
-/**
- * The store has no table for these payouts, so each lives under its own key in the store's key-value table, written
- * in the same transaction as the debit.
- */
-const recordKey = (mchid: string, partnerTradeNo: string): string =>
-  `v2.paywwsptrans2pocket.${mchid}.${partnerTradeNo}`;
-
 export function payWwspTrans2Pocket(ctx: SandboxContext, { merchant, fields, now }: V2Request): Outcome {
   // The reply table marks nonce_str required (the reply is not signed, so nothing else would add one).
   const nonce = createNonce();
@@ -53,10 +38,9 @@ export function payWwspTrans2Pocket(ctx: SandboxContext, { merchant, fields, now
     }
 
     const partnerTradeNo = requiredField(fields, 'partner_trade_no');
-    const key = recordKey(mchid, partnerTradeNo);
     const hash = v2RequestHash(fields);
-    const paid = readRecord(ctx.store.getKv(key));
-    const reply = (record: PaymentRecord): Outcome =>
+    const paid = ctx.store.pocketPayments.get({ mchid, partner_trade_no: partnerTradeNo });
+    const reply = (record: Pick<PocketPaymentRow, 'payment_no' | 'payment_time'>): Outcome =>
       succeed({
         nonce_str: nonce,
         partner_trade_no: partnerTradeNo,
@@ -65,7 +49,7 @@ export function payWwspTrans2Pocket(ctx: SandboxContext, { merchant, fields, now
       });
     if (paid !== undefined) {
       // Re-entry: same payment_no, no second debit, and no limit counted again.
-      if (paid.hash === hash) return reply(paid);
+      if (paid.request_hash === hash) return reply(paid);
       return refused({
         code: 'FATAL_ERROR',
         officialText: '两次请求参数不一致',
@@ -109,10 +93,19 @@ export function payWwspTrans2Pocket(ctx: SandboxContext, { merchant, fields, now
         detail: 'merchant balance is too low: top up, then resend with the same partner_trade_no',
       });
     }
-    const record: PaymentRecord = { hash, payment_no: newWechatNumber('payout', now), payment_time: now };
-    ctx.store.setKv(key, JSON.stringify(record));
+    // Written in the same transaction as the debit: a payment is recorded exactly when it was paid.
+    const payment = {
+      mchid,
+      partner_trade_no: partnerTradeNo,
+      openid,
+      amount,
+      payment_no: newWechatNumber('payout', now),
+      payment_time: now,
+      request_hash: hash,
+    };
+    ctx.store.pocketPayments.insert(payment);
     countPayment(ctx, 'payout', mchid, openid, amount, now);
-    return reply(record);
+    return reply(payment);
   });
 }
 
@@ -172,22 +165,4 @@ function limitRefusal(
     };
   }
   return undefined;
-}
-
-function readRecord(stored: string | undefined): PaymentRecord | undefined {
-  if (stored === undefined) return undefined;
-  const value: unknown = JSON.parse(stored);
-  if (
-    typeof value === 'object' &&
-    value !== null &&
-    'hash' in value &&
-    typeof value.hash === 'string' &&
-    'payment_no' in value &&
-    typeof value.payment_no === 'string' &&
-    'payment_time' in value &&
-    typeof value.payment_time === 'number'
-  ) {
-    return { hash: value.hash, payment_no: value.payment_no, payment_time: value.payment_time };
-  }
-  throw new Error(`damaged payout record in the store: ${stored.slice(0, 80)}`);
 }

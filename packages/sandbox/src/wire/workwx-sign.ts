@@ -1,6 +1,6 @@
 // WeCom `workwx_sign` (docs/protocol.md, "WeCom workwx_sign"): only the endpoint's fixed subset of fields, sorted and
 // joined like `sign`, then `&secret=` and the WeCom payment secret; MD5, upper-case hex.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { sortedPairs } from './v2-sign.js';
 
 export function signWorkwx(
@@ -9,5 +9,5 @@ export function signWorkwx(
   secret: string,
 ): string {
   const message = `${sortedPairs(fields, subset)}&secret=${secret}`;
-  return createHash('md5').update(message, 'utf8').digest('hex').toUpperCase();
+  return hash('md5', message, 'hex').toUpperCase();
 }

@@ -128,18 +128,7 @@ function prepareFields(
 ): { fields: Record<string, string>; signType: V2SignType } {
   const secret = context.secret;
   if (!secret) throw new ValidationError('options.secret', 'required for APIv2 calls (the APIv2 key)');
-  const fields: Record<string, string> = {};
-  for (const [name, value] of Object.entries(input)) {
-    if (value === undefined || value === null) continue;
-    if (typeof value === 'number') {
-      if (!Number.isFinite(value)) throw new ValidationError(name, 'finite number');
-      fields[name] = String(value);
-    } else if (typeof value === 'string') {
-      fields[name] = value;
-    } else {
-      throw new ValidationError(name, 'string or number');
-    }
-  }
+  const fields = fieldStrings(input);
   if (meta?.merchantField && fields[meta.merchantField] === undefined && context.mchid) {
     fields[meta.merchantField] = context.mchid;
   }
@@ -159,6 +148,23 @@ function prepareFields(
   delete fields.sign;
   fields.sign = signV2(fields, secret, signType);
   return { fields, signType };
+}
+
+/** The caller's field values as the strings that will be sent; absent (undefined/null) values are left out. */
+export function fieldStrings(input: Readonly<Record<string, unknown>>): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const [name, value] of Object.entries(input)) {
+    if (value === undefined || value === null) continue;
+    if (typeof value === 'number') {
+      if (!Number.isFinite(value)) throw new ValidationError(name, 'finite number');
+      fields[name] = String(value);
+    } else if (typeof value === 'string') {
+      fields[name] = value;
+    } else {
+      throw new ValidationError(name, 'string or number');
+    }
+  }
+  return fields;
 }
 
 function signTypeOf(meta: V2EndpointMeta | undefined, requested: string | undefined): V2SignType {

@@ -1,0 +1,108 @@
+// `wxpay payout run`: pays a file of recipients exactly once, journaled, resumable by running the same command again.
+import { fileSource, PayoutInputError, type PayoutKindName, type RunPayoutsResult, runPayouts } from '@wxpay/payouts';
+import { createClient } from '../client.js';
+import { configPath, loadConfig } from '../config.js';
+import { ConfigError } from '../errors.js';
+import { exitCodeOfError, exitCodeOfRun } from '../exit-status.js';
+import { type CommandIO, detail, say } from '../io.js';
+import { openJournalAt } from '../journal.js';
+import { money } from '../money.js';
+import { progressDisplay } from '../progress.js';
+import { stopOnSignals } from '../signals.js';
+import { type ColumnFlagValues, columnDefaults } from './payout-flags.js';
+
+export interface RunFlags extends ColumnFlagValues {
+  kind: PayoutKindName;
+  config?: string;
+  journal: string;
+  batch?: string;
+  rate?: number;
+  concurrency?: number;
+  wxappid?: string;
+  clientIp?: string;
+  leaseSeconds?: number;
+  allowRepeat?: boolean;
+  format?: 'csv' | 'jsonl';
+}
+
+/** What the appid is for each kind, for the error that asks for it. */
+const appidMeaning: Record<PayoutKindName, string> = {
+  redpack: 'the official account appid the packets are sent from',
+  workwx: 'the WeCom corpid',
+  pocket: 'the WeCom corpid',
+  coupon: 'the appid the coupon stock belongs to',
+};
+
+export async function payoutRun(file: string, flags: RunFlags, io: CommandIO): Promise<number> {
+  const defaults = columnDefaults(flags.kind, flags);
+  const config = loadConfig(configPath(flags.config, io.env));
+  const appid = flags.wxappid ?? config.appid;
+  if (appid === undefined) {
+    throw new ConfigError(
+      'appid',
+      `required: give --wxappid <appid> (${appidMeaning[flags.kind]}), or an "appid" key in the config file`,
+    );
+  }
+  const wxpay = createClient(config);
+  detail(io, `config ${config.file}: ${JSON.stringify(wxpay.toJSON())}`);
+  for (const source of config.pemSources) detail(io, `config ${source.field}: ${source.from}`);
+  try {
+    const journal = await openJournalAt(flags.journal, { mustExist: false });
+    detail(io, `journal ${journal.location}`);
+    detail(io, `kind ${flags.kind}, appid ${appid}, defaults ${JSON.stringify(defaults)}`);
+    const display = progressDisplay(io);
+    const stop = stopOnSignals((signal) => {
+      display.stop();
+      say(io, `\nwxpay: ${signal}: stopping; sends in flight finish and are journaled (again to exit at once)`);
+    });
+    try {
+      // Every bad row is printed as it is found, however many there are (the error keeps only the first ones).
+      const result = await runPayouts({
+        onInputProblem: (p) => say(io, `  line ${p.line}, ${p.field}: ${p.rule}`),
+        wxpay,
+        journal,
+        kind: flags.kind,
+        source: fileSource(file, flags.format),
+        appid,
+        defaults,
+        signal: stop.signal,
+        onProgress: (progress) => display.update(progress),
+        ...(flags.batch !== undefined && { batchId: flags.batch }),
+        ...(flags.clientIp !== undefined && { clientIp: flags.clientIp }),
+        ...(flags.rate !== undefined && { rate: flags.rate }),
+        ...(flags.concurrency !== undefined && { concurrency: flags.concurrency }),
+        ...(flags.leaseSeconds !== undefined && { leaseMs: flags.leaseSeconds * 1000 }),
+        ...(flags.allowRepeat !== undefined && { allowRepeat: flags.allowRepeat }),
+      });
+      display.stop();
+      io.stdout.write(`${summary(result)}\n`);
+      if (!result.complete) say(io, `wxpay: ${result.message}`);
+      return exitCodeOfRun(result);
+    } catch (error) {
+      if (!(error instanceof PayoutInputError)) throw error;
+      const problems = `${error.total} problem${error.total === 1 ? '' : 's'}`;
+      say(io, `wxpay: ${error.source}: ${problems} (above), nothing was sent`);
+      return exitCodeOfError(error);
+    } finally {
+      display.stop();
+      stop.dispose();
+      await journal.close();
+    }
+  } finally {
+    await wxpay.close();
+  }
+}
+
+/** The final line: where the batch stands. */
+export function summary(result: RunPayoutsResult): string {
+  const c = result.counts;
+  const codes = Object.entries(c.byErrCode)
+    .map(([code, n]) => `${code} ${n}`)
+    .join(', ');
+  const head =
+    `batch ${result.batchId}: ${c.sent} sent, ${money(c.sentAmount)}; ${c.failed} failed` +
+    (codes ? ` (err_code of rows not sent: ${codes})` : '');
+  if (result.complete) return `${head}; complete`;
+  const left = c.pending + c.sending + c.unknown;
+  return `${head}; ${left} left (${c.pending} pending, ${c.unknown} unknown): run the same command again`;
+}

@@ -1,0 +1,127 @@
+// `wxpay payout ...`: the commands of exactly-once payout batches (run, status, report, reconcile).
+import { payoutKindNames } from '@wxpay/payouts';
+import { type Command, Option } from 'commander';
+import type { CommandIO } from '../io.js';
+import { columnFlags, integerFlag, positiveNumberFlag } from './payout-flags.js';
+import { payoutReconcile, type ReconcileFlags } from './payout-reconcile.js';
+import { payoutReport, type ReportFlags } from './payout-report.js';
+import { payoutRun, type RunFlags } from './payout-run.js';
+import { payoutStatus, type StatusFlags } from './payout-status.js';
+
+/** Runs a command and records its exit status. */
+export type CommandRunner = (cmd: Command, run: (io: CommandIO) => Promise<number>) => Promise<void>;
+
+const CONFIG_HELP = 'merchant config: Wxpay options as JSON (default: $WXPAY_CONFIG)';
+const JOURNAL_HELP = 'journal: a SQLite file path, or a postgres:// URL';
+
+export function addPayoutCommands(program: Command, runner: CommandRunner): void {
+  const payout = program
+    .command('payout')
+    .description('pay a file of recipients exactly once: red packets, WeCom red packets, pay to pocket, coupons')
+    .addHelpText(
+      'after',
+      `
+Example:
+  $ wxpay payout run winners.csv --kind redpack -c merchant.json --journal payouts.db \\
+      --wxappid wx8888888888888888 --send-name "天虹百货" --act-name "猜灯谜" --wishing "恭喜发财"
+  $ wxpay payout status --journal payouts.db`,
+    );
+
+  const run = payout
+    .command('run')
+    .description(
+      'pay every row of <file> (CSV with a header, or JSON lines) once; a stopped or failed run is resumed by ' +
+        'running the same command again',
+    )
+    .argument('<file>', "rows: openid, amount (integer fen), and the kind's optional columns")
+    .addOption(new Option('--kind <kind>', 'what to pay').choices(payoutKindNames).makeOptionMandatory())
+    .option('-c, --config <file.json>', CONFIG_HELP)
+    .requiredOption('--journal <path|url>', JOURNAL_HELP)
+    .option('--batch <id>', 'batch id (default: the file name without its extension)')
+    .option(
+      '--wxappid <appid>',
+      'appid of the sends (WeCom corpid for workwx and pocket; default: "appid" of the config)',
+    )
+    .option('--rate <n>', 'sends a second from this process (default 30)', positiveNumberFlag)
+    .option('--concurrency <n>', 'sends in flight at once (default 4)', integerFlag(1, 256))
+    .option('--client-ip <ip>', 'client_ip / spbill_create_ip of the sends (default 127.0.0.1)')
+    .option(
+      '--lease-seconds <n>',
+      "seconds a stopped process's claims are kept from others (default 30)",
+      integerFlag(1, 86_400),
+    )
+    .option('--allow-repeat', 'pay rows another batch of this journal already paid with the same settings')
+    .addOption(
+      new Option('--format <format>', 'input format (default: by extension, .jsonl is JSON lines)').choices([
+        'csv',
+        'jsonl',
+      ]),
+    );
+  for (const { flag, what } of columnFlags) run.option(flag, `default ${what} for rows that leave it empty`);
+  run
+    .addHelpText(
+      'after',
+      `
+Example (red packets from the sandbox's merchant 10000098):
+  $ printf 'openid,amount\\noxTWIuGaIt6gTKsQRLau2M0yL16E,100\\noxTWIuGaIt6gTKsQRLau2M0yL16F,200\\n' > winners.csv
+  $ wxpay payout run winners.csv --kind redpack -c merchant.json --journal payouts.db \\
+      --wxappid wx8888888888888888 --send-name "天虹百货" --act-name "猜灯谜" --wishing "恭喜发财" --remark "多猜多得"
+
+Exit status: 0 every row is final (sent or failed); 75 rows are left (stopped, top-up needed, a limit, a network
+problem): run the same command again; 65 invalid input, nothing sent; 78 configuration error; 64 bad command line;
+1 anything else. Ctrl+C stops cleanly (sends in flight are journaled); Ctrl+C twice exits at once, still safe.`,
+    )
+    .action((file: string, _flags: RunFlags, cmd: Command) =>
+      runner(cmd, (io) => payoutRun(file, cmd.opts<RunFlags>(), io)),
+    );
+
+  payout
+    .command('status')
+    .description('counts by state and by err_code, and the money sent, of one batch or every batch of a journal')
+    .requiredOption('--journal <path|url>', JOURNAL_HELP)
+    .option('--batch <id>', 'only this batch')
+    .option('--json', 'one JSON array of batch statuses (fen in counts.sentAmount, yuan in sentYuan)')
+    .addHelpText(
+      'after',
+      `
+Example:
+  $ wxpay payout status --journal payouts.db --batch winners
+  $ wxpay payout status --journal payouts.db --json`,
+    )
+    .action((_flags: StatusFlags, cmd: Command) => runner(cmd, (io) => payoutStatus(cmd.opts<StatusFlags>(), io)));
+
+  payout
+    .command('report')
+    .description(
+      "one record per row: row, openid, amount, billno, state, err_code, WeChat Pay's id (send_listid, payment_no or " +
+        'coupon_id, by kind), status, refund_amount; json is one JSON array, csv has a header line',
+    )
+    .requiredOption('--journal <path|url>', JOURNAL_HELP)
+    .option('--batch <id>', 'the batch (required when the journal holds more than one)')
+    .addOption(new Option('--format <format>', 'output format').choices(['json', 'csv']).default('json'))
+    .addHelpText(
+      'after',
+      `
+Example:
+  $ wxpay payout report --journal payouts.db --batch winners --format csv > winners-report.csv`,
+    )
+    .action((_flags: ReportFlags, cmd: Command) => runner(cmd, (io) => payoutReport(cmd.opts<ReportFlags>(), io)));
+
+  payout
+    .command('reconcile')
+    .description('ask WeChat Pay what became of every sent row (RECEIVED, REFUND, ...) and record it for the report')
+    .requiredOption('--journal <path|url>', JOURNAL_HELP)
+    .option('-c, --config <file.json>', CONFIG_HELP)
+    .option('--batch <id>', "only this batch (default: every batch of the config's merchant)")
+    .option('--rate <n>', 'queries a second (default 30)', positiveNumberFlag)
+    .addHelpText(
+      'after',
+      `
+Example:
+  $ wxpay payout reconcile --journal payouts.db -c merchant.json --batch winners
+  $ wxpay payout report --journal payouts.db --batch winners --format csv`,
+    )
+    .action((_flags: ReconcileFlags, cmd: Command) =>
+      runner(cmd, (io) => payoutReconcile(cmd.opts<ReconcileFlags>(), io)),
+    );
+}

@@ -1,0 +1,193 @@
+// Test-only: the chaos drill of the payout issue. A thousand recipients, sandbox faults on (replies dropped after the
+// commit, SYSTEMERROR, a rate limit), some recipients WeChat Pay refuses; `wxpay payout run` processes killed with
+// SIGKILL at random moments and restarted until they exit 0. Then the journal must agree with the sandbox row for row.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openJournal, type PayoutKindName, type ReportRecord, reportRows } from '@wxpay/payouts';
+import { expect } from 'vitest';
+import type { PayoutMerchant } from '../../../payouts/test/support/sandbox-merchant.js';
+
+const BIN = fileURLToPath(new URL('../../dist/esm/bin.js', import.meta.url));
+
+export interface ChaosPlan {
+  m: PayoutMerchant;
+  kind: PayoutKindName;
+  /** A SQLite path or a postgres:// URL. */
+  journal: string;
+  /** `wxpay payout run` processes at once. */
+  processes: number;
+  /** SIGKILLs to deliver while rows are still being paid (at least). */
+  kills: number;
+  recipients?: number;
+}
+
+export interface ChaosOutcome {
+  kills: number;
+  starts: number;
+  rows: ReportRecord[];
+  /** The refused recipients' rows (1-based). */
+  refusedRows: number[];
+}
+
+/** The default columns each kind takes, as flags. */
+function defaultFlags(kind: PayoutKindName, stock: string): string[] {
+  switch (kind) {
+    case 'redpack':
+    case 'workwx':
+      return ['--send-name', '天虹百货', '--wishing', '元宵节快乐', '--act-name', '猜灯谜', '--remark', '猜越多得越多'];
+    case 'pocket':
+      return ['--desc', '元宵节奖励', '--act-name', '猜灯谜'];
+    default:
+      return ['--coupon-stock-id', stock];
+  }
+}
+
+function csvFor(plan: ChaosPlan): { csv: string; refusedRows: number[] } {
+  const count = plan.recipients ?? 1000;
+  const valid = plan.m.openids.slice(0, count);
+  const lines: string[] = [];
+  const refusedRows: number[] = [];
+  valid.forEach((openid, i) => {
+    lines.push(`${openid},${plan.kind === 'coupon' ? '' : 100 + (i % 50)}`);
+    // Every 50th row, one WeChat Pay refuses: not a user of the merchant (OPENID_ERROR), or for a one-a-user coupon
+    // stock a second coupon for someone already in the file (USER_AL_GET_COUPON: which of the two fails is timing).
+    if (i % 50 === 25) {
+      lines.push(plan.kind === 'coupon' ? `${valid[i - 25]},` : `oRefusedRecipient${String(i).padStart(5, '0')},150`);
+      refusedRows.push(lines.length);
+    }
+  });
+  return { csv: `openid,amount\n${lines.join('\n')}\n`, refusedRows };
+}
+
+/** Runs the drill; resolves when every process exited 0 after at least `kills` kills. */
+export async function runChaos(plan: ChaosPlan): Promise<ChaosOutcome> {
+  const { m, kind } = plan;
+  const stock =
+    kind === 'coupon'
+      ? m.sandbox.admin.createCouponStock({ mchid: m.config.mchid, value: 300, total: 100_000, max_quota: 1 })
+          .coupon_stock_id
+      : m.couponStockId;
+  const { csv, refusedRows } = csvFor(plan);
+  const file = m.file(`chaos-${kind}-${plan.processes}.csv`, csv);
+  const configPath = join(m.dir, 'merchant.json');
+  writeFileSync(configPath, JSON.stringify(m.config));
+  const appid = kind === 'workwx' || kind === 'pocket' ? m.corpid : m.appid;
+  const args = [
+    BIN,
+    'payout',
+    'run',
+    file,
+    '--kind',
+    kind,
+    '-c',
+    configPath,
+    '--journal',
+    plan.journal,
+    '--wxappid',
+    appid,
+    ...defaultFlags(kind, stock),
+    '--rate',
+    '400',
+    '--concurrency',
+    '8',
+    '--lease-seconds',
+    '2',
+  ];
+  m.sandbox.admin.setFaults({ dropReplyRate: 0.1, systemErrorRate: 0.05, rateLimitPerSecond: 150 });
+  let kills = 0;
+  let starts = 0;
+  let finished = 0;
+  const live = new Set<ChildProcess>();
+  const failures: string[] = [];
+  let settle: () => void = () => {};
+  const allDone = new Promise<void>((resolve) => {
+    settle = resolve;
+  });
+  const start = () => {
+    starts++;
+    const child = spawn(process.execPath, args, {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-4000);
+    });
+    live.add(child);
+    child.on('exit', (code, signal) => {
+      live.delete(child);
+      if (code === 0) finished++;
+      else if (signal === 'SIGKILL' || code === 75) start();
+      else failures.push(`exit ${code ?? signal}: ${stderr}`);
+      if (failures.length > 0 || finished === plan.processes) settle();
+    });
+  };
+  try {
+    for (let i = 0; i < plan.processes; i++) start();
+    // Kill at random moments while the batch is being paid: every kill lands on a running process.
+    while (kills < plan.kills && failures.length === 0 && finished === 0) {
+      await new Promise((resolve) => setTimeout(resolve, 250 + Math.random() * 900));
+      const victims = [...live];
+      const victim = victims[Math.floor(Math.random() * victims.length)];
+      if (victim && victim.exitCode === null && victim.kill('SIGKILL')) kills++;
+    }
+    await allDone;
+  } finally {
+    for (const child of live) child.kill('SIGKILL');
+    m.sandbox.admin.resetFaults();
+  }
+  expect(failures).toEqual([]);
+  const journal = await openJournal(plan.journal);
+  const rows: ReportRecord[] = [];
+  try {
+    const batchId = `chaos-${kind}-${plan.processes}`;
+    for await (const row of reportRows(journal, batchId)) rows.push(row);
+  } finally {
+    await journal.close();
+  }
+  return { kills, starts, rows, refusedRows };
+}
+
+/** What the sandbox paid the merchant, as business number -> openid, for the kind. */
+export function paidInSandbox(m: PayoutMerchant, kind: PayoutKindName): Map<string, string> {
+  const mchid = m.config.mchid;
+  const paid = new Map<string, string>();
+  if (kind === 'redpack' || kind === 'workwx') {
+    for (const p of m.sandbox.admin.redpacks({ mchid })) {
+      if (p.kind === (kind === 'redpack' ? 'NORMAL' : 'WORKWX')) paid.set(p.mch_billno, p.re_openid);
+    }
+  } else if (kind === 'pocket') {
+    for (const p of m.sandbox.admin.pocketPayments({ mchid })) paid.set(p.partner_trade_no, p.openid ?? '');
+  } else {
+    for (const c of m.sandbox.admin.coupons({ mchid })) paid.set(c.partner_trade_no, c.openid);
+  }
+  return paid;
+}
+
+/** The drill's verdict: every valid recipient paid exactly once, every refused one failed, journal = sandbox. */
+export function expectExactlyOnce(m: PayoutMerchant, kind: PayoutKindName, outcome: ChaosOutcome): void {
+  const paid = paidInSandbox(m, kind);
+  const { rows, refusedRows } = outcome;
+  expect(rows.filter((r) => r.state !== 'sent' && r.state !== 'failed')).toEqual([]);
+  for (const row of rows) {
+    if (row.state === 'sent') {
+      // Row for row: the sandbox holds this row's payout under its number, to its recipient.
+      expect(paid.get(row.billno), `row ${row.row}`).toBe(row.openid);
+    } else {
+      expect(row.err_code, `row ${row.row}`).toMatch(
+        kind === 'coupon' ? /^FAILED$|^USER_AL_GET_COUPON$/ : /^OPENID_ERROR$/,
+      );
+      expect(paid.has(row.billno), `row ${row.row}`).toBe(false);
+      if (kind !== 'coupon') expect(refusedRows).toContain(row.row);
+    }
+  }
+  const failed = rows.filter((r) => r.state === 'failed').length;
+  expect(failed).toBe(refusedRows.length);
+  // Nothing paid that the journal does not know, and every valid recipient exactly once.
+  const numbers = new Set(rows.map((r) => r.billno));
+  expect([...paid.keys()].filter((n) => !numbers.has(n))).toEqual([]);
+  const validOpenids = rows.filter((r) => !refusedRows.includes(r.row) || kind === 'coupon').map((r) => r.openid);
+  expect([...paid.values()].sort()).toEqual([...new Set(validOpenids)].sort());
+}

@@ -1,0 +1,113 @@
+// Turning journal table rows (snake_case columns, as both databases return them) into JournalRow objects.
+import type { BatchRecord, JournalRow, RowState, Settlement, StateCounts } from './journal.js';
+
+export interface RowColumns {
+  batch_id: string;
+  row: number | string;
+  number: string;
+  openid: string;
+  amount: number | string;
+  data: string;
+  state: string;
+  prev_state: string | null;
+  attempts: number;
+  err_code: string | null;
+  err_message: string | null;
+  wx_id: string | null;
+  status: string | null;
+  refund_amount: number | string | null;
+  not_before: number | string | null;
+  updated_at: number | string;
+}
+
+export interface BatchColumns {
+  id: string;
+  kind: string;
+  settings: string;
+  input_hash: string;
+  row_count: number | string;
+  created_at: number | string;
+  planned: number;
+}
+
+// PostgreSQL returns BIGINT as a string; every such value here is a safe integer (ms, fen, row numbers).
+const int = (value: number | string): number => Number(value);
+const intOrNull = (value: number | string | null): number | null => (value === null ? null : Number(value));
+
+export function toJournalRow(columns: RowColumns): JournalRow {
+  return {
+    row: int(columns.row),
+    number: columns.number,
+    openid: columns.openid,
+    amount: int(columns.amount),
+    data: columns.data,
+    state: columns.state as RowState,
+    attempts: columns.attempts,
+    errCode: columns.err_code,
+    errMessage: columns.err_message,
+    wxId: columns.wx_id,
+    status: columns.status,
+    refundAmount: intOrNull(columns.refund_amount),
+    notBefore: intOrNull(columns.not_before),
+    updatedAt: int(columns.updated_at),
+  };
+}
+
+export function toBatchRecord(columns: BatchColumns): BatchRecord {
+  return {
+    id: columns.id,
+    kind: columns.kind,
+    settings: columns.settings,
+    inputHash: columns.input_hash,
+    rowCount: int(columns.row_count),
+    createdAt: int(columns.created_at),
+    planned: columns.planned === 1,
+  };
+}
+
+/** Builds StateCounts from `state, count, amount` and `err_code, count` result rows. */
+export function toStateCounts(
+  byState: ReadonlyArray<{ state: string; count: number | string; amount: number | string | null }>,
+  byCode: ReadonlyArray<{ err_code: string; count: number | string }>,
+): StateCounts {
+  const counts: StateCounts = { pending: 0, sending: 0, sent: 0, failed: 0, unknown: 0, sentAmount: 0, byErrCode: {} };
+  for (const { state, count, amount } of byState) {
+    if (state in counts && state !== 'sentAmount' && state !== 'byErrCode') counts[state as RowState] = int(count);
+    if (state === 'sent') counts.sentAmount = amount === null ? 0 : int(amount);
+  }
+  for (const { err_code, count } of byCode) counts.byErrCode[err_code] = int(count);
+  return counts;
+}
+
+/** The columns a settlement writes (both journals bind the same names). */
+export function settlementColumns(outcome: Settlement) {
+  switch (outcome.state) {
+    case 'sent':
+      return {
+        state: 'sent',
+        errCode: null,
+        errMessage: null,
+        wxId: outcome.wxId,
+        status: outcome.status,
+        notBefore: null,
+      };
+    case 'failed':
+      return {
+        state: 'failed',
+        errCode: outcome.errCode,
+        errMessage: outcome.errMessage,
+        wxId: null,
+        status: null,
+        notBefore: null,
+      };
+    default:
+      return {
+        state: outcome.state,
+        errCode: outcome.errCode,
+        errMessage: outcome.errMessage,
+        wxId: null,
+        status: null,
+        notBefore: outcome.notBefore,
+      };
+  }
+}

@@ -1,0 +1,220 @@
+// The SQLite journal (the default): one file, WAL, each claim and each outcome its own transaction, committed before
+// the next step. Several processes may share the file on one machine; SQLite serialises their writes.
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import type {
+  BatchRecord,
+  ClaimedRow,
+  Journal,
+  JournalRow,
+  NewBatch,
+  NewRow,
+  RowState,
+  Settlement,
+  StateCounts,
+} from './journal.js';
+import {
+  type BatchColumns,
+  type RowColumns,
+  settlementColumns,
+  toBatchRecord,
+  toJournalRow,
+  toStateCounts,
+} from './rows.js';
+import { journalTables } from './schema.js';
+
+type Db = InstanceType<typeof Database>;
+
+/**
+ * Opens (creating when needed) the journal at `path`. `synchronous = NORMAL` in WAL mode: a commit survives the
+ * process being killed at any instant; a power cut may lose the last commits, which only ever makes a row be sent
+ * again unchanged under its own number (never a second payment): see the package README.
+ */
+export function openSqliteJournal(path: string): Journal {
+  const file = resolve(path);
+  mkdirSync(dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 10000');
+  db.transaction(() => {
+    for (const statement of journalTables) db.exec(statement);
+  }).immediate();
+  return new SqliteJournal(db, file);
+}
+
+class SqliteJournal implements Journal {
+  readonly location: string;
+  readonly #db: Db;
+  readonly #statements;
+
+  constructor(db: Db, location: string) {
+    this.#db = db;
+    this.location = location;
+    const prepare = (sql: string) => db.prepare(sql);
+    const claimFrom = (where: string) =>
+      prepare(`SELECT row FROM payout_rows WHERE batch_id = @batch AND ${where} ORDER BY row LIMIT @limit`).pluck();
+    this.#statements = {
+      insertBatch: prepare(
+        `INSERT INTO payout_batches (id, kind, settings, input_hash, row_count, created_at)
+         VALUES (@id, @kind, @settings, @inputHash, @rowCount, @createdAt) ON CONFLICT (id) DO NOTHING`,
+      ),
+      batch: prepare('SELECT * FROM payout_batches WHERE id = ?'),
+      batches: prepare('SELECT * FROM payout_batches ORDER BY created_at, id'),
+      insertRow: prepare(
+        `INSERT INTO payout_rows (batch_id, row, number, openid, amount, data, updated_at)
+         VALUES (@batch, @row, @number, @openid, @amount, @data, @now) ON CONFLICT (batch_id, row) DO NOTHING`,
+      ),
+      markPlanned: prepare('UPDATE payout_batches SET planned = 1 WHERE id = ?'),
+      rows: prepare('SELECT * FROM payout_rows WHERE batch_id = ? AND row >= ? ORDER BY row LIMIT ?'),
+      rowsInState: prepare(
+        'SELECT * FROM payout_rows WHERE batch_id = ? AND state = ? AND row >= ? ORDER BY row LIMIT ?',
+      ),
+      heartbeat: prepare(
+        `INSERT INTO payout_workers (id, alive_until) VALUES (?, ?)
+         ON CONFLICT (id) DO UPDATE SET alive_until = excluded.alive_until`,
+      ),
+      removeWorker: prepare('DELETE FROM payout_workers WHERE id = ?'),
+      workers: prepare('SELECT id, alive_until FROM payout_workers ORDER BY id'),
+      dueUnknown: claimFrom(`state = 'unknown' AND (not_before IS NULL OR not_before <= @now)`),
+      orphaned: claimFrom(
+        `state = 'sending' AND (worker IS NULL OR worker NOT IN
+           (SELECT id FROM payout_workers WHERE alive_until >= @now))`,
+      ),
+      duePending: claimFrom(`state = 'pending' AND (not_before IS NULL OR not_before <= @now)`),
+      claimRow: prepare(
+        `UPDATE payout_rows SET prev_state = CASE state WHEN 'sending' THEN 'unknown' ELSE state END,
+           state = 'sending', worker = @worker, attempts = attempts + 1, updated_at = @now
+         WHERE batch_id = @batch AND row = @row RETURNING *`,
+      ),
+      settle: prepare(
+        `UPDATE payout_rows SET state = @state, prev_state = NULL, worker = NULL, err_code = @errCode,
+           err_message = @errMessage, wx_id = COALESCE(@wxId, wx_id), status = COALESCE(@status, status),
+           not_before = @notBefore, updated_at = @now
+         WHERE batch_id = @batch AND row = @row AND state = 'sending' AND worker = @worker`,
+      ),
+      release: prepare(
+        `UPDATE payout_rows SET state = prev_state, prev_state = NULL, worker = NULL, updated_at = @now
+         WHERE batch_id = @batch AND row = @row AND state = 'sending' AND worker = @worker`,
+      ),
+      reconcile: prepare(
+        `UPDATE payout_rows SET status = @status, refund_amount = @refundAmount, updated_at = @now
+         WHERE batch_id = @batch AND row = @row AND state = 'sent'`,
+      ),
+      countsByState: prepare(
+        'SELECT state, COUNT(*) AS count, SUM(amount) AS amount FROM payout_rows WHERE batch_id = ? GROUP BY state',
+      ),
+      countsByCode: prepare(
+        `SELECT err_code, COUNT(*) AS count FROM payout_rows
+         WHERE batch_id = ? AND state <> 'sent' AND err_code IS NOT NULL GROUP BY err_code`,
+      ),
+      nextDue: prepare(
+        `SELECT MIN(not_before) FROM payout_rows
+         WHERE batch_id = ? AND state IN ('pending', 'unknown') AND not_before IS NOT NULL`,
+      ).pluck(),
+    };
+  }
+
+  async beginBatch(batch: NewBatch): Promise<BatchRecord> {
+    this.#statements.insertBatch.run(batch);
+    return (await this.batch(batch.id)) as BatchRecord;
+  }
+
+  async batch(id: string): Promise<BatchRecord | undefined> {
+    const found = this.#statements.batch.get(id) as BatchColumns | undefined;
+    return found && toBatchRecord(found);
+  }
+
+  async batches(): Promise<BatchRecord[]> {
+    return (this.#statements.batches.all() as BatchColumns[]).map(toBatchRecord);
+  }
+
+  async addRows(batchId: string, rows: readonly NewRow[]): Promise<void> {
+    const now = Date.now();
+    this.#db
+      .transaction(() => {
+        for (const row of rows) this.#statements.insertRow.run({ batch: batchId, ...row, now });
+      })
+      .immediate();
+  }
+
+  async markPlanned(batchId: string): Promise<void> {
+    this.#statements.markPlanned.run(batchId);
+  }
+
+  async rows(batchId: string, fromRow: number, limit: number, state?: RowState): Promise<JournalRow[]> {
+    const found =
+      state === undefined
+        ? this.#statements.rows.all(batchId, fromRow, limit)
+        : this.#statements.rowsInState.all(batchId, state, fromRow, limit);
+    return (found as RowColumns[]).map(toJournalRow);
+  }
+
+  async heartbeat(worker: string, aliveUntil: number): Promise<void> {
+    this.#statements.heartbeat.run(worker, aliveUntil);
+  }
+
+  async removeWorker(worker: string): Promise<void> {
+    this.#statements.removeWorker.run(worker);
+  }
+
+  async workers(): Promise<Array<{ id: string; aliveUntil: number }>> {
+    const found = this.#statements.workers.all() as Array<{ id: string; alive_until: number }>;
+    return found.map(({ id, alive_until }) => ({ id, aliveUntil: alive_until }));
+  }
+
+  async claim(batchId: string, worker: string, limit: number, now: number): Promise<ClaimedRow[]> {
+    const s = this.#statements;
+    return this.#db
+      .transaction(() => {
+        const claimed: ClaimedRow[] = [];
+        for (const candidates of [s.dueUnknown, s.orphaned, s.duePending]) {
+          const left = limit - claimed.length;
+          if (left <= 0) break;
+          for (const row of candidates.all({ batch: batchId, now, limit: left }) as number[]) {
+            const updated = s.claimRow.get({ batch: batchId, row, worker, now }) as RowColumns;
+            claimed.push({ ...toJournalRow(updated), ambiguous: updated.prev_state === 'unknown' });
+          }
+        }
+        return claimed;
+      })
+      .immediate();
+  }
+
+  async settle(batchId: string, row: number, worker: string, outcome: Settlement, now: number): Promise<boolean> {
+    const result = this.#statements.settle.run({ batch: batchId, row, worker, now, ...settlementColumns(outcome) });
+    return result.changes === 1;
+  }
+
+  async release(batchId: string, worker: string, rows: readonly number[], now: number): Promise<void> {
+    this.#db
+      .transaction(() => {
+        for (const row of rows) this.#statements.release.run({ batch: batchId, row, worker, now });
+      })
+      .immediate();
+  }
+
+  async reconcile(batchId: string, row: number, status: string, refundAmount: number | null, now: number) {
+    this.#statements.reconcile.run({ batch: batchId, row, status, refundAmount, now });
+  }
+
+  async counts(batchId: string): Promise<StateCounts> {
+    const byState = this.#statements.countsByState.all(batchId) as Array<{
+      state: string;
+      count: number;
+      amount: number;
+    }>;
+    const byCode = this.#statements.countsByCode.all(batchId) as Array<{ err_code: string; count: number }>;
+    return toStateCounts(byState, byCode);
+  }
+
+  async nextDue(batchId: string): Promise<number | undefined> {
+    const next = this.#statements.nextDue.get(batchId) as number | null;
+    return next ?? undefined;
+  }
+
+  async close(): Promise<void> {
+    this.#db.close();
+  }
+}

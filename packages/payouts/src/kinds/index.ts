@@ -1,0 +1,13 @@
+// The payout kinds by name.
+import { couponKind } from './coupon.js';
+import type { PayoutKind, PayoutKindName } from './kind.js';
+import { pocketKind } from './pocket.js';
+import { redpackKind } from './redpack.js';
+import { workwxKind } from './workwx.js';
+
+export const payoutKinds: Readonly<Record<PayoutKindName, PayoutKind>> = {
+  redpack: redpackKind,
+  workwx: workwxKind,
+  pocket: pocketKind,
+  coupon: couponKind,
+};

@@ -1,0 +1,180 @@
+// Planning a batch: every row checked before anything is sent, its business number fixed and written to the journal
+// as `pending`, and the batch's fingerprint (settings + rows) compared with what the journal remembers.
+import { createHash } from 'node:crypto';
+import { batchTag, businessNumber } from './business-number.js';
+import { BatchChangedError, type InputProblem, PayoutConfigError, PayoutInputError } from './errors.js';
+import { isSourceProblem, type RowSource } from './input/source.js';
+import type { BatchRecord, Journal, NewRow } from './journal/journal.js';
+import type { BatchSettings, PayoutKind, RowData } from './kinds/kind.js';
+import { type ColumnDefaults, checkRow, rowDataJson } from './row-data.js';
+
+export interface PlanInput {
+  journal: Journal;
+  source: RowSource;
+  kind: PayoutKind;
+  settings: BatchSettings;
+  defaults: ColumnDefaults;
+  batchId: string;
+  now: number;
+  /** Run input that another batch of this journal already ran (the same rows and settings). Off by default. */
+  allowRepeat?: boolean;
+  /** Problems kept for the error (all are counted and each is given to `onProblem`). Default 100. */
+  maxProblems?: number;
+  /** Called with every problem as it is found (e.g. to print them all, however many). */
+  onProblem?: (problem: InputProblem) => void;
+  /** Checked between rows: planning a large file stops with PlanningStopped (what was planned stays planned). */
+  signal?: AbortSignal;
+}
+
+/** Planning was stopped by the caller's signal; running again continues where it stopped. */
+export class PlanningStopped extends Error {
+  override name = 'PlanningStopped';
+}
+
+interface CheckedRow {
+  row: number;
+  line: number;
+  data: RowData;
+  json: string;
+}
+
+/** Rows written to the journal per transaction while planning. */
+const PLAN_CHUNK = 2000;
+
+/** The settings as canonical JSON: part of the fingerprint. */
+export function settingsJson(settings: BatchSettings): string {
+  return JSON.stringify({
+    kind: settings.kind,
+    mchid: settings.mchid,
+    appid: settings.appid,
+    clientIp: settings.clientIp,
+  });
+}
+
+/** Reads every row of the source, checked, in order; throws PayoutInputError (after reading all) when any is bad. */
+async function* checkedRows(input: PlanInput, tag: string): AsyncGenerator<CheckedRow> {
+  const problems: InputProblem[] = [];
+  const keep = input.maxProblems ?? 100;
+  let total = 0;
+  let row = 0;
+  const report = (problem: InputProblem) => {
+    input.onProblem?.(problem);
+    total++;
+    if (problems.length < keep) problems.push(problem);
+  };
+  for await (const item of input.source.records()) {
+    if (input.signal?.aborted) throw new PlanningStopped('stopped while checking the input');
+    if (isSourceProblem(item)) {
+      report(item);
+      continue;
+    }
+    row++;
+    const checked = checkRow(
+      input.kind,
+      input.settings,
+      input.defaults,
+      item.line,
+      item.values,
+      businessNumber(tag, row),
+    );
+    if ('settingsProblem' in checked) {
+      throw new PayoutConfigError(`${checked.settingsProblem.setting}: ${checked.settingsProblem.rule}`);
+    }
+    if ('problem' in checked) report(checked.problem);
+    else if (total === 0) yield { row, line: item.line, data: checked.data, json: rowDataJson(checked.data) };
+  }
+  if (row === 0 && total === 0) report({ line: 1, field: 'rows', rule: 'at least one row' });
+  if (total > 0) throw new PayoutInputError(problems, total, input.source.name);
+}
+
+/** First pass: checks everything and computes the fingerprint; nothing is written. */
+async function fingerprint(input: PlanInput, tag: string): Promise<{ inputHash: string; rowCount: number }> {
+  const hash = createHash('sha256');
+  let rowCount = 0;
+  for await (const checked of checkedRows(input, tag)) {
+    hash.update(checked.json).update('\n');
+    rowCount++;
+  }
+  return { inputHash: hash.digest('hex'), rowCount };
+}
+
+/** The first row where the source and the journal's batch differ, in words. */
+async function firstDifference(input: PlanInput, tag: string, stored: BatchRecord): Promise<string> {
+  let page: Array<{ row: number; data: string }> = [];
+  let at = 0;
+  for await (const checked of checkedRows(input, tag)) {
+    if (at >= page.length) {
+      page = await input.journal.rows(stored.id, checked.row, PLAN_CHUNK);
+      at = 0;
+    }
+    const saved = page[at++];
+    if (saved === undefined || saved.row !== checked.row) {
+      return `row ${checked.row} (line ${checked.line}) is not in the batch, which has ${stored.rowCount} rows`;
+    }
+    if (saved.data !== checked.json) {
+      return `row ${checked.row} (line ${checked.line}) differs in ${differingField(JSON.parse(saved.data), checked.data)}`;
+    }
+  }
+  return `the batch has ${stored.rowCount} rows, the input fewer`;
+}
+
+function differingField(saved: RowData, now: RowData): string {
+  if (saved.openid !== now.openid) return 'openid';
+  if (saved.amount !== now.amount) return 'amount';
+  const names = new Set([...Object.keys(saved.fields), ...Object.keys(now.fields)]);
+  for (const name of [...names].sort()) if (saved.fields[name] !== now.fields[name]) return name;
+  return 'its data';
+}
+
+/**
+ * Checks the input, then creates the batch (or finds it and proves the input is the same), writes every row with its
+ * business number as `pending`, and marks the batch planned. Safe to repeat after a crash at any point.
+ */
+export async function planBatch(input: PlanInput): Promise<BatchRecord> {
+  const { journal, batchId } = input;
+  const tag = batchTag(input.settings.mchid, batchId);
+  const { inputHash, rowCount } = await fingerprint(input, tag);
+  const settings = settingsJson(input.settings);
+  let stored = await journal.batch(batchId);
+  if (stored === undefined && !input.allowRepeat) {
+    const earlier = (await journal.batches()).find((b) => b.inputHash === inputHash && b.settings === settings);
+    if (earlier) {
+      throw new BatchChangedError(
+        batchId,
+        `this input was already run as batch ${earlier.id} (pass allowRepeat / --allow-repeat to pay it again)`,
+      );
+    }
+  }
+  stored ??= await journal.beginBatch({
+    id: batchId,
+    kind: input.kind.name,
+    settings,
+    inputHash,
+    rowCount,
+    createdAt: input.now,
+  });
+  if (stored.settings !== settings) {
+    throw new BatchChangedError(batchId, `settings differ (journal: ${stored.settings}, now: ${settings})`);
+  }
+  if (stored.inputHash !== inputHash) {
+    throw new BatchChangedError(batchId, await firstDifference(input, tag, stored));
+  }
+  if (stored.planned) return stored;
+  let chunk: NewRow[] = [];
+  for await (const checked of checkedRows(input, tag)) {
+    chunk.push({
+      row: checked.row,
+      number: businessNumber(tag, checked.row),
+      openid: checked.data.openid,
+      amount: checked.data.amount,
+      data: checked.json,
+    });
+    if (chunk.length === PLAN_CHUNK) {
+      await journal.addRows(batchId, chunk);
+      chunk = [];
+    }
+  }
+  if (chunk.length > 0) await journal.addRows(batchId, chunk);
+  await journal.markPlanned(batchId);
+  return { ...stored, planned: true };
+}

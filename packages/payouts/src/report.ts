@@ -1,0 +1,89 @@
+// The batch's report and status, read from the journal: one record per row, and counts by state and err_code.
+import { PayoutConfigError } from './errors.js';
+import type { Journal, StateCounts } from './journal/journal.js';
+import type { BatchSettings } from './kinds/kind.js';
+
+/** The name of WeChat Pay's id of a payout, by kind. */
+export const payoutIdNames = {
+  redpack: 'send_listid',
+  workwx: 'send_listid',
+  pocket: 'payment_no',
+  coupon: 'coupon_id',
+} as const;
+
+export interface ReportRecord {
+  row: number;
+  openid: string;
+  amount: number;
+  /** The business number (mch_billno / partner_trade_no). */
+  billno: string;
+  state: string;
+  err_code: string | null;
+  err_message: string | null;
+  /** WeChat Pay's id of the payout (send_listid, payment_no or coupon_id: see `idName`). */
+  wx_id: string | null;
+  /** The status found by reconcile (or reported by the send). */
+  status: string | null;
+  refund_amount: number | null;
+  attempts: number;
+}
+
+export interface BatchStatus {
+  batchId: string;
+  kind: string;
+  mchid: string;
+  rows: number;
+  createdAt: string;
+  counts: StateCounts;
+}
+
+async function settingsOf(
+  journal: Journal,
+  batchId: string,
+): Promise<{ settings: BatchSettings; rowCount: number; createdAt: number }> {
+  const batch = await journal.batch(batchId);
+  if (batch === undefined) throw new PayoutConfigError(`batch ${batchId} is not in the journal ${journal.location}`);
+  return {
+    settings: JSON.parse(batch.settings) as BatchSettings,
+    rowCount: batch.rowCount,
+    createdAt: batch.createdAt,
+  };
+}
+
+export async function batchStatus(journal: Journal, batchId: string): Promise<BatchStatus> {
+  const { settings, rowCount, createdAt } = await settingsOf(journal, batchId);
+  return {
+    batchId,
+    kind: settings.kind,
+    mchid: settings.mchid,
+    rows: rowCount,
+    createdAt: new Date(createdAt).toISOString(),
+    counts: await journal.counts(batchId),
+  };
+}
+
+/** Every row of the batch in order, read page by page (a batch of any size in constant memory). */
+export async function* reportRows(journal: Journal, batchId: string): AsyncGenerator<ReportRecord> {
+  await settingsOf(journal, batchId);
+  let from = 1;
+  for (;;) {
+    const rows = await journal.rows(batchId, from, 1000);
+    if (rows.length === 0) return;
+    for (const row of rows) {
+      yield {
+        row: row.row,
+        openid: row.openid,
+        amount: row.amount,
+        billno: row.number,
+        state: row.state,
+        err_code: row.errCode,
+        err_message: row.errMessage,
+        wx_id: row.wxId,
+        status: row.status,
+        refund_amount: row.refundAmount,
+        attempts: row.attempts,
+      };
+    }
+    from = (rows[rows.length - 1]?.row ?? from) + 1;
+  }
+}

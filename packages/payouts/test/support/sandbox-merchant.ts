@@ -1,0 +1,74 @@
+// Test-only: a started sandbox with one fresh merchant set up for payouts (its users, a WeCom corp, a coupon stock,
+// daily limits lifted so a batch of a thousand rows fits into one day), and the files a payout run reads.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Sandbox, type SandboxMerchantConfig, startSandbox } from '@wxpay/sandbox';
+import { Wxpay } from 'wxpay';
+
+export interface PayoutMerchant {
+  sandbox: Sandbox;
+  config: SandboxMerchantConfig;
+  /** The redpack / coupon appid and the WeCom corp id of the merchant. */
+  appid: string;
+  corpid: string;
+  couponStockId: string;
+  /** Users of the merchant (valid recipients). */
+  openids: string[];
+  dir: string;
+  client(): Wxpay;
+  /** Writes `name` in the temp dir and returns its path. */
+  file(name: string, text: string): string;
+  close(): Promise<void>;
+}
+
+let merchantCount = 0;
+
+export async function startPayoutMerchant(users = 50, options: { dataDir?: string } = {}): Promise<PayoutMerchant> {
+  const dir = mkdtempSync(join(tmpdir(), 'wxpay-payouts-'));
+  const sandbox = await startSandbox({ dataDir: options.dataDir ?? join(dir, 'sandbox') });
+  const mchid = String(1_900_100_000 + process.pid * 10 + merchantCount++).slice(0, 10);
+  const appid = 'wxa1b2c3d4e5f60718';
+  const corpid = 'wwa1b2c3d4e5f60718';
+  const openids = Array.from({ length: users }, (_, i) => `oPayoutUser${String(i + 1).padStart(6, '0')}`);
+  const config = await sandbox.admin.createMerchant({
+    mchid,
+    name: 'payout test merchant',
+    appids: { redpack: appid, coupon: appid },
+    workwxCorpid: corpid,
+    balance: 1_000_000_000,
+    rateLimit: 100_000,
+    settings: {
+      redpackUserDailyCount: 1000,
+      redpackMerchantDailyAmount: 1_000_000_000,
+      payToStaffMerchantDailyAmount: 1_000_000_000,
+    },
+    users: openids.map((openid) => ({ openid })),
+  });
+  const stock = sandbox.admin.createCouponStock({ mchid, value: 500, total: 100_000, max_quota: 0 });
+  const clients: Wxpay[] = [];
+  return {
+    sandbox,
+    config,
+    appid,
+    corpid,
+    couponStockId: stock.coupon_stock_id,
+    openids,
+    dir,
+    client() {
+      const wxpay = new Wxpay(config);
+      clients.push(wxpay);
+      return wxpay;
+    },
+    file(name, text) {
+      const path = join(dir, name);
+      writeFileSync(path, text);
+      return path;
+    },
+    async close() {
+      await Promise.all(clients.map((client) => client.close()));
+      await sandbox.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
