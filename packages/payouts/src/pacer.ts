@@ -26,7 +26,7 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 export class Pacer {
-  readonly #interval: number;
+  #interval: number;
   readonly #now: () => number;
   readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   #nextSlot = 0;
@@ -38,6 +38,12 @@ export class Pacer {
     this.#interval = 1000 / options.rate;
     this.#now = options.now ?? Date.now;
     this.#sleep = options.sleep ?? sleep;
+  }
+
+  /** Changes the rate from the next slot on (e.g. when the rate is shared with more or fewer workers). */
+  setRate(rate: number): void {
+    if (!(rate > 0 && Number.isFinite(rate))) throw new RangeError('rate must be a number > 0');
+    this.#interval = 1000 / rate;
   }
 
   /** Waits for this send's slot; false when `signal` aborted first (nothing may be sent then). */

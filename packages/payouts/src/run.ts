@@ -5,6 +5,7 @@ import { checkBatchId, defaultBatchId } from './batch-id.js';
 import { type InputProblem, PayoutConfigError } from './errors.js';
 import type { RowSource } from './input/source.js';
 import type { BatchRecord, ClaimedRow, Journal, Settlement, StateCounts } from './journal/journal.js';
+import { toStateCounts } from './journal/rows.js';
 import { payoutKinds } from './kinds/index.js';
 import {
   type BatchSettings,
@@ -33,7 +34,10 @@ export interface RunPayoutsOptions {
   clientIp?: string;
   /** Values for columns a row leaves out or empty: `wishing`, `act_name`, `remark`, `send_name`, `desc`, ... */
   defaults?: ColumnDefaults;
-  /** Sends a second from this process (default 30). */
+  /**
+   * Sends a second for the merchant (default 30, the documented frequency limit), shared by the live workers of the
+   * journal: with three processes running, each sends at a third of it.
+   */
   rate?: number;
   /** Sends in flight at once (default 4). */
   concurrency?: number;
@@ -103,17 +107,10 @@ export async function runPayouts(options: RunPayoutsOptions): Promise<RunPayouts
     clientIp: options.clientIp ?? '127.0.0.1',
   };
   if (!settings.appid) throw new PayoutConfigError('appid (--wxappid): required');
-  const pacer = new Pacer({ rate: options.rate ?? 30, now });
+  const rate = options.rate ?? 30;
+  const pacer = new Pacer({ rate, now });
 
-  const emptyCounts: StateCounts = {
-    pending: 0,
-    sending: 0,
-    sent: 0,
-    failed: 0,
-    unknown: 0,
-    sentAmount: 0,
-    byErrCode: {},
-  };
+  const emptyCounts = toStateCounts([], []);
   options.onProgress?.({ batchId, phase: 'checking', total: 0, counts: emptyCounts, rate: 0, etaSeconds: undefined });
   let batch: BatchRecord;
   try {
@@ -149,12 +146,14 @@ export async function runPayouts(options: RunPayoutsOptions): Promise<RunPayouts
     leaseMs,
     now,
     pacer,
+    rate,
     total: batch.rowCount,
   });
   return run.go();
 }
 
-interface BatchRunContext extends Omit<RunPayoutsOptions, 'kind'> {
+interface BatchRunContext extends Omit<RunPayoutsOptions, 'kind' | 'rate'> {
+  rate: number;
   kind: PayoutKind;
   settings: BatchSettings;
   batchId: string;
@@ -218,6 +217,14 @@ class BatchRun {
       message: complete ? describeDone(counts) : this.#message || 'rows are left: run the same command again',
       counts,
     };
+  }
+
+  /** Renews this worker's claims and shares the merchant's rate with the workers alive now. */
+  async #heartbeat(): Promise<void> {
+    const { journal, leaseMs, now, pacer, rate } = this.#c;
+    await journal.heartbeat(this.#worker, now() + leaseMs);
+    const alive = (await journal.workers()).filter((worker) => worker.aliveUntil >= now()).length;
+    pacer.setRate(rate / Math.max(1, alive));
   }
 
   async #sendUntilSettled(): Promise<void> {

@@ -42,7 +42,7 @@ Example:
       '--wxappid <appid>',
       'appid of the sends (WeCom corpid for workwx and pocket; default: "appid" of the config)',
     )
-    .option('--rate <n>', 'sends a second from this process (default 30)', positiveNumberFlag)
+    .option('--rate <n>', 'sends a second for the merchant, shared by the workers running the journal (default 30)', positiveNumberFlag)
     .option('--concurrency <n>', 'sends in flight at once (default 4)', integerFlag(1, 256))
     .option('--client-ip <ip>', 'client_ip / spbill_create_ip of the sends (default 127.0.0.1)')
     .option(

@@ -150,25 +150,9 @@ export async function runChaos(plan: ChaosPlan): Promise<ChaosOutcome> {
   return { kills, starts, rows, refusedRows };
 }
 
-/** What the sandbox paid the merchant, as business number -> openid, for the kind. */
-export function paidInSandbox(m: PayoutMerchant, kind: PayoutKindName): Map<string, string> {
-  const mchid = m.config.mchid;
-  const paid = new Map<string, string>();
-  if (kind === 'redpack' || kind === 'workwx') {
-    for (const p of m.sandbox.admin.redpacks({ mchid })) {
-      if (p.kind === (kind === 'redpack' ? 'NORMAL' : 'WORKWX')) paid.set(p.mch_billno, p.re_openid);
-    }
-  } else if (kind === 'pocket') {
-    for (const p of m.sandbox.admin.pocketPayments({ mchid })) paid.set(p.partner_trade_no, p.openid ?? '');
-  } else {
-    for (const c of m.sandbox.admin.coupons({ mchid })) paid.set(c.partner_trade_no, c.openid);
-  }
-  return paid;
-}
-
 /** The drill's verdict: every valid recipient paid exactly once, every refused one failed, journal = sandbox. */
 export function expectExactlyOnce(m: PayoutMerchant, kind: PayoutKindName, outcome: ChaosOutcome): void {
-  const paid = paidInSandbox(m, kind);
+  const paid = m.paid(kind);
   const { rows, refusedRows } = outcome;
   expect(rows.filter((r) => r.state !== 'sent' && r.state !== 'failed')).toEqual([]);
   for (const row of rows) {

@@ -2,8 +2,7 @@
 import { couponKind } from './coupon.js';
 import type { PayoutKind, PayoutKindName } from './kind.js';
 import { pocketKind } from './pocket.js';
-import { redpackKind } from './redpack.js';
-import { workwxKind } from './workwx.js';
+import { redpackKind, workwxKind } from './red-packets.js';
 
 export const payoutKinds: Readonly<Record<PayoutKindName, PayoutKind>> = {
   redpack: redpackKind,

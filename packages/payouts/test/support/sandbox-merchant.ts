@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Sandbox, type SandboxMerchantConfig, startSandbox } from '@wxpay/sandbox';
 import { Wxpay } from 'wxpay';
+import type { PayoutKindName } from '../../src/index.js';
 
 export interface PayoutMerchant {
   sandbox: Sandbox;
@@ -19,6 +20,8 @@ export interface PayoutMerchant {
   client(): Wxpay;
   /** Writes `name` in the temp dir and returns its path. */
   file(name: string, text: string): string;
+  /** What the sandbox paid the merchant for `kind`, as business number -> openid. */
+  paid(kind: PayoutKindName): Map<string, string>;
   close(): Promise<void>;
 }
 
@@ -64,6 +67,19 @@ export async function startPayoutMerchant(users = 50, options: { dataDir?: strin
       const path = join(dir, name);
       writeFileSync(path, text);
       return path;
+    },
+    paid(kind) {
+      const paid = new Map<string, string>();
+      if (kind === 'redpack' || kind === 'workwx') {
+        for (const p of sandbox.admin.redpacks({ mchid, kind: kind === 'redpack' ? 'NORMAL' : 'WORKWX' })) {
+          paid.set(p.mch_billno, p.re_openid);
+        }
+      } else if (kind === 'pocket') {
+        for (const p of sandbox.admin.pocketPayments({ mchid })) paid.set(p.partner_trade_no, p.openid ?? '');
+      } else {
+        for (const c of sandbox.admin.coupons({ mchid })) paid.set(c.partner_trade_no, c.openid);
+      }
+      return paid;
     },
     async close() {
       await Promise.all(clients.map((client) => client.close()));
