@@ -313,7 +313,8 @@ export function payoutsSection(result: PayoutsBenchResult): string {
 in flight) pays a fresh ${rows}-row CSV file each round to the sandbox in another process (merchant
 ${BENCH_REDPACK_MCHID}, rate limit and daily limits lifted, its ${BENCH_USERS} users round robin), timed from the call
 to its return: reading and checking the file twice, writing every row to the journal, then for every send a share of
-a claim transaction (${result.concurrency} rows each), a JSON parse and a settle commit of its own. "No journal" sends the same rows through the same client with the same request
+a claim transaction (${result.concurrency * 4} rows each), a JSON parse and a share of a settle commit (the outcomes
+written in one turn of the event loop share one). "No journal" sends the same rows through the same client with the same request
 builder (\`payoutKinds.redpack.request\`) and ${result.concurrency} in flight, and nothing else. Every round uses fresh
 business numbers (nothing is a re-entry); the variants alternate over ${result.rounds} rounds and the median is
 reported. CPU per row is each process's user + system time over all rounds divided by the rows.

@@ -1,5 +1,6 @@
 // The engine: plans a batch, then sends its rows through the SDK with a journal entry before and after every send, so
 // that a crash, a kill, a lost reply or a second process can never pay a row twice or skip it.
+import { setMaxListeners } from 'node:events';
 import type { Wxpay } from 'wxpay';
 import { checkBatchId, defaultBatchId } from './batch-id.js';
 import { type InputProblem, PayoutConfigError } from './errors.js';
@@ -167,7 +168,7 @@ interface BatchRunContext extends Omit<RunPayoutsOptions, 'kind' | 'rate'> {
 class BatchRun {
   readonly #c: BatchRunContext;
   readonly #worker = newWorkerId();
-  readonly #stop = new AbortController();
+  readonly #stop = stopController();
   #reason: StopReason | undefined;
   #message = '';
   readonly #queue: ClaimedRow[] = [];
@@ -278,7 +279,9 @@ class BatchRun {
 
   async #claim(): Promise<void> {
     const { journal, batchId, concurrency, now } = this.#c;
-    const rows = await journal.claim(batchId, this.#worker, concurrency, now());
+    // Claiming several rows per sender saves transactions; claimed rows not sent are released on a clean stop and
+    // resolved as ambiguous after a crash.
+    const rows = await journal.claim(batchId, this.#worker, Math.min(concurrency * 4, 256), now());
     if (rows.length === 0) this.#exhausted = true;
     for (const row of rows) this.#count(row.ambiguous ? 'unknown' : 'pending', 'sending');
     this.#queue.push(...rows);
@@ -411,4 +414,11 @@ function waiting(
 
 function describeDone(counts: StateCounts): string {
   return `every row is settled: ${counts.sent} sent (${(counts.sentAmount / 100).toFixed(2)} yuan), ${counts.failed} failed`;
+}
+
+/** The run's stop signal: every waiting sender listens to it, so it may have more listeners than Node's default 10. */
+function stopController(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
 }

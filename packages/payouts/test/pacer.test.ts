@@ -23,6 +23,13 @@ describe('Pacer', () => {
     expect(c.sleeps).toEqual([250, 250, 250]);
   });
 
+  it('never sleeps for a slot less than a millisecond away (a timer waits at least 1 ms)', async () => {
+    const c = clock();
+    const pacer = new Pacer({ rate: 1e6, now: c.now, sleep: c.sleep });
+    for (let i = 0; i < 16; i++) expect(await pacer.take()).toBe(true);
+    expect(c.sleeps).toEqual([]);
+  });
+
   it('pauses every sender after a frequency limit, longer each time, and resets after a success', async () => {
     const c = clock();
     const pacer = new Pacer({ rate: 1000, now: c.now, sleep: c.sleep });

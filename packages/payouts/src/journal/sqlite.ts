@@ -48,6 +48,11 @@ class SqliteJournal implements Journal {
   readonly location: string;
   readonly #db: Db;
   readonly #statements;
+  readonly #settles: Array<{
+    params: Record<string, unknown>;
+    resolve: (written: boolean) => void;
+    reject: (error: unknown) => void;
+  }> = [];
 
   constructor(db: Db, location: string) {
     this.#db = db;
@@ -182,9 +187,32 @@ class SqliteJournal implements Journal {
       .immediate();
   }
 
-  async settle(batchId: string, row: number, worker: string, outcome: Settlement, now: number): Promise<boolean> {
-    const result = this.#statements.settle.run({ batch: batchId, row, worker, now, ...settlementColumns(outcome) });
-    return result.changes === 1;
+  /**
+   * Outcomes written in the same turn of the event loop share one transaction (a commit per row costs more than the
+   * send). Each promise resolves once its outcome is committed; a crash before that leaves the row `sending`, which
+   * the next claim resolves as ambiguous (query or identical resend) — never a second payment.
+   */
+  settle(batchId: string, row: number, worker: string, outcome: Settlement, now: number): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      const params = { batch: batchId, row, worker, now, ...settlementColumns(outcome) };
+      this.#settles.push({ params, resolve, reject });
+      if (this.#settles.length === 1) setImmediate(() => this.#writeSettles());
+    });
+  }
+
+  #writeSettles(): void {
+    const settles = this.#settles.splice(0);
+    if (settles.length === 0) return;
+    try {
+      const written = this.#db
+        .transaction(() => settles.map(({ params }) => this.#statements.settle.run(params).changes === 1))
+        .immediate();
+      settles.forEach(({ resolve }, i) => {
+        resolve(written[i] as boolean);
+      });
+    } catch (error) {
+      for (const { reject } of settles) reject(error);
+    }
   }
 
   async release(batchId: string, worker: string, rows: readonly number[], now: number): Promise<void> {
@@ -215,6 +243,7 @@ class SqliteJournal implements Journal {
   }
 
   async close(): Promise<void> {
+    this.#writeSettles();
     this.#db.close();
   }
 }
