@@ -33,7 +33,7 @@ export function configPath(flag: string | undefined, env: NodeJS.ProcessEnv): st
 }
 
 /** Where JSON.parse stopped, as line:column (the parser's own message may quote the file, which holds secrets). */
-function parsePosition(text: string, error: unknown): string {
+export function parsePosition(text: string, error: unknown): string {
   const match = /position (\d+)/.exec(error instanceof Error ? error.message : '');
   if (!match) return '';
   const before = text.slice(0, Number(match[1]));
@@ -41,13 +41,17 @@ function parsePosition(text: string, error: unknown): string {
   return ` (line ${line}, column ${before.length - before.lastIndexOf('\n')})`;
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 export function loadConfig(path: string): LoadedConfig {
   const file = resolve(path);
-  const dir = dirname(file);
+  return parseConfig(readConfigJson(file), file);
+}
+
+/** The JSON value of a configuration file (a config, or the profiles file); errors name the file, never its text. */
+export function readConfigJson(file: string): unknown {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -55,12 +59,18 @@ export function loadConfig(path: string): LoadedConfig {
     const code = (error as NodeJS.ErrnoException).code;
     throw new ConfigError('config', code === 'ENOENT' ? 'no such file' : `cannot be read (${code})`, file);
   }
-  let raw: unknown;
   try {
-    raw = JSON.parse(text.replace(/^\uFEFF/, ''));
+    return JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (error) {
     throw new ConfigError('config', `not valid JSON${parsePosition(text, error)}`, file);
   }
+}
+
+/**
+ * Checks a config object and reads the PEM files it names: a config file's content, a profile, or what the WXPAY_*
+ * variables made of one. `file` is what errors name; relative PEM paths are read from `dir`.
+ */
+export function parseConfig(raw: unknown, file: string, dir = dirname(file)): LoadedConfig {
   if (!isPlainObject(raw)) throw new ConfigError('config', 'a JSON object of client options', file);
   const fail = (field: string, rule: string): never => {
     throw new ConfigError(field, rule, file);

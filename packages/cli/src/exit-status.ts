@@ -1,9 +1,26 @@
 // The one place that decides a command's exit status from how it ended: an error it threw, or a run's result.
 import { BatchChangedError, PayoutConfigError, PayoutInputError, type RunPayoutsResult } from '@wxpay/payouts';
 import { CommanderError } from 'commander';
-import { ValidationError } from 'wxpay';
+import {
+  SignatureVerificationError,
+  ValidationError,
+  WxpayAPIError,
+  WxpayConnectionError,
+  WxpayDecryptError,
+  WxpayResultError,
+} from 'wxpay';
 import { ConfigError, UsageError } from './errors.js';
-import { EXIT_CONFIG, EXIT_DATA, EXIT_FAILURE, EXIT_OK, EXIT_TEMPFAIL, EXIT_USAGE } from './exit-codes.js';
+import {
+  EXIT_API_ERROR,
+  EXIT_CONFIG,
+  EXIT_CONNECTION,
+  EXIT_DATA,
+  EXIT_FAILURE,
+  EXIT_OK,
+  EXIT_SIGNATURE,
+  EXIT_TEMPFAIL,
+  EXIT_USAGE,
+} from './exit-codes.js';
 import { OutputClosedError } from './output.js';
 
 export function exitCodeOfError(error: unknown): number {
@@ -16,6 +33,19 @@ export function exitCodeOfError(error: unknown): number {
   // The SDK checks client options when a client is made: those are configuration; a request field is input.
   if (error instanceof ValidationError) return error.field.startsWith('options') ? EXIT_CONFIG : EXIT_DATA;
   return EXIT_FAILURE;
+}
+
+/**
+ * How a call of `wxpay <path>` ended. A ValidationError there is the command line's (a flag, or a field given with
+ * -d), so 2; client options are configuration (78), as for every command.
+ */
+export function exitCodeOfCallError(error: unknown): number {
+  if (error instanceof ValidationError) return error.field.startsWith('options') ? EXIT_CONFIG : EXIT_USAGE;
+  if (error instanceof WxpayResultError || error instanceof WxpayAPIError) return EXIT_API_ERROR;
+  // A downloaded certificate that does not decrypt is a reply that cannot be trusted, like a bad signature.
+  if (error instanceof SignatureVerificationError || error instanceof WxpayDecryptError) return EXIT_SIGNATURE;
+  if (error instanceof WxpayConnectionError) return EXIT_CONNECTION;
+  return exitCodeOfError(error);
 }
 
 /**

@@ -42,7 +42,11 @@ Example:
       '--wxappid <appid>',
       'appid of the sends (WeCom corpid for workwx and pocket; default: "appid" of the config)',
     )
-    .option('--rate <n>', 'sends a second for the merchant, shared by the workers running the journal (default 30)', positiveNumberFlag)
+    .option(
+      '--rate <n>',
+      'sends a second for the merchant, shared by the workers running the journal (default 30)',
+      positiveNumberFlag,
+    )
     .option('--concurrency <n>', 'sends in flight at once (default 4)', integerFlag(1, 256))
     .option('--client-ip <ip>', 'client_ip / spbill_create_ip of the sends (default 127.0.0.1)')
     .option(
@@ -68,7 +72,7 @@ Example (red packets from the sandbox's merchant 10000098):
       --wxappid wx8888888888888888 --send-name "天虹百货" --act-name "猜灯谜" --wishing "恭喜发财" --remark "多猜多得"
 
 Exit status: 0 every row is final (sent or failed); 75 rows are left (stopped, top-up needed, a limit, a network
-problem): run the same command again; 65 invalid input, nothing sent; 78 configuration error; 64 bad command line;
+problem): run the same command again; 65 invalid input, nothing sent; 78 configuration error; 2 bad command line;
 1 anything else. Ctrl+C stops cleanly (sends in flight are journaled); Ctrl+C twice exits at once, still safe.`,
     )
     .action((file: string, _flags: RunFlags, cmd: Command) =>
