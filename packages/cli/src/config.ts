@@ -1,5 +1,5 @@
-// The merchant configuration: a JSON file of `Wxpay` client options (the sandbox's `merchantConfig()` as it is), named
-// by -c/--config or WXPAY_CONFIG, with PEM values inline or as file paths relative to the file.
+// A merchant configuration's content: `Wxpay` client options as JSON (the sandbox's `merchantConfig()` as it is), with
+// PEM values inline or as file paths relative to its file. Which file or profile a command uses: config-resolve.ts.
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { WxpayOptions } from 'wxpay';
@@ -7,7 +7,7 @@ import { ConfigError } from './errors.js';
 import { type PemSource, pemValue, readConfigFile } from './pem-value.js';
 
 export interface LoadedConfig {
-  /** The absolute path of the config file. */
+  /** What errors name: the absolute path of the config (or profiles) file, or the variables that gave the options. */
   file: string;
   options: WxpayOptions;
   /** An `appid` (or `wxappid`) key of the file: the default of --wxappid. */
@@ -23,15 +23,6 @@ const PEM_KEYS = ['merchant', 'privateKey', 'certs', 'ca'];
 const KNOWN_KEYS = new Set([...STRING_KEYS, ...NUMBER_KEYS, ...PEM_KEYS]);
 const MERCHANT_KEYS = new Set(['cert', 'key', 'pfx', 'passphrase']);
 
-/** The config file a command uses: the flag, else WXPAY_CONFIG. */
-export function configPath(flag: string | undefined, env: NodeJS.ProcessEnv): string {
-  const path = flag ?? env.WXPAY_CONFIG;
-  if (path === undefined || path === '') {
-    throw new ConfigError('config', 'required: give -c/--config <file.json>, or set WXPAY_CONFIG to its path');
-  }
-  return resolve(path);
-}
-
 /** Where JSON.parse stopped, as line:column (the parser's own message may quote the file, which holds secrets). */
 export function parsePosition(text: string, error: unknown): string {
   const match = /position (\d+)/.exec(error instanceof Error ? error.message : '');
@@ -43,11 +34,6 @@ export function parsePosition(text: string, error: unknown): string {
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-export function loadConfig(path: string): LoadedConfig {
-  const file = resolve(path);
-  return parseConfig(readConfigJson(file), file);
 }
 
 /** The JSON value of a configuration file (a config, or the profiles file); errors name the file, never its text. */

@@ -1,5 +1,5 @@
-// The one place that decides a command's exit status from how it ended: an error it threw, or a run's result.
-import { BatchChangedError, PayoutConfigError, PayoutInputError, type RunPayoutsResult } from '@wxpay/payouts';
+// The one place that decides a command's exit status from an error it threw (the payout engine's errors and runs:
+// payout-exit-status.ts, loaded with the payout commands only).
 import { CommanderError } from 'commander';
 import {
   SignatureVerificationError,
@@ -18,7 +18,6 @@ import {
   EXIT_FAILURE,
   EXIT_OK,
   EXIT_SIGNATURE,
-  EXIT_TEMPFAIL,
   EXIT_USAGE,
 } from './exit-codes.js';
 import { OutputClosedError } from './output.js';
@@ -28,8 +27,7 @@ export function exitCodeOfError(error: unknown): number {
   // Commander ends --help, --version and `wxpay help` with status 0 too, through the same path as its errors.
   if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
   if (error instanceof UsageError) return EXIT_USAGE;
-  if (error instanceof PayoutInputError || error instanceof BatchChangedError) return EXIT_DATA;
-  if (error instanceof PayoutConfigError || error instanceof ConfigError) return EXIT_CONFIG;
+  if (error instanceof ConfigError) return EXIT_CONFIG;
   // The SDK checks client options when a client is made: those are configuration; a request field is input.
   if (error instanceof ValidationError) return error.field.startsWith('options') ? EXIT_CONFIG : EXIT_DATA;
   return EXIT_FAILURE;
@@ -46,14 +44,4 @@ export function exitCodeOfCallError(error: unknown): number {
   if (error instanceof SignatureVerificationError || error instanceof WxpayDecryptError) return EXIT_SIGNATURE;
   if (error instanceof WxpayConnectionError) return EXIT_CONNECTION;
   return exitCodeOfError(error);
-}
-
-/**
- * 0 when every row is final; 78 when WeChat Pay refused the configuration (fix it first); else 75: rows are left (a
- * stop, a balance to top up, a daily limit, an unreachable server) and running the same command again goes on.
- */
-export function exitCodeOfRun(result: RunPayoutsResult): number {
-  if (result.complete) return EXIT_OK;
-  if (result.reason === 'config') return EXIT_CONFIG;
-  return EXIT_TEMPFAIL;
 }

@@ -2,6 +2,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callEnv, pemBody, secretsOf, writeProfiles } from './support/call-support.js';
 import {
   type CliSandbox,
   csv,
@@ -128,6 +129,69 @@ describe('wxpay payout run', () => {
   });
 });
 
+describe('wxpay payout run with a profile and WXPAY_* variables', () => {
+  /** Runs with the profiles of `home` and no other configuration. */
+  const runWith = (home: string, args: string[], extra: NodeJS.ProcessEnv = {}) =>
+    wxpay(['payout', 'run', ...args], { env: callEnv(home, extra) });
+  /** Every key of the merchant, and the base64 of its PEM keys: none may appear in what the command writes. */
+  const secrets = () => {
+    const values = secretsOf(s.sandbox, MCHID);
+    return [...values, ...values.filter((v) => v.includes('-----BEGIN')).map(pemBody)];
+  };
+  const expectNoSecrets = (result: { stdout: string; stderr: string }) => {
+    for (const secret of secrets()) {
+      expect(result.stdout).not.toContain(secret);
+      expect(result.stderr).not.toContain(secret);
+    }
+  };
+
+  it('pays with --profile (inline keys), and -v never shows a secret of the profile', async () => {
+    const home = join(s.dir, 'home-profile');
+    const profiles = writeProfiles(home, { lantern: s.sandbox.merchantConfig(MCHID) });
+    const before = s.packets().length;
+    const file = s.file('by-profile.csv', csv([[E, 111]]));
+    const result = await runWith(home, [
+      file,
+      ...redpackFlags(),
+      '--profile',
+      'lantern',
+      '--journal',
+      join(s.dir, 'by-profile.db'),
+      '-v',
+    ]);
+    expect(result.stderr).toContain(`config: profile lantern of ${profiles}`);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('batch by-profile: 1 sent, 1.11 yuan (111 fen); 0 failed; complete\n');
+    expect(s.packets()).toHaveLength(before + 1);
+    expectNoSecrets(result);
+
+    const unknown = await runWith(home, [file, ...redpackFlags(), '--profile', 'nope', '--journal', 'x.db']);
+    expect(unknown.code).toBe(78);
+    expect(unknown.stderr).toBe(`wxpay: ${profiles}: profile: no profile "nope" (profiles: lantern)\n`);
+  });
+
+  it('takes WXPAY_* variables over the profile (mchid, appid)', async () => {
+    const home = join(s.dir, 'home-variables');
+    // The default profile names another merchant and no appid: the variables correct both.
+    writeProfiles(home, { default: { ...s.sandbox.merchantConfig(MCHID), mchid: '1900000000' } });
+    const before = s.packets().length;
+    const file = s.file('by-variables.csv', csv([[F, 222]]));
+    const args = [file, ...redpackFlags(null), '--journal', join(s.dir, 'by-variables.db'), '-v'];
+    const result = await runWith(home, args, { WXPAY_MCHID: MCHID, WXPAY_APPID: REDPACK_APPID });
+    expect(result.stderr).toContain('config values from WXPAY_MCHID, WXPAY_APPID');
+    expect(result.code).toBe(0);
+    expect(s.packets()).toHaveLength(before + 1);
+    expect(s.packets().find((p) => p.total_amount === 222)).toMatchObject({ re_openid: F, wxappid: REDPACK_APPID });
+    expectNoSecrets(result);
+
+    // A variable that breaks a rule is named, and nothing is sent.
+    const bad = await runWith(home, args, { WXPAY_MCHID: MCHID, WXPAY_TIMEOUT: 'soon' });
+    expect(bad.code).toBe(78);
+    expect(bad.stderr).toContain('wxpay: WXPAY_TIMEOUT: a number');
+    expect(s.packets()).toHaveLength(before + 1);
+  });
+});
+
 describe('wxpay payout run, balance too low', () => {
   it('exits 75 telling to top up, and finishes after the top-up (a config from admin.createMerchant as it is)', async () => {
     const mchid = '1900999001';
@@ -187,10 +251,10 @@ describe('wxpay payout run with a bad configuration (exit 78)', () => {
     expect(s.packets().length).toBeLessThan(10);
   });
 
-  it('asks for a config file and for the appid', async () => {
+  it('asks for a configuration and for the appid', async () => {
     const none = await run(undefined);
     expect(none.code).toBe(78);
-    expect(none.stderr).toContain('-c/--config <file.json>, or set WXPAY_CONFIG');
+    expect(none.stderr).toContain('config: none found: give -c <file.json> or --profile <name>');
     const missing = await run(join(s.dir, 'nowhere.json'));
     expect(missing.code).toBe(78);
     expect(missing.stderr).toContain('nowhere.json: config: no such file');

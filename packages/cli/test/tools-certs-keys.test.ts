@@ -4,6 +4,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_API_ERROR, EXIT_SIGNATURE, EXIT_USAGE } from '../src/exit-codes.js';
+import { writeProfiles } from './support/call-support.js';
 import { testCertificate } from './support/test-certificates.js';
 import {
   GLOBAL,
@@ -13,6 +14,7 @@ import {
   startToolsSandbox,
   type ToolsSandbox,
   tool,
+  toolsEnv,
 } from './support/tools-sandbox.js';
 
 let s: ToolsSandbox;
@@ -208,5 +210,44 @@ describe('wxpay keys check', () => {
     expect(result.code).toBe(EXIT_USAGE);
     expect(result.stdout).toContain('problem  ');
     expect(result.stdout).toContain('secrte: not a client option');
+  });
+
+  it('checks a --profile, with WXPAY_* variables over it, never showing a key of the profile', async () => {
+    const home = join(s.dir, 'home');
+    const good = s.sandbox.merchantConfig(MAINLAND);
+    const profiles = writeProfiles(home, { prod: good, typo: { ...good, serial: 'ABCDEF' } });
+    const env = (extra: NodeJS.ProcessEnv = {}) => toolsEnv({ XDG_CONFIG_HOME: join(home, '.config'), ...extra });
+
+    const byFlag = await tool(['keys', 'check', '--profile', 'prod', '-v'], { env: env() });
+    expect(byFlag.stderr).toContain(`config: profile prod of ${profiles}`);
+    expect(byFlag.code).toBe(0);
+    expect(byFlag.stdout).toContain('ok       privateKey: matches merchant.cert');
+    expect(byFlag.stdout).toContain('0 problems, 0 warnings');
+    expectNoSecrets(byFlag);
+
+    const typo = await tool(['keys', 'check', '--profile', 'typo'], { env: env() });
+    expect(typo.code).toBe(EXIT_USAGE);
+    expect(typo.stdout).toContain('problem  serial: ABCDEF is not the serial of merchant.cert');
+    // WXPAY_SERIAL replaces the profile's serial, and WXPAY_PROFILE names the profile.
+    const fixed = await tool(['keys', 'check', '-v'], {
+      env: env({ WXPAY_PROFILE: 'typo', WXPAY_SERIAL: good.serial }),
+    });
+    expect(fixed.stderr).toContain('config values from WXPAY_SERIAL');
+    expect(fixed.code).toBe(0);
+    // A value a variable gave is named with the variable.
+    expect(fixed.stdout).toContain('ok       serial (WXPAY_SERIAL): is the serial of merchant.cert');
+    expectNoSecrets(fixed);
+
+    const short = await tool(['keys', 'check', '--profile', 'prod'], { env: env({ WXPAY_APIV3_KEY: 'short' }) });
+    expect(short.code).toBe(EXIT_USAGE);
+    expect(short.stdout).toContain('problem  apiv3Key (WXPAY_APIV3_KEY): 5 bytes: the APIv3 key is exactly 32');
+    // A variable that does not load is a problem found, like a file that does not load.
+    const bad = await tool(['keys', 'check', '--profile', 'prod'], { env: env({ WXPAY_TIMEOUT: 'soon' }) });
+    expect(bad.code).toBe(EXIT_USAGE);
+    expect(bad.stdout).toBe('problem  WXPAY_TIMEOUT: a number\n');
+    const unknown = await tool(['keys', 'check', '--profile', 'nope'], { env: env() });
+    expect(unknown.code).toBe(EXIT_USAGE);
+    expect(unknown.stdout).toContain(`problem  ${profiles}: profile: no profile "nope"`);
+    expectNoSecrets(bad);
   });
 });

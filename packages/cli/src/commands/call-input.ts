@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import type { LooseCallOptions } from 'wxpay';
+import type { ConfigFlags } from '../command-config.js';
 import { isPlainObject, parsePosition } from '../config.js';
 import { UsageError } from '../errors.js';
 
@@ -10,15 +11,13 @@ export const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 export type Method = (typeof METHODS)[number];
 type Verb = Lowercase<Method>;
 
-export interface CallFlags {
+export interface CallFlags extends ConfigFlags {
   method?: Method;
   data?: string[];
   query?: string[];
   param?: string[];
   header?: string[];
   security?: boolean;
-  config?: string;
-  profile?: string;
   baseUrl?: string;
   json?: boolean;
   raw?: boolean;

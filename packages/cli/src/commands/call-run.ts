@@ -1,6 +1,7 @@
 // `wxpay <path>`: one call of any endpoint through the SDK; the reply on stdout, -v's exchange and failures on stderr.
 import { ValidationError, type Wxpay } from 'wxpay';
-import { clientOf, optionProblem, resolveConfig } from '../config-resolve.js';
+import { commandConfig } from '../command-config.js';
+import { clientOf, optionProblem } from '../config-resolve.js';
 import { type ExchangeHandlers, observeExchanges } from '../exchange-log.js';
 import { EXIT_OK } from '../exit-codes.js';
 import { type CommandIO, detail } from '../io.js';
@@ -56,13 +57,10 @@ export async function runCall(pathArgument: string, flags: CallFlags, io: Comman
   try {
     const request = callRequest(pathArgument, flags, process.cwd());
     params = request.params;
-    const config = resolveConfig({ config: flags.config, profile: flags.profile, baseUrl: flags.baseUrl }, io.env);
+    const config = commandConfig(flags, io, flags.baseUrl);
     secrets = config.secrets;
     wxpay = clientOf(config);
-    detail(io, `config: ${config.source}`);
-    if (config.variables.length > 0) detail(io, `config values from ${config.variables.join(', ')}`);
     detail(io, `client: ${JSON.stringify(wxpay.toJSON())}`);
-    for (const source of config.pemSources) detail(io, `config ${source.field}: ${source.from}`);
     detail(io, `call: ${request.method} ${request.path}`);
     const node = wxpay.chain(request.path);
     const { data, response } = await node[request.verb](request.options)

@@ -1,5 +1,6 @@
 // `wxpay <path>` (also `wxpay call <path>`): call any WeChat Pay endpoint, the default command of the program.
 import { type Command, Option } from 'commander';
+import { configOption, profileOption } from '../command-config.js';
 import { type CallFlags, collect, METHODS, methodFlag } from './call-input.js';
 import { runCall } from './call-run.js';
 import type { CommandRunner } from './payout.js';
@@ -24,8 +25,8 @@ export function addCallCommand(program: Command, runner: CommandRunner): void {
     .option('-p, --param <name=value>', 'a path parameter, e.g. -p id=4200000001 for {id}', collect)
     .option('-H, --header <Name: value>', 'an extra request header', collect)
     .option('--security', 'present the merchant API certificate (v2; default: what the endpoint needs)')
-    .option('-c, --config <file.json>', 'merchant config: Wxpay options as JSON (default: $WXPAY_CONFIG)')
-    .option('--profile <name>', 'a profile of ~/.config/wxpay/config.json (default: $WXPAY_PROFILE, else "default")')
+    .addOption(configOption())
+    .addOption(profileOption())
     .option('--base-url <url>', 'send to this host instead (e.g. the sandbox); over the config and WXPAY_BASE_URL')
     .addOption(new Option('--json', 'the reply as one line of JSON').conflicts('raw'))
     .option('--raw', 'the reply body exactly as received (XML for v2)')

@@ -5,8 +5,8 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { type ApiFamily, type PlatformCertificate, SignatureVerificationError, WxpayDecryptError } from 'wxpay';
 import { certificateInfo, pemCertificates, validityText, wechatSerial } from '../certificate-info.js';
-import { createClient } from '../client.js';
-import { configPath, loadConfig } from '../config.js';
+import { type ConfigFlags, commandConfig, configOption, profileOption } from '../command-config.js';
+import { clientOf } from '../config-resolve.js';
 import { UsageError } from '../errors.js';
 import { EXIT_FAILURE, EXIT_OK } from '../exit-codes.js';
 import { exitCodeOfCallError } from '../exit-status.js';
@@ -14,8 +14,7 @@ import { type CommandIO, detail, say } from '../io.js';
 import { readInputFile } from '../read-input.js';
 import type { CommandRunner } from './payout.js';
 
-interface DownloadFlags {
-  config?: string;
+interface DownloadFlags extends ConfigFlags {
   output: string;
   global?: boolean;
 }
@@ -25,7 +24,6 @@ interface ShowFlags {
 }
 
 const GCM_TAG_BYTES = 16;
-const CONFIG_HELP = 'merchant config: Wxpay options as JSON (default: $WXPAY_CONFIG)';
 
 export function addCertsCommands(program: Command, runner: CommandRunner): void {
   const certs = program
@@ -46,7 +44,8 @@ Example:
       'download the platform certificates, keep only those that decrypt with the APIv3 key and sign the reply, and ' +
         'save each as wechatpay_<serial>.pem (needs apiv3Key, serial and privateKey)',
     )
-    .option('-c, --config <file.json>', CONFIG_HELP)
+    .addOption(configOption())
+    .addOption(profileOption())
     .option('-o, --output <dir>', 'the folder to save them in', '.')
     .option('--global', 'use /v3/global/certificates (the default when the config sets "region")')
     .addHelpText(
@@ -109,10 +108,10 @@ function openItem(item: PlatformCertificate, apiv3Key: string): X509Certificate 
 }
 
 async function certsDownload(flags: DownloadFlags, io: CommandIO): Promise<number> {
-  const config = loadConfig(configPath(flags.config, io.env));
-  const wxpay = createClient(config);
+  const config = commandConfig(flags, io);
+  const wxpay = clientOf(config);
   const family: ApiFamily = flags.global || config.options.region !== undefined ? 'global' : 'mainland';
-  detail(io, `config ${config.file}: ${JSON.stringify(wxpay.toJSON())}`);
+  detail(io, `client: ${JSON.stringify(wxpay.toJSON())}`);
   detail(io, `downloading from ${family === 'global' ? '/v3/global/certificates' : '/v3/certificates'}`);
   try {
     // The SDK downloads, decrypts and trusts the set only when the reply verifies with one of them (or a known key).

@@ -4,15 +4,13 @@ import { createSecureContext } from 'node:tls';
 import type { Command } from 'commander';
 import type { WxpayOptions } from 'wxpay';
 import { pemCertificates, validityText, wechatSerial } from '../certificate-info.js';
-import { configPath, type LoadedConfig, loadConfig } from '../config.js';
+import { type ConfigFlags, commandConfig, configOption, profileOption } from '../command-config.js';
+import { originOf } from '../config-env.js';
+import type { ResolvedConfig } from '../config-resolve.js';
 import { ConfigError } from '../errors.js';
 import { EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
-import { type CommandIO, detail } from '../io.js';
+import type { CommandIO } from '../io.js';
 import type { CommandRunner } from './payout.js';
-
-interface CheckFlags {
-  config?: string;
-}
 
 /** `note`: something that was not checked, and why. */
 type Level = 'ok' | 'warning' | 'problem' | 'note';
@@ -50,7 +48,8 @@ Example:
         'bytes, the APIv2 key 32 characters, and no certificate has expired (a warning within 30 days); every problem ' +
         'is named, no secret is shown',
     )
-    .option('-c, --config <file.json>', 'merchant config: Wxpay options as JSON (default: $WXPAY_CONFIG)')
+    .addOption(configOption())
+    .addOption(profileOption())
     .addHelpText(
       'after',
       `
@@ -62,23 +61,25 @@ Example (the sandbox's mainland merchant):
 
 Exit status: 0 no problem (warnings allowed); ${EXIT_USAGE} a problem was found (each one is listed).`,
     )
-    .action((_flags: CheckFlags, cmd: Command) => runner(cmd, async (io) => keysCheck(cmd.opts<CheckFlags>(), io)));
+    .action((_flags: ConfigFlags, cmd: Command) => runner(cmd, async (io) => keysCheck(cmd.opts<ConfigFlags>(), io)));
 }
 
-function keysCheck(flags: CheckFlags, io: CommandIO): number {
-  let config: LoadedConfig;
+function keysCheck(flags: ConfigFlags, io: CommandIO): number {
+  let config: ResolvedConfig;
   try {
-    config = loadConfig(configPath(flags.config, io.env));
+    config = commandConfig(flags, io);
   } catch (error) {
     // A config that does not load is the first problem found, reported like the others.
     if (!(error instanceof ConfigError)) throw error;
     io.stdout.write(`problem  ${error.message}\n`);
     return EXIT_USAGE;
   }
-  detail(io, `config ${config.file}`);
-  for (const source of config.pemSources) detail(io, `${source.field} from ${source.from}`);
   const findings = checkOptions(config.options, Date.now());
-  for (const { level, field, text } of findings) io.stdout.write(`${level.padEnd(8)} ${field}: ${text}\n`);
+  for (const { level, field, text } of findings) {
+    // A value a WXPAY_* variable gave is named with it: that is where to fix it.
+    const origin = originOf(field, config.origins);
+    io.stdout.write(`${level.padEnd(8)} ${field}${origin === undefined ? '' : ` (${origin})`}: ${text}\n`);
+  }
   const problems = findings.filter((f) => f.level === 'problem').length;
   const warnings = findings.filter((f) => f.level === 'warning').length;
   io.stdout.write(`${problems} problem${problems === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}\n`);

@@ -1,26 +1,19 @@
 // `wxpay notify verify` / `verify-v2`: check and open a saved WeChat Pay notification, as a receiver would.
 import type { Command } from 'commander';
 import { SignatureVerificationError, Transformer, WxpayDecryptError, WxpayParseError } from 'wxpay';
-import { createClient } from '../client.js';
-import { configPath, type LoadedConfig, loadConfig } from '../config.js';
+import { type ConfigFlags, commandConfig, configOption, profileOption } from '../command-config.js';
+import { clientOf, type ResolvedConfig } from '../config-resolve.js';
 import { UsageError } from '../errors.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_SIGNATURE } from '../exit-codes.js';
 import { type CommandIO, detail, say } from '../io.js';
 import { readFileOrStdin, readInputFile } from '../read-input.js';
 import type { CommandRunner } from './payout.js';
 
-interface VerifyFlags {
-  config?: string;
+interface VerifyFlags extends ConfigFlags {
   headers: string;
   body: string;
   anyAge?: boolean;
 }
-
-interface VerifyV2Flags {
-  config?: string;
-}
-
-const CONFIG_HELP = 'merchant config: Wxpay options as JSON (default: $WXPAY_CONFIG)';
 
 export function addNotifyCommands(program: Command, runner: CommandRunner): void {
   const notify = program
@@ -41,7 +34,8 @@ Example:
       'verify an APIv3 notification (Wechatpay-* headers over the exact body bytes) and print its decrypted resource ' +
         'as JSON; the id, event type and summary go to stderr',
     )
-    .option('-c, --config <file.json>', CONFIG_HELP)
+    .addOption(configOption())
+    .addOption(profileOption())
     .requiredOption('--headers <file.json>', 'the request headers, a JSON object (at least the Wechatpay-* ones)')
     .requiredOption('--body <file>', 'the request body, byte for byte as received')
     .option(
@@ -74,7 +68,8 @@ or too old without --any-age), or the resource does not decrypt (apiv3Key): noth
         'with the APIv2 key; a refund notification (req_info) is decrypted instead, as it carries no sign',
     )
     .argument('[file]', 'the notification XML (default: stdin)')
-    .option('-c, --config <file.json>', CONFIG_HELP)
+    .addOption(configOption())
+    .addOption(profileOption())
     .addHelpText(
       'after',
       `
@@ -87,8 +82,8 @@ Example:
 Exit status: 0 verified (or decrypted), the fields printed; 4 the sign does not verify, or req_info does not decrypt
 with the APIv2 key; ${EXIT_FAILURE} anything else.`,
     )
-    .action((file: string | undefined, _flags: VerifyV2Flags, cmd: Command) =>
-      runner(cmd, (io) => notifyVerifyV2(file, cmd.opts<VerifyV2Flags>(), io)),
+    .action((file: string | undefined, _flags: ConfigFlags, cmd: Command) =>
+      runner(cmd, (io) => notifyVerifyV2(file, cmd.opts<ConfigFlags>(), io)),
     );
 }
 
@@ -121,7 +116,7 @@ function header(headers: Record<string, string>, name: string): string | undefin
 }
 
 /** With --any-age the client's clock reads the notification's own timestamp, so the window check always passes. */
-function atNotificationTime(config: LoadedConfig, headers: Record<string, string>): LoadedConfig {
+function atNotificationTime(config: ResolvedConfig, headers: Record<string, string>): ResolvedConfig {
   const timestamp = header(headers, 'wechatpay-timestamp');
   // A missing or malformed timestamp is left for the verification to refuse.
   if (timestamp === undefined || !/^\d{1,12}$/.test(timestamp)) return config;
@@ -131,9 +126,9 @@ function atNotificationTime(config: LoadedConfig, headers: Record<string, string
 async function notifyVerify(flags: VerifyFlags, io: CommandIO): Promise<number> {
   const headers = readHeaders(flags.headers);
   const body = readInputFile(flags.body, '--body');
-  const loaded = loadConfig(configPath(flags.config, io.env));
-  const wxpay = createClient(flags.anyAge ? atNotificationTime(loaded, headers) : loaded);
-  detail(io, `config ${loaded.file}: ${JSON.stringify(wxpay.toJSON())}`);
+  const config = commandConfig(flags, io);
+  const wxpay = clientOf(flags.anyAge ? atNotificationTime(config, headers) : config);
+  detail(io, `client: ${JSON.stringify(wxpay.toJSON())}`);
   try {
     const notification = await wxpay.parseNotification({ headers, body });
     say(
@@ -158,8 +153,8 @@ async function notifyVerify(flags: VerifyFlags, io: CommandIO): Promise<number> 
   }
 }
 
-async function notifyVerifyV2(file: string | undefined, flags: VerifyV2Flags, io: CommandIO): Promise<number> {
-  const config = loadConfig(configPath(flags.config, io.env));
+async function notifyVerifyV2(file: string | undefined, flags: ConfigFlags, io: CommandIO): Promise<number> {
+  const config = commandConfig(flags, io);
   if (file === undefined && process.stdin.isTTY) say(io, 'reading the notification XML from stdin (Ctrl+D to end)');
   const xml = await readFileOrStdin(file, '[file]');
   let outer: ReturnType<typeof Transformer.toObject>;
@@ -170,7 +165,7 @@ async function notifyVerifyV2(file: string | undefined, flags: VerifyV2Flags, io
       throw new UsageError(file ?? 'stdin', `not an APIv2 notification: ${error.message}`);
     throw error;
   }
-  const wxpay = createClient(config);
+  const wxpay = clientOf(config);
   try {
     if (outer.req_info !== undefined) {
       const refund = wxpay.parseV2RefundNotification(xml);

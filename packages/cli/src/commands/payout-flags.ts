@@ -1,7 +1,13 @@
-// The flags of `wxpay payout run` that set columns, and the number flags' parsers.
-import { type ColumnDefaults, type PayoutKindName, payoutKinds } from '@wxpay/payouts';
+// The flags of `wxpay payout run` (its kinds, the flags that set columns) and the number flags' parsers: what the
+// command line is built from, without loading the payout engine.
+import type { PayoutKindName } from '@wxpay/payouts';
 import { InvalidArgumentError } from 'commander';
-import { UsageError } from '../errors.js';
+
+/** Every kind of the engine, in its order (a kind missing here, or one the engine lacks, fails to compile). */
+const KINDS: Record<PayoutKindName, true> = { redpack: true, workwx: true, pocket: true, coupon: true };
+
+/** The choices of --kind (the engine's `payoutKindNames`, whose module loads SQLite). */
+export const kindNames = Object.keys(KINDS) as PayoutKindName[];
 
 /** Column flags: the value a row gets where it leaves the column out or empty. */
 export const columnFlags = [
@@ -15,27 +21,6 @@ export const columnFlags = [
 ] as const;
 
 export type ColumnFlagValues = Partial<Record<(typeof columnFlags)[number]['key'], string>>;
-
-/**
- * The defaults the flags give. A flag for a column the kind does not take is refused: the engine would ignore it, and
- * a wishing that silently never reaches anyone is a mistake worth stopping for.
- */
-export function columnDefaults(kind: PayoutKindName, values: ColumnFlagValues): ColumnDefaults {
-  const columns = payoutKinds[kind].columns;
-  const defaults: Record<string, string> = {};
-  for (const { flag, column, key } of columnFlags) {
-    const value = values[key];
-    if (value === undefined) continue;
-    if (!columns.includes(column)) {
-      throw new UsageError(
-        flag.split(' ')[0] as string,
-        `kind ${kind} has no ${column} (its columns: ${columns.join(', ')})`,
-      );
-    }
-    defaults[column] = value;
-  }
-  return defaults;
-}
 
 /** A commander parser: an integer within [min, max]. */
 export function integerFlag(min: number, max: number): (value: string) => number {

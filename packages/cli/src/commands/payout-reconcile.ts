@@ -1,7 +1,7 @@
 // `wxpay payout reconcile`: asks WeChat Pay what became of every sent row (received, refunded, ...) and records it.
 import { batchStatus, type ReconcileResult, reconcileBatch } from '@wxpay/payouts';
-import { createClient } from '../client.js';
-import { configPath, loadConfig } from '../config.js';
+import { type ConfigFlags, commandConfig } from '../command-config.js';
+import { clientOf } from '../config-resolve.js';
 import { ConfigError } from '../errors.js';
 import { EXIT_OK, EXIT_TEMPFAIL } from '../exit-codes.js';
 import { type CommandIO, detail, say } from '../io.js';
@@ -9,9 +9,8 @@ import { openJournalAt } from '../journal.js';
 import { stopOnSignals } from '../signals.js';
 import { chosenBatches } from './payout-batches.js';
 
-export interface ReconcileFlags {
+export interface ReconcileFlags extends ConfigFlags {
   journal: string;
-  config?: string;
   batch?: string;
   rate?: number;
 }
@@ -19,10 +18,10 @@ export interface ReconcileFlags {
 const PROGRESS_INTERVAL_MS = 5000;
 
 export async function payoutReconcile(flags: ReconcileFlags, io: CommandIO): Promise<number> {
-  const config = loadConfig(configPath(flags.config, io.env));
-  const wxpay = createClient(config);
+  const config = commandConfig(flags, io);
+  const wxpay = clientOf(config);
   const mchid = wxpay.toJSON().mchid;
-  detail(io, `config ${config.file}: ${JSON.stringify(wxpay.toJSON())}`);
+  detail(io, `client: ${JSON.stringify(wxpay.toJSON())}`);
   try {
     const journal = await openJournalAt(flags.journal, { mustExist: true });
     const stop = stopOnSignals((signal) => say(io, `\nwxpay: ${signal}: stopping after the queries in flight`));
@@ -56,7 +55,7 @@ export async function payoutReconcile(flags: ReconcileFlags, io: CommandIO): Pro
         if (stop.signal.aborted) break;
       }
       if (ids.length > 0 && done === 0 && !stop.signal.aborted) {
-        throw new ConfigError('config', `no batch of merchant ${mchid} in ${journal.location}`, config.file);
+        throw new ConfigError('config', `no batch of merchant ${mchid} in ${journal.location}`, config.source);
       }
       if (ids.length === 0) say(io, `no batches in ${journal.location}`);
       return stop.signal.aborted ? EXIT_TEMPFAIL : exit;

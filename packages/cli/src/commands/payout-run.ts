@@ -1,19 +1,27 @@
 // `wxpay payout run`: pays a file of recipients exactly once, journaled, resumable by running the same command again.
-import { fileSource, PayoutInputError, type PayoutKindName, type RunPayoutsResult, runPayouts } from '@wxpay/payouts';
-import { createClient } from '../client.js';
-import { configPath, loadConfig } from '../config.js';
-import { ConfigError } from '../errors.js';
-import { exitCodeOfError, exitCodeOfRun } from '../exit-status.js';
+import {
+  type ColumnDefaults,
+  fileSource,
+  PayoutInputError,
+  type PayoutKindName,
+  payoutKinds,
+  type RunPayoutsResult,
+  runPayouts,
+} from '@wxpay/payouts';
+import { type ConfigFlags, commandConfig } from '../command-config.js';
+import { clientOf } from '../config-resolve.js';
+import { ConfigError, UsageError } from '../errors.js';
+import { EXIT_DATA } from '../exit-codes.js';
 import { type CommandIO, detail, say } from '../io.js';
 import { openJournalAt } from '../journal.js';
 import { money } from '../money.js';
+import { exitCodeOfRun } from '../payout-exit-status.js';
 import { progressDisplay } from '../progress.js';
 import { stopOnSignals } from '../signals.js';
-import { type ColumnFlagValues, columnDefaults } from './payout-flags.js';
+import { type ColumnFlagValues, columnFlags } from './payout-flags.js';
 
-export interface RunFlags extends ColumnFlagValues {
+export interface RunFlags extends ColumnFlagValues, ConfigFlags {
   kind: PayoutKindName;
-  config?: string;
   journal: string;
   batch?: string;
   rate?: number;
@@ -33,19 +41,39 @@ const appidMeaning: Record<PayoutKindName, string> = {
   coupon: 'the appid the coupon stock belongs to',
 };
 
+/**
+ * The defaults the flags give. A flag for a column the kind does not take is refused: the engine would ignore it, and
+ * a wishing that silently never reaches anyone is a mistake worth stopping for.
+ */
+function columnDefaults(kind: PayoutKindName, values: ColumnFlagValues): ColumnDefaults {
+  const columns = payoutKinds[kind].columns;
+  const defaults: Record<string, string> = {};
+  for (const { flag, column, key } of columnFlags) {
+    const value = values[key];
+    if (value === undefined) continue;
+    if (!columns.includes(column)) {
+      throw new UsageError(
+        flag.split(' ')[0] as string,
+        `kind ${kind} has no ${column} (its columns: ${columns.join(', ')})`,
+      );
+    }
+    defaults[column] = value;
+  }
+  return defaults;
+}
+
 export async function payoutRun(file: string, flags: RunFlags, io: CommandIO): Promise<number> {
   const defaults = columnDefaults(flags.kind, flags);
-  const config = loadConfig(configPath(flags.config, io.env));
+  const config = commandConfig(flags, io);
   const appid = flags.wxappid ?? config.appid;
   if (appid === undefined) {
     throw new ConfigError(
       'appid',
-      `required: give --wxappid <appid> (${appidMeaning[flags.kind]}), or an "appid" key in the config file`,
+      `required: give --wxappid <appid> (${appidMeaning[flags.kind]}), or "appid" in the config, or set WXPAY_APPID`,
     );
   }
-  const wxpay = createClient(config);
-  detail(io, `config ${config.file}: ${JSON.stringify(wxpay.toJSON())}`);
-  for (const source of config.pemSources) detail(io, `config ${source.field}: ${source.from}`);
+  const wxpay = clientOf(config);
+  detail(io, `client: ${JSON.stringify(wxpay.toJSON())}`);
   try {
     const journal = await openJournalAt(flags.journal, { mustExist: false });
     detail(io, `journal ${journal.location}`);
@@ -82,7 +110,7 @@ export async function payoutRun(file: string, flags: RunFlags, io: CommandIO): P
       if (!(error instanceof PayoutInputError)) throw error;
       const problems = `${error.total} problem${error.total === 1 ? '' : 's'}`;
       say(io, `wxpay: ${error.source}: ${problems} (above), nothing was sent`);
-      return exitCodeOfError(error);
+      return EXIT_DATA;
     } finally {
       display.stop();
       stop.dispose();

@@ -1,18 +1,36 @@
 // `wxpay payout ...`: the commands of exactly-once payout batches (run, status, report, reconcile).
-import { payoutKindNames } from '@wxpay/payouts';
 import { type Command, Option } from 'commander';
-import type { CommandIO } from '../io.js';
-import { columnFlags, integerFlag, positiveNumberFlag } from './payout-flags.js';
-import { payoutReconcile, type ReconcileFlags } from './payout-reconcile.js';
-import { payoutReport, type ReportFlags } from './payout-report.js';
-import { payoutRun, type RunFlags } from './payout-run.js';
-import { payoutStatus, type StatusFlags } from './payout-status.js';
+import { configOption, profileOption } from '../command-config.js';
+import { type CommandIO, say } from '../io.js';
+import { columnFlags, integerFlag, kindNames, positiveNumberFlag } from './payout-flags.js';
+import type { ReconcileFlags } from './payout-reconcile.js';
+import type { ReportFlags } from './payout-report.js';
+import type { RunFlags } from './payout-run.js';
+import type { StatusFlags } from './payout-status.js';
 
 /** Runs a command and records its exit status. */
 export type CommandRunner = (cmd: Command, run: (io: CommandIO) => Promise<number>) => Promise<void>;
 
-const CONFIG_HELP = 'merchant config: Wxpay options as JSON (default: $WXPAY_CONFIG)';
 const JOURNAL_HELP = 'journal: a SQLite file path, or a postgres:// URL';
+
+/**
+ * A payout command's run. `run` imports the command's module when it runs, and @wxpay/payouts (SQLite, PostgreSQL)
+ * with it: every other command starts without them. The engine's errors end the command here with their status (65
+ * input, 78 configuration), told as runCli tells any other error.
+ */
+function engineRun(run: (io: CommandIO) => Promise<number>): (io: CommandIO) => Promise<number> {
+  return async (io) => {
+    const { exitCodeOfPayoutError } = await import('../payout-exit-status.js');
+    try {
+      return await run(io);
+    } catch (error) {
+      const status = exitCodeOfPayoutError(error);
+      if (status === undefined) throw error;
+      say(io, `wxpay: ${(error as Error).message}`);
+      return status;
+    }
+  };
+}
 
 export function addPayoutCommands(program: Command, runner: CommandRunner): void {
   const payout = program
@@ -34,8 +52,9 @@ Example:
         'running the same command again',
     )
     .argument('<file>', "rows: openid, amount (integer fen), and the kind's optional columns")
-    .addOption(new Option('--kind <kind>', 'what to pay').choices(payoutKindNames).makeOptionMandatory())
-    .option('-c, --config <file.json>', CONFIG_HELP)
+    .addOption(new Option('--kind <kind>', 'what to pay').choices(kindNames).makeOptionMandatory())
+    .addOption(configOption())
+    .addOption(profileOption())
     .requiredOption('--journal <path|url>', JOURNAL_HELP)
     .option('--batch <id>', 'batch id (default: the file name without its extension)')
     .option(
@@ -76,7 +95,10 @@ problem): run the same command again; 65 invalid input, nothing sent; 78 configu
 1 anything else. Ctrl+C stops cleanly (sends in flight are journaled); Ctrl+C twice exits at once, still safe.`,
     )
     .action((file: string, _flags: RunFlags, cmd: Command) =>
-      runner(cmd, (io) => payoutRun(file, cmd.opts<RunFlags>(), io)),
+      runner(
+        cmd,
+        engineRun(async (io) => (await import('./payout-run.js')).payoutRun(file, cmd.opts<RunFlags>(), io)),
+      ),
     );
 
   payout
@@ -92,7 +114,12 @@ Example:
   $ wxpay payout status --journal payouts.db --batch winners
   $ wxpay payout status --journal payouts.db --json`,
     )
-    .action((_flags: StatusFlags, cmd: Command) => runner(cmd, (io) => payoutStatus(cmd.opts<StatusFlags>(), io)));
+    .action((_flags: StatusFlags, cmd: Command) =>
+      runner(
+        cmd,
+        engineRun(async (io) => (await import('./payout-status.js')).payoutStatus(cmd.opts<StatusFlags>(), io)),
+      ),
+    );
 
   payout
     .command('report')
@@ -109,13 +136,19 @@ Example:
 Example:
   $ wxpay payout report --journal payouts.db --batch winners --format csv > winners-report.csv`,
     )
-    .action((_flags: ReportFlags, cmd: Command) => runner(cmd, (io) => payoutReport(cmd.opts<ReportFlags>(), io)));
+    .action((_flags: ReportFlags, cmd: Command) =>
+      runner(
+        cmd,
+        engineRun(async (io) => (await import('./payout-report.js')).payoutReport(cmd.opts<ReportFlags>(), io)),
+      ),
+    );
 
   payout
     .command('reconcile')
     .description('ask WeChat Pay what became of every sent row (RECEIVED, REFUND, ...) and record it for the report')
     .requiredOption('--journal <path|url>', JOURNAL_HELP)
-    .option('-c, --config <file.json>', CONFIG_HELP)
+    .addOption(configOption())
+    .addOption(profileOption())
     .option('--batch <id>', "only this batch (default: every batch of the config's merchant)")
     .option('--rate <n>', 'queries a second (default 30)', positiveNumberFlag)
     .addHelpText(
@@ -126,6 +159,11 @@ Example:
   $ wxpay payout report --journal payouts.db --batch winners --format csv`,
     )
     .action((_flags: ReconcileFlags, cmd: Command) =>
-      runner(cmd, (io) => payoutReconcile(cmd.opts<ReconcileFlags>(), io)),
+      runner(
+        cmd,
+        engineRun(async (io) =>
+          (await import('./payout-reconcile.js')).payoutReconcile(cmd.opts<ReconcileFlags>(), io),
+        ),
+      ),
     );
 }

@@ -109,7 +109,11 @@ export async function runChaos(plan: ChaosPlan): Promise<ChaosOutcome> {
     starts++;
     const child = spawn(process.execPath, args, {
       stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, NO_COLOR: '1' },
+      // The developer's WXPAY_* variables would override the drill's merchant config (-c).
+      env: {
+        ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('WXPAY_'))),
+        NO_COLOR: '1',
+      },
     });
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => {

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Sandbox, type SandboxMerchantConfig, startSandbox } from '@wxpay/sandbox';
-import { BIN, type Finished } from './wxpay-bin.js';
+import { BIN, type Finished, NO_PROFILES } from './wxpay-bin.js';
 
 /** The mainland APIv2 merchant, and the global APIv3 merchant (platform certificate mode). */
 export const MAINLAND = '10000098';
@@ -54,11 +54,11 @@ export function secretsOf(config: SandboxMerchantConfig): string[] {
   return [config.secret, config.apiv3Key, keyBody, ...(config.workwxSecret ? [config.workwxSecret] : [])];
 }
 
-/** The test's own environment: no WXPAY_* variable of the developer's shell decides a test. */
+/** The test's own environment: no WXPAY_* variable or profile of the developer's decides a test. */
 export function toolsEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('WXPAY_')) env[name] = value;
-  return { ...env, ...extra };
+  return { ...env, XDG_CONFIG_HOME: NO_PROFILES, ...extra };
 }
 
 /** Runs `wxpay ...args` with `input` on stdin (closed after it). */

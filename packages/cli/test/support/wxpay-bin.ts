@@ -4,6 +4,8 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const BIN = fileURLToPath(new URL('../../dist/esm/bin.js', import.meta.url));
+/** An XDG_CONFIG_HOME with no profiles file: a developer's default profile must not configure a test's run. */
+export const NO_PROFILES = fileURLToPath(new URL('./no-profiles', import.meta.url));
 
 export interface Finished {
   code: number | null;
@@ -26,9 +28,10 @@ export interface Running {
  */
 export function startWxpay(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Running {
   if (!existsSync(BIN)) throw new Error(`${BIN} is missing: build it (cd packages/cli && npm run build)`);
-  const env = { ...process.env, ...options.env };
-  // A test's environment must not leak a developer's config into a run that means to have none.
-  if (options.env?.WXPAY_CONFIG === undefined) delete env.WXPAY_CONFIG;
+  // A test's environment must not leak a developer's configuration (WXPAY_* variables, profiles) into a run.
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('WXPAY_')) env[name] = value;
+  Object.assign(env, { XDG_CONFIG_HOME: NO_PROFILES }, options.env);
   const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
