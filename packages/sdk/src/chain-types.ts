@@ -18,6 +18,8 @@ export interface V2CallOptions<Request> {
 export interface LooseCallOptions {
   xml?: Record<string, string | number | undefined>;
   json?: unknown;
+  /** APIv3 uploads: the file, sent as multipart/form-data and signed over its `meta` JSON. */
+  upload?: { filename: string; data: Uint8Array };
   query?: Record<string, string | number | boolean | undefined>;
   headers?: Record<string, string>;
   security?: boolean;

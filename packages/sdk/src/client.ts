@@ -1,5 +1,8 @@
 // The Wxpay client: the three chain access styles, and dispatch of each call to the v2 or v3 pipeline.
 import { APIPromise } from './api-promise.js';
+import { type BillSource, type DownloadBillOptions, downloadBill } from './bills/download.js';
+import type { VerifiedBill } from './bills/verified-bill.js';
+import type { ImageUpload, MediaUploadReply } from './catalog/media.js';
 import { isV2Template, splitPath, toTemplate, VERBS, type Verb } from './chain.js';
 import type { ChainNode, LooseCallOptions, LooseNode, PathIndex, RoutePath } from './chain-types.js';
 import { decryptOaep, encryptOaep, loadPrivateKey } from './crypto/rsa.js';
@@ -253,15 +256,43 @@ export class Wxpay {
     return appPaySign({ ...input, partnerid, privateKey: this.#requirePrivateKey(), now: this.#v3Context.now });
   }
 
+  /**
+   * Downloads a bill and hands it out only after its hash matched. `source` is the application to make
+   * (`{ tradebill: { bill_date, ... } }` or `{ fundflowbill: { ... } }`), or the reply of one made before (plus the
+   * `tar_type` it asked for). The download is unsigned by design (docs/protocol.md#apiv3-bill-downloads): it is
+   * fetched whole into memory, up to `maxBytes` (default 100 MiB), unpacked when gzip, and its SHA-1 compared with the
+   * announced `hash_value`; a mismatch, an unknown `hash_type` or an oversized bill is a WxpayIntegrityError and
+   * nothing is released. Parse the text with `parseTradeBill` / `parseFundFlowBill`.
+   */
+  downloadBill(source: BillSource, options?: DownloadBillOptions): Promise<VerifiedBill> {
+    return Promise.resolve().then(() => downloadBill(this.#v3Context, source, options));
+  }
+
+  /**
+   * Uploads an image (`.jpg`, `.png` or `.bmp`, at most 2 MiB) as multipart/form-data, signed over its `meta` JSON,
+   * and resolves to its `media_id`. The same call as `wxpay.v3.merchant.media.upload.post({ upload })`.
+   */
+  uploadImage(
+    input: ImageUpload & { headers?: Record<string, string>; signal?: AbortSignal },
+  ): APIPromise<MediaUploadReply> {
+    const { filename, data, headers, signal } = input;
+    return this.#dispatch('post', ['v3', 'merchant', 'media', 'upload'], {
+      upload: { filename, data },
+      headers,
+      signal,
+    }) as APIPromise<MediaUploadReply>;
+  }
+
   /** Closes pooled connections; the client can still be used afterwards (pools reopen). */
   close(): Promise<void> {
     return this.#transport.close();
   }
 
   #call(verb: Verb, template: string, options: LooseCallOptions) {
-    const { xml, json, query, headers, security, unsignedReply, signal, ...params } = options;
+    const { xml, json, query, headers, security, unsignedReply, signal, upload, ...params } = options;
     if (isV2Template(template)) {
       if (json !== undefined) throw new ValidationError('json', 'APIv2 endpoints take `xml`, not `json`');
+      if (upload !== undefined) throw new ValidationError('upload', 'only APIv3 endpoints take uploads');
       return callV2(this.#v2Context, {
         template,
         method: verb.toUpperCase(),
@@ -277,7 +308,7 @@ export class Wxpay {
     if (xml !== undefined) throw new ValidationError('xml', 'APIv3 endpoints take `json`, not `xml`');
     if (security !== undefined) throw new ValidationError('security', 'only APIv2 calls use the client certificate');
     if (unsignedReply !== undefined) throw new ValidationError('unsignedReply', 'only for APIv2 calls');
-    return callV3(this.#v3Context, { template, verb, params, query, json, headers, signal });
+    return callV3(this.#v3Context, { template, verb, params, query, json, upload, headers, signal });
   }
 }
 

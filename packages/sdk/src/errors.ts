@@ -167,6 +167,34 @@ export class UnknownSerialError extends SignatureVerificationError {
   }
 }
 
+/** Why a downloaded file (a bill) was refused; nothing of it is handed out. */
+export type IntegrityFailure =
+  | 'unsupported hash_type'
+  | 'invalid hash_value'
+  | 'hash mismatch'
+  | 'not gzip'
+  | 'gzip error'
+  | 'too large';
+
+/**
+ * A file download (a bill, which WeChat Pay does not sign) failed its integrity check: the hash announced by the
+ * signed reply did not match, the announced hash type is unknown, or the bytes could not be unpacked within the cap.
+ * Download again (a new download URL is needed after a short while); never use the bytes.
+ */
+export class WxpayIntegrityError extends WxpayError {
+  override name = 'WxpayIntegrityError';
+  constructor(
+    readonly reason: IntegrityFailure,
+    /** The announced digest (hex, as received) for `hash mismatch`. */
+    readonly expected?: string,
+    /** The digest of what arrived (hex) for `hash mismatch`. */
+    readonly actual?: string,
+    message = `file integrity check failed: ${reason}`,
+  ) {
+    super(message);
+  }
+}
+
 /** An APIv3 reply with a 4xx/5xx status (its JSON `{ code, message, detail }` when it had one). */
 export class WxpayAPIError extends WxpayError {
   override name = 'WxpayAPIError';

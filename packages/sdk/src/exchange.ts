@@ -15,7 +15,7 @@ export interface ExchangeRequest {
   path: string;
   method: string;
   headers: Readonly<Record<string, string>>;
-  body?: string | undefined;
+  body?: string | Uint8Array | undefined;
 }
 
 export interface ExchangeLimits {

@@ -1,13 +1,30 @@
 // The public surface of the wxpay SDK.
 export { APIPromise, type RawResponse, type WithResponse } from './api-promise.js';
+export type {
+  FundFlowBillRow,
+  FundFlowBillSummary,
+  TradeBillRow,
+  TradeBillSummary,
+} from './bills/columns.js';
+export { type BillSource, DEFAULT_BILL_MAX_BYTES, type DownloadBillOptions } from './bills/download.js';
+export { type BillTable, type FundFlowBill, parseFundFlowBill, parseTradeBill, type TradeBill } from './bills/parse.js';
+export type { VerifiedBill, VerifiedBillView } from './bills/verified-bill.js';
+export type * from './catalog/bills.js';
 export type * from './catalog/coupon.js';
 export type * from './catalog/global.js';
+export type * from './catalog/mainland-fields.js';
+export type * from './catalog/mainland-partner-pay.js';
+export type * from './catalog/mainland-pay.js';
+export type * from './catalog/media.js';
 export type * from './catalog/redpack.js';
+export type * from './catalog/refunds.js';
+export type * from './catalog/transfers.js';
 export type { V2EndpointMeta, V3EndpointMeta } from './catalog/types.js';
 export type * from './catalog/workwx.js';
 export type { ChainNode, LooseCallOptions, LooseNode, RoutePath, Routes, V2CallOptions } from './chain-types.js';
 export { Wxpay, type WxpayView } from './client.js';
 export {
+  type IntegrityFailure,
   MAX_ERROR_BODY_CHARS,
   type ResultOutcome,
   SignatureVerificationError,
@@ -17,6 +34,7 @@ export {
   WxpayConnectionError,
   WxpayDecryptError,
   WxpayError,
+  WxpayIntegrityError,
   WxpayParseError,
   WxpayResultError,
 } from './errors.js';
@@ -33,8 +51,10 @@ export {
   type NotificationInput,
   type NotifiedRefund,
   type NotifiedTransaction,
+  type NotifiedTransferBill,
   type RefundNotification,
   type TransactionNotification,
+  type TransferBillNotification,
 } from './v3/notification.js';
 export {
   type NotificationCallback,

@@ -32,11 +32,15 @@ export interface TransportRequest {
   path: string;
   /** Checked before anything is sent (ValidationError `headers.<name>`); names are sent lowercase. */
   headers: Readonly<Record<string, string>>;
-  body?: string | undefined;
+  body?: string | Uint8Array | undefined;
   /** Present the merchant client certificate. */
   security: boolean;
   /** Ends the call: WxpayConnectionError code `ABORTED`, `sent` true only if the request may have been written. */
   signal?: AbortSignal | undefined;
+  /** This request's reply cap instead of the client's (a bill download may be larger than any JSON reply). */
+  maxBodyBytes?: number | undefined;
+  /** This request's per-attempt deadline in ms instead of the client's. */
+  timeout?: number | undefined;
 }
 
 export interface TransportResponse {
@@ -106,7 +110,8 @@ export class Transport {
   async #sendOnce(agent: Agent, origin: string, request: TransportRequest): Promise<TransportResponse> {
     const url = new URL(origin);
     const prefix = url.pathname.replace(/\/+$/, '');
-    const { timeout, maxBodyBytes } = this.#options;
+    const timeout = request.timeout ?? this.#options.timeout;
+    const maxBodyBytes = request.maxBodyBytes ?? this.#options.maxBodyBytes;
     const reply = await exchange(
       agent,
       {

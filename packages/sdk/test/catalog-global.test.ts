@@ -45,7 +45,10 @@ const refundByNo = 'v3/global/refunds/out-refund-no/{out_refund_no}';
 const closeById = 'v3/global/transactions/id/{transaction_id}/close';
 const refundById = 'v3/global/refunds/id/{refund_id}';
 
-type Valid = { [P in V3Path]: Options<P> };
+/** The global routes (and the mainland certificates download they share a file with); mainland ones: catalog-mainland. */
+type GlobalPath = Extract<V3Path, `v3/global/${string}` | 'v3/certificates'>;
+
+type Valid = { [P in GlobalPath]: Options<P> };
 
 /** One valid call per endpoint in common mode, typed, so types and runtime rules are checked against each other. */
 const validCommon: Valid = {
@@ -99,11 +102,12 @@ const validInstitutional: Valid = {
 /** The refund list: the second verb of `v3/global/refunds` (docs/endpoints.md#list-the-refunds-of-an-order). */
 const validList = { query: { ...common, out_trade_no: order.out_trade_no, offset: 0, count: 10 } };
 
-const paths = Object.keys(validCommon) as V3Path[];
+const paths = Object.keys(validCommon) as GlobalPath[];
+const globalEndpoints = v3Endpoints.filter((meta) => (paths as string[]).includes(meta.path));
 
 /** What docs/endpoints.md and docs/protocol.md say about each endpoint; tsc checks the verb against V3Endpoints. */
 const facts: {
-  [P in V3Path]: { verb: keyof V3Endpoints[P] & HttpVerb; host: 'global' | 'mainland'; idempotencyKey?: string };
+  [P in GlobalPath]: { verb: keyof V3Endpoints[P] & HttpVerb; host: 'global' | 'mainland'; idempotencyKey?: string };
 } = {
   [byId]: { verb: 'get', host: 'global' },
   [byOutTradeNo]: { verb: 'get', host: 'global' },
@@ -120,7 +124,7 @@ const facts: {
   'v3/certificates': { verb: 'get', host: 'mainland' },
 };
 
-function verbOf(path: V3Path): HttpVerb {
+function verbOf(path: GlobalPath): HttpVerb {
   return facts[path].verb;
 }
 
@@ -130,7 +134,7 @@ function toParts(options: object): V3CallParts {
   return { params, query: query as V3CallParts['query'], json };
 }
 
-function run(path: V3Path, options: object, verb: HttpVerb = verbOf(path)): void {
+function run(path: GlobalPath, options: object, verb: HttpVerb = verbOf(path)): void {
   const meta = findV3Endpoint(path, verb);
   if (meta === undefined) throw new Error(`${path} is not catalogued`);
   meta.validate?.(toParts(options));
@@ -157,7 +161,11 @@ function changed(options: object, changes: Record<string, unknown>): object {
 }
 
 /** The ValidationError `path`'s rules throw for its valid common-mode call (or `base`) with `changes` applied. */
-function rejection(path: V3Path, changes: Record<string, unknown>, base: object = validCommon[path]): ValidationError {
+function rejection(
+  path: GlobalPath,
+  changes: Record<string, unknown>,
+  base: object = validCommon[path],
+): ValidationError {
   try {
     run(path, changed(base, changes));
   } catch (error) {
@@ -167,7 +175,7 @@ function rejection(path: V3Path, changes: Record<string, unknown>, base: object 
   throw new Error(`expected ${path} to reject ${JSON.stringify(changes)}`);
 }
 
-function accepts(path: V3Path, changes: Record<string, unknown>, base: object = validCommon[path]): void {
+function accepts(path: GlobalPath, changes: Record<string, unknown>, base: object = validCommon[path]): void {
   expect(() => run(path, changed(base, changes))).not.toThrow();
 }
 
@@ -175,10 +183,10 @@ const createOrders = [native, jsapi, app, mweb] as const;
 const lookups = [byId, byOutTradeNo, refundByNo, refundById] as const;
 
 describe('registry', () => {
-  it('lists fourteen endpoints, one per path and verb, all findable', () => {
-    expect(v3Endpoints).toHaveLength(14);
-    expect(new Set(v3Endpoints.map((meta) => `${meta.verb} ${meta.path}`)).size).toBe(14);
-    expect([...new Set(v3Endpoints.map((meta) => meta.path))].sort()).toEqual([...paths].sort());
+  it('lists fourteen global endpoints, one per path and verb, all findable', () => {
+    expect(globalEndpoints).toHaveLength(14);
+    expect(new Set(globalEndpoints.map((meta) => `${meta.verb} ${meta.path}`)).size).toBe(14);
+    expect([...new Set(globalEndpoints.map((meta) => meta.path))].sort()).toEqual([...paths].sort());
     expect(findV3Endpoint(refunds, 'get')?.path).toBe(refunds);
     for (const meta of v3Endpoints) expect(findV3Endpoint(meta.path, meta.verb)).toBe(meta);
     for (const path of paths) expect(findV3Endpoint(path, verbOf(path))?.path).toBe(path);
@@ -216,7 +224,7 @@ describe('metadata facts', () => {
   });
 
   it('has rules for every endpoint that takes input', () => {
-    for (const meta of v3Endpoints) {
+    for (const meta of globalEndpoints) {
       expect(meta.validate === undefined).toBe(meta.path.endsWith('/certificates'));
     }
   });

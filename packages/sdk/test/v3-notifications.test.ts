@@ -342,18 +342,19 @@ describe('wxpay.parseNotification', () => {
     const refundInput = delivery({ eventType: 'REFUND.SUCCESS', resource: refund, associatedData: 'refund' });
     const refundNotification = await wxpay.parseNotification(refundInput);
     if (!isKnownNotification(refundNotification)) throw new Error('REFUND.SUCCESS should be known');
-    if (refundNotification.event_type === 'TRANSACTION.SUCCESS') throw new Error('wrong event type');
+    if (refundNotification.event_type !== 'REFUND.SUCCESS') throw new Error('wrong event type');
     const outRefundNo: string = refundNotification.resource.out_refund_no;
     expect(outRefundNo).toBe('R20240805000001');
 
+    // The batch transfer API's event: not catalogued.
     const other = delivery({
-      eventType: 'MCHTRANSFER.BILL.FINISHED',
-      resource: { out_bill_no: 'B1', state: 'SUCCESS' },
+      eventType: 'MCHTRANSFER.BATCH.FINISHED',
+      resource: { out_batch_no: 'B1', batch_status: 'FINISHED' },
     });
     const generic = await wxpay.parseNotification(other);
     expect(isKnownNotification(generic)).toBe(false);
-    expect(generic.event_type).toBe('MCHTRANSFER.BILL.FINISHED');
-    expect(generic.resource).toEqual({ out_bill_no: 'B1', state: 'SUCCESS' });
+    expect(generic.event_type).toBe('MCHTRANSFER.BATCH.FINISHED');
+    expect(generic.resource).toEqual({ out_batch_no: 'B1', batch_status: 'FINISHED' });
   });
 
   it('accepts a fetch Headers object and bytes, and verifies platform-certificate signatures too (migration)', async () => {

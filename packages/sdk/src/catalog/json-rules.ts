@@ -11,6 +11,13 @@ export const jsonRuleText = {
   httpsUrl: 'https URL without query',
   currency: 'ISO 4217 code [A-Z]{3}',
   notAbove: (other: string) => `integer <= ${other}`,
+  array: 'array',
+  minItems: (min: number) => `minItems ${min}`,
+  boolean: 'boolean',
+  maxBytes: (max: number) => `maxBytes ${max} (UTF-8)`,
+  rfc3339: 'RFC 3339 date-time, e.g. 2025-01-01T12:00:00+08:00',
+  date: 'date yyyy-MM-dd',
+  requiredAtOrAbove: (other: string, min: number) => `required when ${other} >= ${min}`,
 } as const;
 
 /** The longest `notify_url` WeChat Pay takes. */
@@ -74,8 +81,8 @@ export class Scope {
    * Where WeChat Pay posts notifications: https, and no query string (WeChat Pay refuses one). Plain http is let
    * through only to a loopback address, for a receiver on this machine (the sandbox's); WeChat Pay itself takes https.
    */
-  notifyUrl(key: string, optional = false): void {
-    const value = optional ? this.optionalText(key, NOTIFY_URL_MAX) : this.text(key, NOTIFY_URL_MAX);
+  notifyUrl(key: string, optional = false, maxLength = NOTIFY_URL_MAX): void {
+    const value = optional ? this.optionalText(key, maxLength) : this.text(key, maxLength);
     if (value !== undefined && !isNotifyUrl(value)) throw this.error(key, jsonRuleText.httpsUrl);
   }
 
@@ -114,6 +121,71 @@ export class Scope {
     return key;
   }
 
+  /**
+   * A string of `min`..`max` characters drawn from `charset` (a character class such as `[0-9A-Za-z]`), as business
+   * numbers are: absent is `missing`, too short `minLength`, a foreign character `charset`.
+   */
+  code(key: string, limits: CodeLimits, missing: string = ruleText.required): string {
+    return this.checkCode(key, this.text(key, limits.max, missing), limits);
+  }
+
+  optionalCode(key: string, limits: CodeLimits): string | undefined {
+    const value = this.optionalText(key, limits.max);
+    return value === undefined ? undefined : this.checkCode(key, value, limits);
+  }
+
+  /** An optional string of at most `maxBytes` UTF-8 bytes (some limits are in bytes, not characters). */
+  optionalBytes(key: string, maxBytes: number): string | undefined {
+    const value = this.optionalText(key, maxBytes);
+    if (value !== undefined && Buffer.byteLength(value, 'utf8') > maxBytes) {
+      throw this.error(key, jsonRuleText.maxBytes(maxBytes));
+    }
+    return value;
+  }
+
+  /** An optional RFC 3339 date-time with an explicit offset (`Z` or `+08:00`), e.g. `time_expire`. */
+  optionalDateTime(key: string): void {
+    const value = this.optionalText(key, 64);
+    if (value !== undefined && !isDateTime(value)) throw this.error(key, jsonRuleText.rfc3339);
+  }
+
+  /** A calendar date written `yyyy-MM-dd` that exists (no 2025-02-30). */
+  date(key: string): void {
+    const value = this.text(key, 10);
+    if (!isDate(value)) throw this.error(key, jsonRuleText.date);
+  }
+
+  optionalBoolean(key: string): void {
+    const value = this.value(key);
+    if (value !== undefined && typeof value !== 'boolean') throw this.error(key, jsonRuleText.boolean);
+  }
+
+  /** An optional value from a list. */
+  optionalOneOf(key: string, values: readonly string[]): void {
+    if (this.has(key)) this.oneOf(key, values);
+  }
+
+  /** An array of at least `minItems` objects, each as a scope named `/key/<index>/`. */
+  objects(key: string, minItems = 0): Scope[] {
+    const value = this.required(key);
+    if (!Array.isArray(value)) throw this.error(key, jsonRuleText.array);
+    if (value.length < minItems) throw this.error(key, jsonRuleText.minItems(minItems));
+    return value.map((item: unknown, index) => {
+      if (!isRecord(item)) throw this.error(`${key}/${index}`, jsonRuleText.object);
+      return new Scope(item, `${this.name(key)}/${index}/`);
+    });
+  }
+
+  optionalObjects(key: string): Scope[] | undefined {
+    return this.has(key) ? this.objects(key) : undefined;
+  }
+
+  private checkCode(key: string, value: string, { min, charset }: CodeLimits): string {
+    if ([...value].length < min) throw this.error(key, jsonRuleText.minLength(min));
+    if (!new RegExp(`^${charset}+$`, 'u').test(value)) throw this.error(key, ruleText.charset(charset));
+    return value;
+  }
+
   private value(key: string): unknown {
     const value = Object.hasOwn(this.fields, key) ? this.fields[key] : undefined;
     return value === null ? undefined : value;
@@ -137,6 +209,32 @@ export class Scope {
     if (!isRecord(value)) throw this.error(key, jsonRuleText.object);
     return new Scope(value, `${this.name(key)}/`);
   }
+}
+
+/** Length and alphabet of a business number. */
+export interface CodeLimits {
+  min: number;
+  max: number;
+  /** A regular-expression character class, shown as is in the error's rule. */
+  charset: string;
+}
+
+const DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?(Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/;
+
+function isDateTime(value: string): boolean {
+  const match = DATE_TIME.exec(value);
+  return match !== null && isCalendarDate(Number(match[1]), Number(match[2]), Number(match[3]));
+}
+
+function isDate(value: string): boolean {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  return match !== null && isCalendarDate(Number(match[1]), Number(match[2]), Number(match[3]));
+}
+
+function isCalendarDate(year: number, month: number, day: number): boolean {
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
 
 function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {

@@ -50,6 +50,8 @@ export interface V3CallParts {
   readonly params: Readonly<Record<string, unknown>>;
   readonly query: Readonly<Record<string, unknown>> | undefined;
   readonly json: unknown;
+  /** The file of a multipart upload (`{ filename, data }`), as passed. */
+  readonly upload?: unknown;
 }
 
 /** Everything the pipeline needs to know about one APIv3 endpoint and verb. */
@@ -63,6 +65,26 @@ export interface V3EndpointMeta {
   readonly idempotencyKey?: string;
   /** Replies that are not signed by design (file downloads); everything else must verify. */
   readonly unsignedReply?: boolean;
+  /**
+   * Top-level JSON fields that carry personal data (a payee's name): the caller passes plaintext, the SDK encrypts
+   * each one present with RSA-OAEP under a WeChat Pay key it trusts and sends that key's id as `Wechatpay-Serial`.
+   */
+  readonly sensitiveFields?: readonly string[];
+  /** `multipart`: the call takes `upload` and is sent as multipart/form-data, signed over its `meta` JSON. */
+  readonly body?: 'json' | 'multipart';
   /** Runtime rules; throw ValidationError(field, rule) naming the field (a JSON pointer for body fields). */
   readonly validate?: (parts: V3CallParts) => void;
+}
+
+/** Metadata whose path and verb keep their literal types, so the registry can check them against its keys. */
+export type CataloguedEndpoint<P extends string, V extends HttpVerb> = V3EndpointMeta & {
+  readonly path: P;
+  readonly verb: V;
+};
+
+/** Declares one endpoint's metadata, keeping its path and verb literal. */
+export function defineEndpoint<const P extends string, const V extends HttpVerb>(
+  meta: CataloguedEndpoint<P, V>,
+): CataloguedEndpoint<P, V> {
+  return meta;
 }

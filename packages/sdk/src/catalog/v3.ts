@@ -1,4 +1,12 @@
 // The APIv3 registry: the route map the client is typed from, and every catalogued endpoint's metadata by path + verb.
+
+import {
+  type BillReply,
+  type FundFlowBillQuery,
+  fundFlowBillEndpoint,
+  type TradeBillQuery,
+  tradeBillEndpoint,
+} from './bills.js';
 import {
   type CloseGlobalOrderRequest,
   type CreateAppOrderRequest,
@@ -30,6 +38,56 @@ import {
   queryRefundByIdEndpoint,
   queryRefundEndpoint,
 } from './global.js';
+import type { H5PrepayResponse, NativePrepayResponse, PrepayResponse } from './mainland-fields.js';
+import {
+  type PartnerAppOrderRequest,
+  type PartnerH5OrderRequest,
+  type PartnerJsapiOrderRequest,
+  type PartnerModeIds,
+  type PartnerNativeOrderRequest,
+  type PartnerTransaction,
+  partnerAppOrderEndpoint,
+  partnerCloseOrderEndpoint,
+  partnerH5OrderEndpoint,
+  partnerJsapiOrderEndpoint,
+  partnerNativeOrderEndpoint,
+  partnerOrderByIdEndpoint,
+  partnerOrderByOutTradeNoEndpoint,
+} from './mainland-partner-pay.js';
+import {
+  type CloseMainlandOrderRequest,
+  type DirectModeQuery,
+  type MainlandAppOrderRequest,
+  type MainlandH5OrderRequest,
+  type MainlandJsapiOrderRequest,
+  type MainlandNativeOrderRequest,
+  type MainlandTransaction,
+  mainlandAppOrderEndpoint,
+  mainlandCloseOrderEndpoint,
+  mainlandH5OrderEndpoint,
+  mainlandJsapiOrderEndpoint,
+  mainlandNativeOrderEndpoint,
+  mainlandOrderByIdEndpoint,
+  mainlandOrderByOutTradeNoEndpoint,
+} from './mainland-pay.js';
+import { type ImageUpload, type MediaUploadReply, uploadImageEndpoint } from './media.js';
+import {
+  type DomesticRefund,
+  type DomesticRefundQuery,
+  type DomesticRefundRequest,
+  domesticRefundEndpoint,
+  domesticRefundQueryEndpoint,
+} from './refunds.js';
+import {
+  cancelTransferBillEndpoint,
+  createTransferBillEndpoint,
+  type TransferBill,
+  type TransferBillCancelled,
+  type TransferBillCreated,
+  type TransferBillRequest,
+  transferBillByNoEndpoint,
+  transferBillByOutBillNoEndpoint,
+} from './transfers.js';
 import type { HttpVerb, V3EndpointMeta } from './types.js';
 
 /** Options every call takes besides its own. */
@@ -74,6 +132,63 @@ export interface V3Endpoints {
   'v3/global/refunds/id/{refund_id}': { get: Route<{ refund_id: string; query: GlobalModeQuery }, GlobalRefund> };
   'v3/global/certificates': { get: Route<NoOptions, PlatformCertificates> };
   'v3/certificates': { get: Route<NoOptions, PlatformCertificates> };
+
+  // Mainland payments, direct mode (catalog/mainland-pay.ts).
+  'v3/pay/transactions/jsapi': { post: Route<{ json: MainlandJsapiOrderRequest }, PrepayResponse> };
+  'v3/pay/transactions/native': { post: Route<{ json: MainlandNativeOrderRequest }, NativePrepayResponse> };
+  'v3/pay/transactions/app': { post: Route<{ json: MainlandAppOrderRequest }, PrepayResponse> };
+  'v3/pay/transactions/h5': { post: Route<{ json: MainlandH5OrderRequest }, H5PrepayResponse> };
+  'v3/pay/transactions/id/{transaction_id}': {
+    get: Route<{ transaction_id: string; query: DirectModeQuery }, MainlandTransaction>;
+  };
+  'v3/pay/transactions/out-trade-no/{out_trade_no}': {
+    get: Route<{ out_trade_no: string; query: DirectModeQuery }, MainlandTransaction>;
+  };
+  /** 204 No Content: resolves to undefined. */
+  'v3/pay/transactions/out-trade-no/{out_trade_no}/close': {
+    post: Route<{ out_trade_no: string; json: CloseMainlandOrderRequest }, undefined>;
+  };
+
+  // Mainland payments, partner mode (catalog/mainland-partner-pay.ts).
+  'v3/pay/partner/transactions/jsapi': { post: Route<{ json: PartnerJsapiOrderRequest }, PrepayResponse> };
+  'v3/pay/partner/transactions/native': { post: Route<{ json: PartnerNativeOrderRequest }, NativePrepayResponse> };
+  'v3/pay/partner/transactions/app': { post: Route<{ json: PartnerAppOrderRequest }, PrepayResponse> };
+  'v3/pay/partner/transactions/h5': { post: Route<{ json: PartnerH5OrderRequest }, H5PrepayResponse> };
+  'v3/pay/partner/transactions/id/{transaction_id}': {
+    get: Route<{ transaction_id: string; query: PartnerModeIds }, PartnerTransaction>;
+  };
+  'v3/pay/partner/transactions/out-trade-no/{out_trade_no}': {
+    get: Route<{ out_trade_no: string; query: PartnerModeIds }, PartnerTransaction>;
+  };
+  /** 204 No Content: resolves to undefined. */
+  'v3/pay/partner/transactions/out-trade-no/{out_trade_no}/close': {
+    post: Route<{ out_trade_no: string; json: PartnerModeIds }, undefined>;
+  };
+
+  // Mainland refunds (catalog/refunds.ts).
+  'v3/refund/domestic/refunds': { post: Route<{ json: DomesticRefundRequest }, DomesticRefund> };
+  'v3/refund/domestic/refunds/{out_refund_no}': {
+    get: Route<{ out_refund_no: string; query?: DomesticRefundQuery }, DomesticRefund>;
+  };
+
+  // Bills (catalog/bills.ts); the download is `wxpay.downloadBill`.
+  'v3/bill/tradebill': { get: Route<{ query: TradeBillQuery }, BillReply> };
+  'v3/bill/fundflowbill': { get: Route<{ query: FundFlowBillQuery }, BillReply> };
+
+  // Merchant transfers (catalog/transfers.ts).
+  'v3/fund-app/mch-transfer/transfer-bills': { post: Route<{ json: TransferBillRequest }, TransferBillCreated> };
+  'v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}': {
+    get: Route<{ out_bill_no: string }, TransferBill>;
+  };
+  'v3/fund-app/mch-transfer/transfer-bills/transfer-bill-no/{transfer_bill_no}': {
+    get: Route<{ transfer_bill_no: string }, TransferBill>;
+  };
+  'v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}/cancel': {
+    post: Route<{ out_bill_no: string }, TransferBillCancelled>;
+  };
+
+  // Image upload (catalog/media.ts), multipart: also `wxpay.uploadImage`.
+  'v3/merchant/media/upload': { post: Route<{ upload: ImageUpload }, MediaUploadReply> };
 }
 
 export type V3Path = keyof V3Endpoints;
@@ -100,6 +215,29 @@ const table: {
   'v3/global/refunds/id/{refund_id}': { get: queryRefundByIdEndpoint },
   'v3/global/certificates': { get: globalCertificatesEndpoint },
   'v3/certificates': { get: mainlandCertificatesEndpoint },
+  'v3/pay/transactions/jsapi': { post: mainlandJsapiOrderEndpoint },
+  'v3/pay/transactions/native': { post: mainlandNativeOrderEndpoint },
+  'v3/pay/transactions/app': { post: mainlandAppOrderEndpoint },
+  'v3/pay/transactions/h5': { post: mainlandH5OrderEndpoint },
+  'v3/pay/transactions/id/{transaction_id}': { get: mainlandOrderByIdEndpoint },
+  'v3/pay/transactions/out-trade-no/{out_trade_no}': { get: mainlandOrderByOutTradeNoEndpoint },
+  'v3/pay/transactions/out-trade-no/{out_trade_no}/close': { post: mainlandCloseOrderEndpoint },
+  'v3/pay/partner/transactions/jsapi': { post: partnerJsapiOrderEndpoint },
+  'v3/pay/partner/transactions/native': { post: partnerNativeOrderEndpoint },
+  'v3/pay/partner/transactions/app': { post: partnerAppOrderEndpoint },
+  'v3/pay/partner/transactions/h5': { post: partnerH5OrderEndpoint },
+  'v3/pay/partner/transactions/id/{transaction_id}': { get: partnerOrderByIdEndpoint },
+  'v3/pay/partner/transactions/out-trade-no/{out_trade_no}': { get: partnerOrderByOutTradeNoEndpoint },
+  'v3/pay/partner/transactions/out-trade-no/{out_trade_no}/close': { post: partnerCloseOrderEndpoint },
+  'v3/refund/domestic/refunds': { post: domesticRefundEndpoint },
+  'v3/refund/domestic/refunds/{out_refund_no}': { get: domesticRefundQueryEndpoint },
+  'v3/bill/tradebill': { get: tradeBillEndpoint },
+  'v3/bill/fundflowbill': { get: fundFlowBillEndpoint },
+  'v3/fund-app/mch-transfer/transfer-bills': { post: createTransferBillEndpoint },
+  'v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}': { get: transferBillByOutBillNoEndpoint },
+  'v3/fund-app/mch-transfer/transfer-bills/transfer-bill-no/{transfer_bill_no}': { get: transferBillByNoEndpoint },
+  'v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}/cancel': { post: cancelTransferBillEndpoint },
+  'v3/merchant/media/upload': { post: uploadImageEndpoint },
 };
 
 /** The same table as the lookups see it: any string may be asked for. */

@@ -46,6 +46,11 @@ export interface NotifiedTransaction {
 
 /** The refund inside a `REFUND.SUCCESS` / `REFUND.ABNORMAL` / `REFUND.CLOSED` notification. */
 export interface NotifiedRefund {
+  /** Mainland direct mode. */
+  mchid?: string;
+  /** Mainland partner mode and global institutional mode. */
+  sp_mchid?: string;
+  sub_mchid?: string;
   out_refund_no: string;
   out_trade_no?: string;
   /** Global naming; mainland notifications carry `refund_id` and `refund_status` instead. */
@@ -55,7 +60,32 @@ export interface NotifiedRefund {
   status?: string;
   refund_status?: string;
   success_time?: string;
-  amount?: { refund?: number; total?: number; currency?: string; [field: string]: unknown };
+  /** Mainland: where the money went, e.g. `招商银行信用卡0403`. */
+  user_received_account?: string;
+  amount?: {
+    refund?: number;
+    total?: number;
+    currency?: string;
+    /** Mainland: what the payer paid and gets back, in fen. */
+    payer_total?: number;
+    payer_refund?: number;
+    [field: string]: unknown;
+  };
+  [field: string]: unknown;
+}
+
+/** The transfer inside a `MCHTRANSFER.BILL.FINISHED` notification (merchant transfers, `original_type` mch_payment). */
+export interface NotifiedTransferBill {
+  out_bill_no: string;
+  transfer_bill_no: string;
+  /** A final state: `SUCCESS`, `FAIL` or `CANCELLED`. */
+  state: string;
+  mch_id?: string;
+  transfer_amount?: number;
+  openid?: string;
+  fail_reason?: string;
+  create_time?: string;
+  update_time?: string;
   [field: string]: unknown;
 }
 
@@ -74,18 +104,20 @@ export interface Notification<T = unknown, E extends string = string> {
 export type RefundEventType = 'REFUND.SUCCESS' | 'REFUND.ABNORMAL' | 'REFUND.CLOSED';
 export type TransactionNotification = Notification<NotifiedTransaction, 'TRANSACTION.SUCCESS'>;
 export type RefundNotification = Notification<NotifiedRefund, RefundEventType>;
+export type TransferBillNotification = Notification<NotifiedTransferBill, 'MCHTRANSFER.BILL.FINISHED'>;
 
 /**
  * The notifications the SDK knows the resource of, discriminated by `event_type`. Narrow a {@link Notification} with
  * {@link isKnownNotification} first: a `string` member in the union would stop `switch (n.event_type)` from narrowing.
  */
-export type KnownNotification = TransactionNotification | RefundNotification;
+export type KnownNotification = TransactionNotification | RefundNotification | TransferBillNotification;
 
 const KNOWN_EVENT_TYPES: ReadonlySet<string> = new Set<KnownNotification['event_type']>([
   'TRANSACTION.SUCCESS',
   'REFUND.SUCCESS',
   'REFUND.ABNORMAL',
   'REFUND.CLOSED',
+  'MCHTRANSFER.BILL.FINISHED',
 ]);
 
 /** True when `event_type` is one whose `resource` shape {@link KnownNotification} describes. */

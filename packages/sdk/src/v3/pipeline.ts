@@ -10,6 +10,7 @@ import { backoffDelay, callError, isRetryable, sleep } from '../retry.js';
 import type { Transport, TransportResponse } from '../transport.js';
 import { buildAuthorization } from './authorization.js';
 import type { ApiFamily, KeyStore } from './key-store.js';
+import { prepareBody } from './request-body.js';
 
 export interface V3Context {
   transport: Transport;
@@ -29,6 +30,8 @@ export interface V3CallInput {
   params: Readonly<Record<string, unknown>>;
   query?: Readonly<Record<string, unknown>> | undefined;
   json?: unknown;
+  /** The file of a multipart upload (`{ filename, data }`). */
+  upload?: unknown;
   headers?: Readonly<Record<string, string>> | undefined;
   /** Ends the call, its retries and the waits between them (WxpayConnectionError `ABORTED`). */
   signal?: AbortSignal | undefined;
@@ -40,57 +43,124 @@ export function familyOf(template: string, meta: V3EndpointMeta | undefined): Ap
 
 export async function callV3(context: V3Context, input: V3CallInput): Promise<WithResponse<unknown>> {
   const meta = findV3Endpoint(input.template, input.verb);
-  meta?.validate?.({ params: input.params, query: input.query, json: input.json });
+  meta?.validate?.({ params: input.params, query: input.query, json: input.json, upload: input.upload });
   const family = familyOf(input.template, meta);
   const reply = await sendSigned(context, input, meta);
   const response = toRawResponse(reply);
-  const signed = reply.headers['wechatpay-signature'] !== undefined;
   if (reply.status >= 200 && reply.status < 300) {
     // Verify the raw bytes before anything reads them.
     if (!meta?.unsignedReply) await context.keyStore.verify(reply.headers, reply.body, family);
     return { data: parseJson(response), response };
   }
-  // Error replies are verified when they carry a signature; unsigned ones (gateways, some 4xx) are reported as they are.
-  if (signed) await context.keyStore.verify(reply.headers, reply.body, family);
-  throw apiError(response);
+  throw await errorOf(context, reply, family);
 }
 
 /**
- * Signs and sends, retrying only what is safe: a fresh timestamp, nonce and signature on every attempt, the body
- * byte-identical. Non-2xx replies are returned, not thrown.
+ * The error of a non-2xx reply. Error replies are verified when they carry a signature; unsigned ones (gateways, some
+ * 4xx) are reported as they are.
+ */
+export async function errorOf(context: V3Context, reply: TransportResponse, family: ApiFamily): Promise<WxpayAPIError> {
+  if (reply.headers['wechatpay-signature'] !== undefined) {
+    await context.keyStore.verify(reply.headers, reply.body, family);
+  }
+  return apiError(toRawResponse(reply));
+}
+
+/** A request ready to go out, attempt after attempt: only the Authorization header changes between attempts. */
+export interface SignedRequest {
+  method: string;
+  /** Path and query exactly as sent and signed (percent-encoded), starting with `/`. */
+  pathAndQuery: string;
+  body: string | Uint8Array | undefined;
+  /** The body line of the signature (for an upload, its `meta` JSON). */
+  signedBody: string;
+  /** Everything but Authorization, names lowercase. */
+  headers: Readonly<Record<string, string>>;
+  origins: readonly string[];
+  /** Idempotent by business number: a byte-identical resend of a POST is a re-entry. */
+  idempotent: boolean;
+  signal?: AbortSignal | undefined;
+  /** Overrides of the client's reply cap and per-attempt deadline (bill downloads). */
+  maxBodyBytes?: number | undefined;
+  timeout?: number | undefined;
+}
+
+/** The signing identity of APIv3 calls, or a ValidationError naming the missing option. */
+export function requireSigner(context: V3Context): { mchid: string; serial: string; privateKey: KeyObject } {
+  const { mchid, serial, privateKey } = context;
+  if (!mchid) throw new ValidationError('options.mchid', 'required for APIv3 calls');
+  if (!serial) throw new ValidationError('options.serial', 'required for APIv3 calls (merchant certificate serial)');
+  if (!privateKey) throw new ValidationError('options.privateKey', 'required for APIv3 calls (apiclient_key.pem)');
+  return { mchid, serial, privateKey };
+}
+
+/** The caller's headers with lowercase names (a later name differing only in case wins). */
+export function lowercaseHeaders(headers: Readonly<Record<string, string>> | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]));
+}
+
+/**
+ * Signs and sends a catalogued or loose call, retrying only what is safe (see sendRequest). Non-2xx replies are
+ * returned, not thrown.
  */
 export async function sendSigned(
   context: V3Context,
   input: V3CallInput,
   meta: V3EndpointMeta | undefined,
 ): Promise<TransportResponse> {
-  const { mchid, serial, privateKey } = context;
-  if (!mchid) throw new ValidationError('options.mchid', 'required for APIv3 calls');
-  if (!serial) throw new ValidationError('options.serial', 'required for APIv3 calls (merchant certificate serial)');
-  if (!privateKey) throw new ValidationError('options.privateKey', 'required for APIv3 calls (apiclient_key.pem)');
-  const method = input.verb.toUpperCase();
+  requireSigner(context);
   const pathAndQuery = appendQuery(`/${expandTemplate(input.template, input.params)}`, input.query);
-  const body = input.json === undefined ? undefined : JSON.stringify(input.json);
-  const userHeaders = Object.fromEntries(
-    Object.entries(input.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]),
-  );
-  const idempotent = meta?.idempotencyKey !== undefined;
+  const prepared = prepareBody(context.keyStore, input, meta);
+  const userHeaders = lowercaseHeaders(input.headers);
+  if (prepared.serial !== undefined) {
+    const asked = userHeaders['wechatpay-serial'];
+    // The header names the key WeChat Pay must decrypt with: another key than the one used would fail, or worse.
+    if (asked !== undefined && asked !== prepared.serial) {
+      throw new ValidationError(
+        'headers.wechatpay-serial',
+        `must name the key the sensitive fields were encrypted with (${prepared.serial}), or be left out`,
+      );
+    }
+  }
+  const headers: Record<string, string> = {
+    accept: 'application/json',
+    'user-agent': context.userAgent,
+    ...(prepared.contentType !== undefined ? { 'content-type': prepared.contentType } : {}),
+    ...preferredSerialHeader(context.keyStore),
+    ...userHeaders,
+    ...(prepared.serial !== undefined ? { 'wechatpay-serial': prepared.serial } : {}),
+  };
+  return sendRequest(context, {
+    method: input.verb.toUpperCase(),
+    pathAndQuery,
+    body: prepared.body,
+    signedBody: prepared.signed,
+    headers,
+    origins: context.origins(familyOf(input.template, meta)),
+    idempotent: meta?.idempotencyKey !== undefined,
+    signal: input.signal,
+  });
+}
+
+/**
+ * Sends a prepared request, retrying only what is safe: a fresh timestamp, nonce and signature on every attempt, the
+ * body byte-identical. Non-2xx replies are returned, not thrown.
+ */
+export async function sendRequest(context: V3Context, request: SignedRequest): Promise<TransportResponse> {
+  const { mchid, serial, privateKey } = requireSigner(context);
+  const { method, pathAndQuery } = request;
   // Whether an attempt of this call may already have reached the server: then so may the call, whatever comes next.
   let earlierAttemptSent = false;
   for (let attempt = 0; ; attempt++) {
     const headers: Record<string, string> = {
-      accept: 'application/json',
-      'user-agent': context.userAgent,
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      ...preferredSerialHeader(context.keyStore),
-      ...userHeaders,
+      ...request.headers,
       authorization: buildAuthorization({
         mchid,
         serial,
         privateKey,
         method,
         pathAndQuery,
-        body: body ?? '',
+        body: request.signedBody,
         timestamp: Math.floor(context.now() / 1000),
         nonce: createNonce(),
       }),
@@ -99,25 +169,27 @@ export async function sendSigned(
     try {
       reply = await context.transport.send({
         method,
-        origins: context.origins(familyOf(input.template, meta)),
+        origins: request.origins,
         path: pathAndQuery,
         headers,
-        body,
+        body: request.body,
         security: false,
-        signal: input.signal,
+        signal: request.signal,
+        maxBodyBytes: request.maxBodyBytes,
+        timeout: request.timeout,
       });
     } catch (caught) {
       const error = callError(caught, earlierAttemptSent);
-      if (attempt < context.maxRetries && isRetryable({ error }, method, idempotent)) {
+      if (attempt < context.maxRetries && isRetryable({ error }, method, request.idempotent)) {
         earlierAttemptSent ||= (error as WxpayConnectionError).sent;
-        await sleep(backoffDelay(attempt), input.signal, earlierAttemptSent);
+        await sleep(backoffDelay(attempt), request.signal, earlierAttemptSent);
         continue;
       }
       throw error;
     }
-    if (attempt < context.maxRetries && isRetryable({ status: reply.status }, method, idempotent)) {
+    if (attempt < context.maxRetries && isRetryable({ status: reply.status }, method, request.idempotent)) {
       earlierAttemptSent = true;
-      await sleep(backoffDelay(attempt, reply.headers['retry-after']), input.signal, true);
+      await sleep(backoffDelay(attempt, reply.headers['retry-after']), request.signal, true);
       continue;
     }
     return reply;

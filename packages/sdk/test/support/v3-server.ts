@@ -4,6 +4,7 @@ import { createCipheriv, type KeyObject } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { buffer } from 'node:stream/consumers';
 import { type LoopbackServer, startLoopbackHttps } from './loopback.js';
+import { type FormPart, parseMultipart } from './multipart.js';
 import type { TestPki } from './test-pki.js';
 import type { TestCertificate, V3Keys } from './v3-keys.js';
 import { checkAuthorization, randomAlphanumeric, signReply } from './v3-keys.js';
@@ -16,6 +17,10 @@ export interface V3Request {
   headers: IncomingHttpHeaders;
   /** The body as UTF-8 (empty for GET). */
   body: string;
+  /** The body's bytes. */
+  rawBody: Buffer;
+  /** A multipart/form-data body's parts (the request signature then covers the `meta` part). */
+  parts?: FormPart[];
 }
 
 /** Everything the server saw, including requests refused with SIGN_ERROR. */
@@ -39,6 +44,8 @@ export interface V3Reply {
   /** Defaults to 200. */
   status?: number;
   body: string;
+  /** Bytes sent (and signed) instead of `body`, e.g. a gzip file. */
+  bodyBytes?: Buffer;
   /** Added last, replacing generated headers of the same name in any case; `null` removes one (e.g. a missing nonce). */
   headers?: Record<string, string | null>;
   /** Defaults to 'platform-new'. 'none' sends no Wechatpay-* headers at all. */
@@ -102,16 +109,28 @@ export async function startV3Server(options: V3ServerOptions): Promise<V3Server>
       res.end('request body too large');
       return;
     }
+    // An upload is signed over its `meta` part only (docs/protocol.md#apiv3-multipart-uploads).
+    const multipart = req.headers['content-type']?.toLowerCase().startsWith('multipart/form-data')
+      ? parseMultipart(req.headers['content-type'], body)
+      : undefined;
+    if (multipart instanceof Error) {
+      res.writeHead(400, { 'Content-Type': 'text/plain' });
+      res.end(`malformed multipart body: ${multipart.message}`);
+      return;
+    }
     const request: V3Request = {
       method: req.method ?? '',
       path: req.url ?? '',
       headers: req.headers,
       body: body.toString('utf8'),
+      rawBody: body,
+      ...(multipart !== undefined ? { parts: multipart } : {}),
     };
+    const signedBody = multipart?.find((part) => part.name === 'meta')?.data ?? (multipart ? Buffer.alloc(0) : body);
     const auth = checkAuthorization(req.headers.authorization, {
       method: request.method,
       pathAndQuery: request.path,
-      body,
+      body: signedBody,
       publicKey: keys.merchant.publicKey,
       mchid: keys.mchid,
       serial: keys.merchant.serial,
@@ -138,7 +157,7 @@ export async function startV3Server(options: V3ServerOptions): Promise<V3Server>
  * `nowMs`. The server sends this; unit tests can hand it straight to code that expects a transport response.
  */
 export function renderV3Reply(keys: V3Keys, reply: V3Reply, nowMs: number = Date.now()): RenderedV3Reply {
-  const signedBody = Buffer.from(reply.body, 'utf8');
+  const signedBody = reply.bodyBytes ?? Buffer.from(reply.body, 'utf8');
   const headers: Record<string, string> = {
     'Content-Type': 'application/json; charset=utf-8',
     'Request-ID': randomAlphanumeric(24),
