@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { inspect } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import {
   parseTradeBill,
   SignatureVerificationError,
@@ -15,9 +15,9 @@ import {
   type WxpayOptions,
   WxpayParseError,
 } from '../src/index.js';
-import { createTestPki, type TestPki } from './support/test-pki.js';
-import { createV3Keys, type V3Keys } from './support/v3-keys.js';
-import { startV3Server, type V3Reply, type V3Request, type V3Server } from './support/v3-server.js';
+import { rejectionOfType as rejection } from './support/rejection.js';
+import { useV3Server } from './support/v3-harness.js';
+import { startV3Server, type V3Reply, type V3Request } from './support/v3-server.js';
 
 /** The shape of the official example (docs/endpoints.md#bill-files), with a goods name holding a comma. */
 const BILL = [
@@ -30,31 +30,18 @@ const BILL = [
 
 const sha1 = (data: string | Buffer) => createHash('sha1').update(data).digest('hex');
 
-let pki: TestPki;
-let keys: V3Keys;
-let server: V3Server;
-let clients: Wxpay[] = [];
 /** What the application endpoints announce, and what the download serves. */
 let announced: { hash_type: string; hash_value: string; download_url?: string };
 let file: V3Reply;
+const v3 = useV3Server({ handle: serve });
 
+/** A client trusting the WeChat Pay public key, without retries; closed after the test. */
 function client(overrides: Partial<WxpayOptions> = {}): Wxpay {
-  const wxpay = new Wxpay({
-    mchid: keys.mchid,
-    serial: keys.merchant.serial,
-    privateKey: keys.merchant.privateKeyPem,
-    certs: { [keys.publicKey.id]: keys.publicKey.publicKeyPem },
-    baseURL: server.url,
-    ca: pki.caCert,
-    maxRetries: 0,
-    ...overrides,
-  });
-  clients.push(wxpay);
-  return wxpay;
+  return v3.client({ certs: { [v3.keys.publicKey.id]: v3.keys.publicKey.publicKeyPem }, maxRetries: 0, ...overrides });
 }
 
 function downloadUrl(): string {
-  return `${server.url}/v3/billdownload/file?token=6XIv5TUPto7pByrTQKhd6kwvyKLG2uY2wMMR8cNXqaA_Cv_isgaUtBzp4QtiozLO`;
+  return `${v3.server.url}/v3/billdownload/file?token=6XIv5TUPto7pByrTQKhd6kwvyKLG2uY2wMMR8cNXqaA_Cv_isgaUtBzp4QtiozLO`;
 }
 
 function serve(request: V3Request): V3Reply {
@@ -71,41 +58,13 @@ function fileReply(bytes: Buffer): V3Reply {
   return { body: '', bodyBytes: bytes, sign: 'none', headers: { 'Content-Type': 'application/octet-stream' } };
 }
 
-async function rejection<E extends Error>(
-  promise: PromiseLike<unknown>,
-  type: abstract new (...args: never[]) => E,
-): Promise<E> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(type);
-    return error as E;
-  }
-  throw new Error(`expected a ${type.name}, but the call resolved`);
-}
-
 function downloads(): V3Request[] {
-  return server.requests.filter((request) => request.path.startsWith('/v3/billdownload/file'));
+  return v3.server.requests.filter((request) => request.path.startsWith('/v3/billdownload/file'));
 }
-
-beforeAll(async () => {
-  [pki, keys] = await Promise.all([createTestPki(), createV3Keys()]);
-  server = await startV3Server({ pki, keys, handle: serve });
-});
-
-afterAll(async () => {
-  await server.close();
-});
 
 beforeEach(() => {
-  server.requests.length = 0;
   announced = { hash_type: 'SHA1', hash_value: sha1(BILL) };
   file = fileReply(Buffer.from(BILL, 'utf8'));
-});
-
-afterEach(async () => {
-  await Promise.all(clients.map((wxpay) => wxpay.close()));
-  clients = [];
 });
 
 describe('downloadBill', () => {
@@ -114,12 +73,12 @@ describe('downloadBill', () => {
     expect(bill.text()).toBe(BILL);
     expect(bill.sha1).toBe(sha1(BILL));
     expect(bill.byteLength).toBe(Buffer.byteLength(BILL));
-    const [apply, download] = server.requests;
+    const [apply, download] = v3.server.requests;
     expect(apply).toMatchObject({ method: 'GET', path: '/v3/bill/tradebill?bill_date=2022-03-21&bill_type=ALL' });
     expect(download?.method).toBe('GET');
-    expect(download?.path).toBe(downloadUrl().slice(server.url.length));
+    expect(download?.path).toBe(downloadUrl().slice(v3.server.url.length));
     expect(download?.headers.accept).toBe('*/*');
-    expect(server.requests.every((request) => request.authOk)).toBe(true);
+    expect(v3.server.requests.every((request) => request.authOk)).toBe(true);
     const rows = parseTradeBill(bill.text()).rows;
     expect(rows[0]?.goods_name).toBe('云托管,测试');
   });
@@ -151,7 +110,7 @@ describe('downloadBill', () => {
     file = fileReply(gzipped);
     const bill = await client().downloadBill({ fundflowbill: { bill_date: '2022-03-21', tar_type: 'GZIP' } });
     expect(bill.text()).toBe(BILL);
-    expect(server.requests[0]?.path).toBe('/v3/bill/fundflowbill?bill_date=2022-03-21&tar_type=GZIP');
+    expect(v3.server.requests[0]?.path).toBe('/v3/bill/fundflowbill?bill_date=2022-03-21&tar_type=GZIP');
 
     // A hash of the compressed bytes is the wrong hash.
     announced = { hash_type: 'SHA1', hash_value: sha1(gzipped) };
@@ -250,8 +209,8 @@ describe('downloadBill', () => {
     // A server that takes 400 ms to answer, against a 100 ms deadline for this download only.
     announced = { hash_type: 'SHA1', hash_value: sha1(BILL) };
     const server2 = await startV3Server({
-      pki,
-      keys,
+      pki: v3.pki,
+      keys: v3.keys,
       handle: async () => {
         await new Promise((resolve) => setTimeout(resolve, 400));
         return fileReply(Buffer.from(BILL, 'utf8'));
@@ -274,8 +233,8 @@ describe('downloadBill', () => {
   it('takes the reply of an earlier application as is', async () => {
     const bill = await client().downloadBill({ download_url: downloadUrl(), ...announced });
     expect(bill.text()).toBe(BILL);
-    expect(server.requests).toHaveLength(1);
-    expect(server.requests[0]?.authOk).toBe(true);
+    expect(v3.server.requests).toHaveLength(1);
+    expect(v3.server.requests[0]?.authOk).toBe(true);
     const error = await rejection(
       client().downloadBill({ download_url: downloadUrl(), hash_type: 'SHA1', hash_value: '' }),
       ValidationError,
@@ -286,23 +245,18 @@ describe('downloadBill', () => {
   it('sends the signed GET only to the client own host, over https', async () => {
     const elsewhere = [
       'https://api.mch.weixin.qq.com/v3/billdownload/file?token=x',
-      `${server.url.replace('https:', 'http:')}/v3/billdownload/file?token=x`,
-      `${server.url}/other/billdownload/file?token=x`,
-      `https://user:pass@${server.url.slice('https://'.length)}/v3/billdownload/file?token=x`,
+      `${v3.server.url.replace('https:', 'http:')}/v3/billdownload/file?token=x`,
+      `${v3.server.url}/other/billdownload/file?token=x`,
+      `https://user:pass@${v3.server.url.slice('https://'.length)}/v3/billdownload/file?token=x`,
       'not a url',
     ];
     for (const download_url of elsewhere) {
       const error = await rejection(client().downloadBill({ download_url, ...announced }), ValidationError);
       expect(error.field).toBe('download_url');
     }
-    expect(server.requests).toHaveLength(0);
+    expect(v3.server.requests).toHaveLength(0);
     // The real host is the client's own when no baseURL overrides it.
-    const real = new Wxpay({
-      mchid: keys.mchid,
-      serial: keys.merchant.serial,
-      privateKey: keys.merchant.privateKeyPem,
-    });
-    clients.push(real);
+    const real = v3.track(new Wxpay(v3.merchant()));
     const error = await rejection(real.downloadBill({ download_url: downloadUrl(), ...announced }), ValidationError);
     expect(error.field).toBe('download_url');
   });
@@ -310,8 +264,8 @@ describe('downloadBill', () => {
   it('trusts the application only when its reply verifies', async () => {
     // A second server whose application reply is damaged after signing.
     const other = await startV3Server({
-      pki,
-      keys,
+      pki: v3.pki,
+      keys: v3.keys,
       handle: () => ({
         body: JSON.stringify({ download_url: downloadUrl(), ...announced }),
         sign: 'pubkey',
@@ -345,7 +299,7 @@ describe('downloadBill', () => {
   it('validates the application before sending anything', async () => {
     const error = await rejection(client().downloadBill({ tradebill: { bill_date: '2022/03/21' } }), ValidationError);
     expect(error).toMatchObject({ field: 'query.bill_date', rule: 'date yyyy-MM-dd' });
-    expect(server.requests).toHaveLength(0);
+    expect(v3.server.requests).toHaveLength(0);
   });
 
   it('prints a bill as its size and digest only', async () => {

@@ -10,14 +10,10 @@ import type {
   GlobalRefundList,
   GlobalTransaction,
 } from '../src/catalog/global.js';
-import type { HttpVerb, V3CallParts } from '../src/catalog/types.js';
+import type { HttpVerb } from '../src/catalog/types.js';
 import { findV3Endpoint, type V3Endpoints, type V3Path, v3Endpoints } from '../src/catalog/v3.js';
-import { ValidationError } from '../src/errors.js';
-
-/** The options a call to `P` takes (each catalogued path has one verb, but `v3/global/refunds` also lists by GET). */
-type Options<P extends V3Path> = {
-  [V in keyof V3Endpoints[P]]: V3Endpoints[P][V] extends { options: infer O } ? O : never;
-}[keyof V3Endpoints[P]];
+import type { ValidationError } from '../src/errors.js';
+import { changed, rejectionOf, ruleError, runRules, type V3Options } from './support/v3-catalog-calls.js';
 
 const common = { mchid: '1900000109' } as const;
 const institutional = { sp_mchid: '1900000100', sub_mchid: '1900000109' } as const;
@@ -48,7 +44,8 @@ const refundById = 'v3/global/refunds/id/{refund_id}';
 /** The global routes (and the mainland certificates download they share a file with); mainland ones: catalog-mainland. */
 type GlobalPath = Extract<V3Path, `v3/global/${string}` | 'v3/certificates'>;
 
-type Valid = { [P in GlobalPath]: Options<P> };
+/** Each catalogued path has one verb, but `v3/global/refunds` also lists by GET: its options are those of either. */
+type Valid = { [P in GlobalPath]: V3Options<P> };
 
 /** One valid call per endpoint in common mode, typed, so types and runtime rules are checked against each other. */
 const validCommon: Valid = {
@@ -128,36 +125,8 @@ function verbOf(path: GlobalPath): HttpVerb {
   return facts[path].verb;
 }
 
-/** Call options as the client splits them: `json`, `query` and `headers` by name, everything else a path parameter. */
-function toParts(options: object): V3CallParts {
-  const { json, query, headers: _headers, ...params } = options as Record<string, unknown>;
-  return { params, query: query as V3CallParts['query'], json };
-}
-
-function run(path: GlobalPath, options: object, verb: HttpVerb = verbOf(path)): void {
-  const meta = findV3Endpoint(path, verb);
-  if (meta === undefined) throw new Error(`${path} is not catalogued`);
-  meta.validate?.(toParts(options));
-}
-
-/**
- * A deep copy of `options` with the value at each location (`json/amount/total`, `query/mchid`, `id`) replaced;
- * undefined deletes.
- */
-function changed(options: object, changes: Record<string, unknown>): object {
-  const copy = structuredClone(options) as Record<string, unknown>;
-  for (const [location, value] of Object.entries(changes)) {
-    const keys = location.split('/');
-    const last = keys.pop() as string;
-    let target = copy;
-    for (const key of keys) {
-      target[key] ??= {};
-      target = target[key] as Record<string, unknown>;
-    }
-    if (value === undefined) delete target[last];
-    else target[last] = value;
-  }
-  return copy;
+function run(path: GlobalPath, options: object): void {
+  runRules(path, verbOf(path), options);
 }
 
 /** The ValidationError `path`'s rules throw for its valid common-mode call (or `base`) with `changes` applied. */
@@ -166,13 +135,7 @@ function rejection(
   changes: Record<string, unknown>,
   base: object = validCommon[path],
 ): ValidationError {
-  try {
-    run(path, changed(base, changes));
-  } catch (error) {
-    if (error instanceof ValidationError) return error;
-    throw error;
-  }
-  throw new Error(`expected ${path} to reject ${JSON.stringify(changes)}`);
+  return rejectionOf(path, verbOf(path), base, changes);
 }
 
 function accepts(path: GlobalPath, changes: Record<string, unknown>, base: object = validCommon[path]): void {
@@ -584,15 +547,8 @@ describe('validate: refunds', () => {
 
 describe('validate: the refund list', () => {
   // docs/endpoints.md#list-the-refunds-of-an-order
-  const list = (changes: Record<string, unknown>, base: object = validList) => {
-    try {
-      run(refunds, changed(base, changes), 'get');
-    } catch (error) {
-      if (error instanceof ValidationError) return error;
-      throw error;
-    }
-    return undefined;
-  };
+  const list = (changes: Record<string, unknown>, base: object = validList) =>
+    ruleError(refunds, 'get', changed(base, changes));
 
   it('takes the mode ids, one order number and a page of at most 20', () => {
     expect(list({})).toBeUndefined();

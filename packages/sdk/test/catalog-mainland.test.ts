@@ -16,41 +16,19 @@ import type {
 } from '../src/catalog/mainland-pay.js';
 import type { DomesticRefund, DomesticRefundRequest } from '../src/catalog/refunds.js';
 import type { TransferBill, TransferBillCreated, TransferBillRequest } from '../src/catalog/transfers.js';
-import type { HttpVerb, V3CallParts } from '../src/catalog/types.js';
+import type { HttpVerb } from '../src/catalog/types.js';
 import { findV3Endpoint, type V3Endpoints, type V3Path, v3Endpoints } from '../src/catalog/v3.js';
-import { ValidationError } from '../src/errors.js';
-
-type Options<P extends V3Path> = {
-  [V in keyof V3Endpoints[P]]: V3Endpoints[P][V] extends { options: infer O } ? O : never;
-}[keyof V3Endpoints[P]];
+import { exampleOrder as order, exampleTransfer as transfer } from './support/mainland-examples.js';
+import { changed, rejectionOf, runRules, type V3Options } from './support/v3-catalog-calls.js';
 
 type MainlandPath = Exclude<V3Path, `v3/global/${string}` | 'v3/certificates'>;
 
 const direct = { appid: 'wxd678efh567hg6787', mchid: '1230000109' } as const;
 const partner = { sp_appid: 'wx8888888888888888', sp_mchid: '1230000109', sub_mchid: '1900000109' } as const;
-const order = {
-  description: 'Image形象店-深圳腾大-QQ公仔',
-  out_trade_no: '1217752501201407033233368018',
-  notify_url: 'https://www.weixin.qq.com/wxpay/pay.php',
-  amount: { total: 100, currency: 'CNY' as const },
-};
 const h5Scene = { payer_client_ip: '14.23.150.211', h5_info: { type: 'Wap' as const } };
-const transfer: TransferBillRequest = {
-  appid: 'wxf636efh567hg4356',
-  out_bill_no: 'plfk2020042013',
-  transfer_scene_id: '1000',
-  openid: 'o-MYE42l80oelYMDE34nYD456Xoy',
-  transfer_amount: 400000,
-  user_name: '张三',
-  transfer_remark: '新会员开通有礼',
-  transfer_scene_report_infos: [
-    { info_type: '活动名称', info_content: '新会员有礼' },
-    { info_type: '奖励说明', info_content: '注册会员抽奖一等奖' },
-  ],
-};
 const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
-const valid: { [P in MainlandPath]: Options<P> } = {
+const valid: { [P in MainlandPath]: V3Options<P> } = {
   'v3/pay/transactions/jsapi': { json: { ...order, ...direct, payer: { openid: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o' } } },
   'v3/pay/transactions/native': { json: { ...order, ...direct } },
   'v3/pay/transactions/app': { json: { ...order, ...direct } },
@@ -137,43 +115,14 @@ const facts: {
   'v3/merchant/media/upload': { verb: 'post' },
 };
 
-function toParts(options: object): V3CallParts {
-  const { json, query, upload, headers: _headers, ...params } = options as Record<string, unknown>;
-  return { params, query: query as V3CallParts['query'], json, upload };
-}
-
 function run(path: MainlandPath, options: object): void {
-  const meta = findV3Endpoint(path, facts[path].verb);
-  if (meta === undefined) throw new Error(`${path} is not catalogued`);
-  meta.validate?.(toParts(options));
-}
-
-/** A deep copy of `options` with the value at each location (`json/amount/total`, `query/mchid`) replaced; undefined deletes. */
-function changed(options: object, changes: Record<string, unknown>): object {
-  const copy = structuredClone(options) as Record<string, unknown>;
-  for (const [location, value] of Object.entries(changes)) {
-    const keys = location.split('/');
-    const last = keys.pop() as string;
-    let target = copy;
-    for (const key of keys) {
-      target[key] ??= {};
-      target = target[key] as Record<string, unknown>;
-    }
-    if (value === undefined) delete target[last];
-    else target[last] = value;
-  }
-  return copy;
+  runRules(path, facts[path].verb, options);
 }
 
 /** The ValidationError the rules of `path` throw for its valid call with `changes`, as `{ field, rule }`. */
 function rejection(path: MainlandPath, changes: Record<string, unknown>): { field: string; rule: string } {
-  try {
-    run(path, changed(valid[path], changes));
-  } catch (error) {
-    if (error instanceof ValidationError) return { field: error.field, rule: error.rule };
-    throw error;
-  }
-  throw new Error(`expected ${path} to reject ${JSON.stringify(changes)}`);
+  const { field, rule } = rejectionOf(path, facts[path].verb, valid[path], changes);
+  return { field, rule };
 }
 
 function accepts(path: MainlandPath, changes: Record<string, unknown>): void {

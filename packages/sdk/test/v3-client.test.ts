@@ -3,7 +3,7 @@
 // sensitive-field encryption, client-side pay signs and the official public-key vector.
 import { constants, createPrivateKey, type KeyObject, privateDecrypt, publicEncrypt, verify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import {
   type CreateNativeOrderRequest,
   type GlobalTransaction,
@@ -14,16 +14,15 @@ import {
   WxpayAPIError,
   type WxpayOptions,
 } from '../src/index.js';
-import { createTestPki, type TestPki } from './support/test-pki.js';
-import { checkAuthorization, createV3Keys, type V3Keys } from './support/v3-keys.js';
+import { rejectionOfType as rejection } from './support/rejection.js';
+import { useV3Server } from './support/v3-harness.js';
+import { checkAuthorization } from './support/v3-keys.js';
 import {
   certificateListEntry,
   certificatesReply,
   type RecordedV3Request,
-  startV3Server,
   type V3Reply,
   type V3Request,
-  type V3Server,
 } from './support/v3-server.js';
 
 const ORDER_ID = '4200000000202408050000000001';
@@ -31,16 +30,16 @@ const OUT_TRADE_NO = '20240805100000000001';
 const SUB_MCHID = '1900000109';
 const APPID = 'wxdace645e0bc2cXXX';
 
-let pki: TestPki;
-let keys: V3Keys;
-let server: V3Server;
 /** The server's business logic for the current test; the certificates endpoints are answered before it. */
 let handler: (request: V3Request) => V3Reply | Promise<V3Reply>;
 /** How the server answers `/v3/certificates` and `/v3/global/certificates`. */
 let certificatesHandler: (request: V3Request) => V3Reply;
 /** The server's clock (reply timestamps, request timestamp check); moved only by the vector test. */
 let serverNow: () => number;
-let clients: Wxpay[] = [];
+const v3 = useV3Server({
+  now: () => serverNow(),
+  handle: (request) => (isCertificates(request) ? certificatesHandler(request) : handler(request)),
+});
 
 const certificatePaths = new Set(['/v3/certificates', '/v3/global/certificates']);
 
@@ -49,16 +48,16 @@ function isCertificates(request: { method: string; path: string }): boolean {
 }
 
 function certificateRequests(): RecordedV3Request[] {
-  return server.requests.filter(isCertificates);
+  return v3.server.requests.filter(isCertificates);
 }
 
 function businessRequests(): RecordedV3Request[] {
-  return server.requests.filter((request) => !isCertificates(request));
+  return v3.server.requests.filter((request) => !isCertificates(request));
 }
 
 function transactionBody(): GlobalTransaction {
   return {
-    mchid: keys.mchid,
+    mchid: v3.keys.mchid,
     appid: APPID,
     id: ORDER_ID,
     out_trade_no: OUT_TRADE_NO,
@@ -73,7 +72,7 @@ function transactionBody(): GlobalTransaction {
 
 function nativeOrder(outTradeNo = OUT_TRADE_NO): CreateNativeOrderRequest {
   return {
-    mchid: keys.mchid,
+    mchid: v3.keys.mchid,
     appid: APPID,
     description: 'Image形象店-深圳腾大-QQ公仔',
     out_trade_no: outTradeNo,
@@ -86,37 +85,15 @@ function nativeOrder(outTradeNo = OUT_TRADE_NO): CreateNativeOrderRequest {
 
 /** Both platform certificates: the rotation overlap. */
 function platformCerts(): Record<string, string> {
-  return { [keys.platformOld.serial]: keys.platformOld.pem, [keys.platformNew.serial]: keys.platformNew.pem };
+  return {
+    [v3.keys.platformOld.serial]: v3.keys.platformOld.pem,
+    [v3.keys.platformNew.serial]: v3.keys.platformNew.pem,
+  };
 }
 
 /** A client of the test server; closed after the test. */
 function client(overrides: Partial<WxpayOptions> = {}): Wxpay {
-  const wxpay = new Wxpay({
-    mchid: keys.mchid,
-    serial: keys.merchant.serial,
-    privateKey: keys.merchant.privateKeyPem,
-    certs: platformCerts(),
-    apiv3Key: keys.apiv3Key,
-    baseURL: server.url,
-    ca: pki.caCert,
-    ...overrides,
-  });
-  clients.push(wxpay);
-  return wxpay;
-}
-
-/** The error a promise rejects with, checked to be of `type`. */
-async function rejection<E extends Error>(
-  promise: PromiseLike<unknown>,
-  type: abstract new (...args: never[]) => E,
-): Promise<E> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(type);
-    return error as E;
-  }
-  throw new Error(`expected a ${type.name}, but the call resolved`);
+  return v3.client({ certs: platformCerts(), apiv3Key: v3.keys.apiv3Key, ...overrides });
 }
 
 /** Nonce and timestamp of a recorded request, read by the test's own Authorization checker. */
@@ -125,9 +102,9 @@ function authorizationOf(request: RecordedV3Request): { nonce: string; timestamp
     method: request.method,
     pathAndQuery: request.path,
     body: request.body,
-    publicKey: keys.merchant.publicKey,
-    mchid: keys.mchid,
-    serial: keys.merchant.serial,
+    publicKey: v3.keys.merchant.publicKey,
+    mchid: v3.keys.mchid,
+    serial: v3.keys.merchant.serial,
   });
   if (!check.ok) throw new Error(`authorization did not verify: ${check.reason}`);
   return { nonce: check.nonce, timestamp: check.timestamp };
@@ -141,32 +118,12 @@ function oaepDecrypt(ciphertext: string, privateKey: KeyObject): string {
   ).toString('utf8');
 }
 
-beforeAll(async () => {
-  [pki, keys] = await Promise.all([createTestPki(), createV3Keys()]);
-  server = await startV3Server({
-    pki,
-    keys,
-    now: () => serverNow(),
-    handle: (request) => (isCertificates(request) ? certificatesHandler(request) : handler(request)),
-  });
-});
-
-afterAll(async () => {
-  await server.close();
-});
-
 beforeEach(() => {
-  server.requests.length = 0;
   serverNow = Date.now;
   certificatesHandler = () => ({
-    body: certificatesReply(keys.apiv3Key, [keys.platformOld, keys.platformNew].map(certificateListEntry)),
+    body: certificatesReply(v3.keys.apiv3Key, [v3.keys.platformOld, v3.keys.platformNew].map(certificateListEntry)),
   });
   handler = () => ({ body: JSON.stringify(transactionBody()) });
-});
-
-afterEach(async () => {
-  await Promise.all(clients.map((wxpay) => wxpay.close()));
-  clients = [];
 });
 
 describe('requests', () => {
@@ -177,16 +134,16 @@ describe('requests', () => {
         : { body: JSON.stringify(transactionBody()) };
     const wxpay = client();
     const order = nativeOrder();
-    const found = await wxpay.v3.global.transactions.id._id_.get({ id: ORDER_ID, query: { mchid: keys.mchid } });
+    const found = await wxpay.v3.global.transactions.id._id_.get({ id: ORDER_ID, query: { mchid: v3.keys.mchid } });
     const created = await wxpay.v3.global.transactions.native.post({ json: order });
 
     expect(found.id).toBe(ORDER_ID);
     expect(created.code_url).toBe('weixin://wxpay/bizpayurl?pr=abc');
-    const [get, post] = server.requests;
-    expect(server.requests).toHaveLength(2);
+    const [get, post] = v3.server.requests;
+    expect(v3.server.requests).toHaveLength(2);
     expect(get?.authOk).toBe(true);
     expect(get?.method).toBe('GET');
-    expect(get?.path).toBe(`/v3/global/transactions/id/${ORDER_ID}?mchid=${keys.mchid}`);
+    expect(get?.path).toBe(`/v3/global/transactions/id/${ORDER_ID}?mchid=${v3.keys.mchid}`);
     expect(get?.body).toBe('');
     expect(post?.authOk).toBe(true);
     expect(post?.method).toBe('POST');
@@ -199,22 +156,22 @@ describe('requests', () => {
 
   it('sends Accept, User-Agent and a Wechatpay-Serial naming the key replies should be signed with', async () => {
     const platformOnly = client();
-    await platformOnly.v3.global.transactions.id._id_.get({ id: ORDER_ID, query: { mchid: keys.mchid } });
+    await platformOnly.v3.global.transactions.id._id_.get({ id: ORDER_ID, query: { mchid: v3.keys.mchid } });
     const withPublicKey = client({
-      certs: { ...platformCerts(), [keys.publicKey.id]: keys.publicKey.publicKeyPem },
+      certs: { ...platformCerts(), [v3.keys.publicKey.id]: v3.keys.publicKey.publicKeyPem },
     });
     handler = () => ({ body: JSON.stringify(transactionBody()), sign: 'pubkey' });
-    await withPublicKey.v3.global.transactions.id._id_.get({ id: ORDER_ID, query: { mchid: keys.mchid } });
+    await withPublicKey.v3.global.transactions.id._id_.get({ id: ORDER_ID, query: { mchid: v3.keys.mchid } });
 
-    const [first, second] = server.requests;
+    const [first, second] = v3.server.requests;
     for (const request of [first, second]) {
       expect(request?.authOk).toBe(true);
       expect(request?.headers.accept).toBe('application/json');
       expect(request?.headers['user-agent']).toMatch(/^wxpay-node\/\S+ node\/\S+/);
     }
     // Without a public key: the newest valid platform certificate.
-    expect(first?.headers['wechatpay-serial']).toBe(keys.platformNew.serial);
-    expect(second?.headers['wechatpay-serial']).toBe(keys.publicKey.id);
+    expect(first?.headers['wechatpay-serial']).toBe(v3.keys.platformNew.serial);
+    expect(second?.headers['wechatpay-serial']).toBe(v3.keys.publicKey.id);
   });
 
   it('uses a fresh nonce and timestamp for every request and every retry', async () => {
@@ -237,12 +194,12 @@ describe('requests', () => {
         : { body: JSON.stringify(transactionBody()) };
     };
     const wxpay = client({ clock });
-    await wxpay.v3.global.transactions.id._id_.get({ id: ORDER_ID, query: { mchid: keys.mchid } });
-    await wxpay.v3.global.transactions.id._id_.get({ id: ORDER_ID, query: { mchid: keys.mchid } });
+    await wxpay.v3.global.transactions.id._id_.get({ id: ORDER_ID, query: { mchid: v3.keys.mchid } });
+    await wxpay.v3.global.transactions.id._id_.get({ id: ORDER_ID, query: { mchid: v3.keys.mchid } });
 
-    expect(server.requests).toHaveLength(4);
-    expect(server.requests.every((request) => request.authOk)).toBe(true);
-    const signed = server.requests.map(authorizationOf);
+    expect(v3.server.requests).toHaveLength(4);
+    expect(v3.server.requests.every((request) => request.authOk)).toBe(true);
+    const signed = v3.server.requests.map(authorizationOf);
     expect(new Set(signed.map((s) => s.nonce)).size).toBe(4);
     expect(new Set(signed.map((s) => s.timestamp)).size).toBe(4);
     for (const { nonce } of signed) expect(nonce).toMatch(/^[0-9A-Za-z]{16,32}$/);
@@ -250,7 +207,7 @@ describe('requests', () => {
 
   it('resolves the three access styles and camelCase segments to the same paths', async () => {
     const wxpay = client();
-    const query = { mchid: keys.mchid };
+    const query = { mchid: v3.keys.mchid };
     const results = await Promise.all([
       wxpay.v3.global.transactions.id._id_.get({ id: ORDER_ID, query }),
       wxpay.chain('v3/global/transactions/id/{id}').get({ id: ORDER_ID, query }),
@@ -264,12 +221,12 @@ describe('requests', () => {
     ]);
 
     for (const data of [...results, ...byOutTradeNo]) expect(data.out_trade_no).toBe(OUT_TRADE_NO);
-    const paths = server.requests.map((request) => request.path);
-    expect(paths.slice(0, 3)).toEqual(Array(3).fill(`/v3/global/transactions/id/${ORDER_ID}?mchid=${keys.mchid}`));
+    const paths = v3.server.requests.map((request) => request.path);
+    expect(paths.slice(0, 3)).toEqual(Array(3).fill(`/v3/global/transactions/id/${ORDER_ID}?mchid=${v3.keys.mchid}`));
     expect(paths.slice(3)).toEqual(
-      Array(4).fill(`/v3/global/transactions/out-trade-no/${OUT_TRADE_NO}?mchid=${keys.mchid}`),
+      Array(4).fill(`/v3/global/transactions/out-trade-no/${OUT_TRADE_NO}?mchid=${v3.keys.mchid}`),
     );
-    expect(server.requests.every((request) => request.authOk)).toBe(true);
+    expect(v3.server.requests.every((request) => request.authOk)).toBe(true);
   });
 
   it('percent-encodes a path parameter exactly once and signs the encoded path', async () => {
@@ -277,39 +234,39 @@ describe('requests', () => {
     const wxpay = client();
     await wxpay.v3.global.transactions.outTradeNo._out_trade_no_.get({
       out_trade_no: awkward,
-      query: { mchid: keys.mchid },
+      query: { mchid: v3.keys.mchid },
     });
-    const [request] = server.requests;
+    const [request] = v3.server.requests;
     expect(request?.authOk).toBe(true);
-    expect(request?.path).toBe(`/v3/global/transactions/out-trade-no/A%20B%2FC%252F%3Fx%23y?mchid=${keys.mchid}`);
+    expect(request?.path).toBe(`/v3/global/transactions/out-trade-no/A%20B%2FC%252F%3Fx%23y?mchid=${v3.keys.mchid}`);
     const segment = request?.path.split('?')[0]?.split('/').at(-1) ?? '';
     expect(decodeURIComponent(segment)).toBe(awkward);
   });
 
   it('sends the query of common and institutional mode in order, covered by the signature', async () => {
     const wxpay = client();
-    await wxpay.v3.global.transactions.id._id_.get({ id: ORDER_ID, query: { mchid: keys.mchid } });
+    await wxpay.v3.global.transactions.id._id_.get({ id: ORDER_ID, query: { mchid: v3.keys.mchid } });
     await wxpay.v3.global.transactions.id._id_.get({
       id: ORDER_ID,
-      query: { sp_mchid: keys.mchid, sub_mchid: SUB_MCHID },
+      query: { sp_mchid: v3.keys.mchid, sub_mchid: SUB_MCHID },
     });
     await wxpay.v3.global.refunds.outRefundNo._out_refund_no_.get({
       out_refund_no: 'R20240805000001',
-      query: { sp_mchid: keys.mchid, sub_mchid: SUB_MCHID },
+      query: { sp_mchid: v3.keys.mchid, sub_mchid: SUB_MCHID },
     });
-    expect(server.requests.map((request) => request.path)).toEqual([
-      `/v3/global/transactions/id/${ORDER_ID}?mchid=${keys.mchid}`,
-      `/v3/global/transactions/id/${ORDER_ID}?sp_mchid=${keys.mchid}&sub_mchid=${SUB_MCHID}`,
-      `/v3/global/refunds/out-refund-no/R20240805000001?sp_mchid=${keys.mchid}&sub_mchid=${SUB_MCHID}`,
+    expect(v3.server.requests.map((request) => request.path)).toEqual([
+      `/v3/global/transactions/id/${ORDER_ID}?mchid=${v3.keys.mchid}`,
+      `/v3/global/transactions/id/${ORDER_ID}?sp_mchid=${v3.keys.mchid}&sub_mchid=${SUB_MCHID}`,
+      `/v3/global/refunds/out-refund-no/R20240805000001?sp_mchid=${v3.keys.mchid}&sub_mchid=${SUB_MCHID}`,
     ]);
-    expect(server.requests.every((request) => request.authOk)).toBe(true);
+    expect(v3.server.requests.every((request) => request.authOk)).toBe(true);
   });
 
   it('refuses a bad merchant mode with a ValidationError before sending anything', async () => {
     const wxpay = client();
     const halfInstitutional = await rejection(
       // @ts-expect-error an institutional query needs sub_mchid as well
-      wxpay.v3.global.transactions.id._id_.get({ id: ORDER_ID, query: { sp_mchid: keys.mchid } }),
+      wxpay.v3.global.transactions.id._id_.get({ id: ORDER_ID, query: { sp_mchid: v3.keys.mchid } }),
       ValidationError,
     );
     expect(halfInstitutional.field).toBe('query.sub_mchid');
@@ -317,7 +274,7 @@ describe('requests', () => {
       wxpay.chain('v3/global/transactions/id/{id}').get({
         id: ORDER_ID,
         // @ts-expect-error common and institutional ids together
-        query: { mchid: keys.mchid, sp_mchid: keys.mchid, sub_mchid: SUB_MCHID },
+        query: { mchid: v3.keys.mchid, sp_mchid: v3.keys.mchid, sub_mchid: SUB_MCHID },
       }),
       ValidationError,
     );
@@ -327,11 +284,11 @@ describe('requests', () => {
       ValidationError,
     );
     expect(badBody.field).toBe('/notify_url');
-    expect(server.requests).toHaveLength(0);
+    expect(v3.server.requests).toHaveLength(0);
   });
 
   it('refuses calls without privateKey, serial or mchid before sending anything', async () => {
-    const query = { mchid: keys.mchid };
+    const query = { mchid: v3.keys.mchid };
     const noKey = await rejection(
       client({ privateKey: undefined }).v3.global.transactions.id._id_.get({ id: ORDER_ID, query }),
       ValidationError,
@@ -347,7 +304,7 @@ describe('requests', () => {
       ValidationError,
     );
     expect(noMchid.field).toBe('options.mchid');
-    expect(server.requests).toHaveLength(0);
+    expect(v3.server.requests).toHaveLength(0);
   });
 
   it('refuses an APIv3 key that is not exactly 32 bytes at construction', () => {
@@ -362,29 +319,29 @@ describe('requests', () => {
     }
     // 29 ASCII characters and one 3-byte character: 30 characters, 32 bytes.
     expect(make(`${'x'.repeat(29)}张`)).not.toThrow();
-    expect(make(keys.apiv3Key)).not.toThrow();
+    expect(make(v3.keys.apiv3Key)).not.toThrow();
   });
 
   it('signs with a PKCS#1 and with a PKCS#8 private key', async () => {
-    const pkcs8 = keys.merchant.privateKeyPem;
+    const pkcs8 = v3.keys.merchant.privateKeyPem;
     const pkcs1 = createPrivateKey(pkcs8).export({ type: 'pkcs1', format: 'pem' }).toString();
     expect(pkcs8).toContain('BEGIN PRIVATE KEY');
     expect(pkcs1).toContain('BEGIN RSA PRIVATE KEY');
     for (const privateKey of [pkcs8, pkcs1, Buffer.from(pkcs1, 'utf8')]) {
       const data = await client({ privateKey }).v3.global.transactions.id._id_.get({
         id: ORDER_ID,
-        query: { mchid: keys.mchid },
+        query: { mchid: v3.keys.mchid },
       });
       expect(data.id).toBe(ORDER_ID);
     }
-    expect(server.requests).toHaveLength(3);
-    expect(server.requests.every((request) => request.authOk)).toBe(true);
+    expect(v3.server.requests).toHaveLength(3);
+    expect(v3.server.requests.every((request) => request.authOk)).toBe(true);
   });
 });
 
 describe('reply verification', () => {
   const lookup = (wxpay: Wxpay) =>
-    wxpay.v3.global.transactions.id._id_.get({ id: ORDER_ID, query: { mchid: keys.mchid } });
+    wxpay.v3.global.transactions.id._id_.get({ id: ORDER_ID, query: { mchid: v3.keys.mchid } });
 
   it('verifies replies signed by the old and the new platform certificate during rotation', async () => {
     const wxpay = client();
@@ -396,7 +353,7 @@ describe('reply verification', () => {
   });
 
   it('verifies with the public key and the platform certificates configured together (migration)', async () => {
-    const wxpay = client({ certs: { ...platformCerts(), [keys.publicKey.id]: keys.publicKey.publicKeyPem } });
+    const wxpay = client({ certs: { ...platformCerts(), [v3.keys.publicKey.id]: v3.keys.publicKey.publicKeyPem } });
     for (const sign of ['pubkey', 'platform-new', 'platform-old'] as const) {
       handler = () => ({ body: JSON.stringify(transactionBody()), sign });
       expect((await lookup(wxpay)).id).toBe(ORDER_ID);
@@ -412,7 +369,7 @@ describe('reply verification', () => {
       expect(error.reason).toBe('signature mismatch');
     }
     // Not retried: a bad signature on a 200 is not a transient failure.
-    expect(server.requests).toHaveLength(3);
+    expect(v3.server.requests).toHaveLength(3);
   });
 
   it('rejects expired and future timestamps, within a configurable tolerance', async () => {
@@ -440,7 +397,7 @@ describe('reply verification', () => {
       }
       // Today: the order is sent, then verification refuses the configuration.
       await rejection(wxpay.v3.global.transactions.native.post({ json: nativeOrder() }), ValidationError);
-      expect(server.requests).toHaveLength(0);
+      expect(v3.server.requests).toHaveLength(0);
     }
   });
 
@@ -460,7 +417,7 @@ describe('reply verification', () => {
   });
 
   it('refreshes the certificates once on an unknown serial, then reports UnknownSerialError', async () => {
-    const stranger = { serial: '5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A', privateKey: keys.publicKey.privateKey };
+    const stranger = { serial: '5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A', privateKey: v3.keys.publicKey.privateKey };
     handler = () => ({ body: JSON.stringify(transactionBody()), sign: stranger });
     const wxpay = client();
     const error = await rejection(lookup(wxpay), UnknownSerialError);
@@ -479,10 +436,10 @@ describe('reply verification', () => {
 
   it('accepts a reply from a new certificate that the unknown-serial refresh brought in', async () => {
     handler = () => ({ body: JSON.stringify(transactionBody()), sign: 'platform-new' });
-    const wxpay = client({ certs: { [keys.platformOld.serial]: keys.platformOld.pem } });
+    const wxpay = client({ certs: { [v3.keys.platformOld.serial]: v3.keys.platformOld.pem } });
     expect((await lookup(wxpay)).id).toBe(ORDER_ID);
     expect(certificateRequests()).toHaveLength(1);
-    expect(wxpay.keyStore.serials()).toContain(keys.platformNew.serial);
+    expect(wxpay.keyStore.serials()).toContain(v3.keys.platformNew.serial);
     expect((await lookup(wxpay)).id).toBe(ORDER_ID);
     expect(certificateRequests()).toHaveLength(1);
   });
@@ -490,7 +447,7 @@ describe('reply verification', () => {
   it('does not download certificates for an unknown public key id', async () => {
     handler = () => ({ body: JSON.stringify(transactionBody()), sign: 'pubkey' });
     const error = await rejection(lookup(client()), UnknownSerialError);
-    expect(error.serial).toBe(keys.publicKey.id);
+    expect(error.serial).toBe(v3.keys.publicKey.id);
     expect(certificateRequests()).toHaveLength(0);
   });
 
@@ -498,22 +455,22 @@ describe('reply verification', () => {
     const wxpay = client({ certs: undefined });
     expect(wxpay.keyStore.serials()).toEqual([]);
     expect((await lookup(wxpay)).id).toBe(ORDER_ID);
-    expect(server.requests.map((request) => request.path.split('?')[0])).toEqual([
+    expect(v3.server.requests.map((request) => request.path.split('?')[0])).toEqual([
       `/v3/global/transactions/id/${ORDER_ID}`,
       '/v3/global/certificates',
     ]);
-    expect(server.requests.every((request) => request.authOk)).toBe(true);
-    expect(wxpay.keyStore.serials().sort()).toEqual([keys.platformOld.serial, keys.platformNew.serial].sort());
+    expect(v3.server.requests.every((request) => request.authOk)).toBe(true);
+    expect(wxpay.keyStore.serials().sort()).toEqual([v3.keys.platformOld.serial, v3.keys.platformNew.serial].sort());
     expect((await lookup(wxpay)).id).toBe(ORDER_ID);
     expect(certificateRequests()).toHaveLength(1);
     // Once downloaded, requests name the newest certificate.
-    expect(server.requests.at(-1)?.headers['wechatpay-serial']).toBe(keys.platformNew.serial);
+    expect(v3.server.requests.at(-1)?.headers['wechatpay-serial']).toBe(v3.keys.platformNew.serial);
   });
 
   it('does not trust a downloaded set whose reply none of its certificates signed', async () => {
-    const impostor = { serial: keys.platformNew.serial, privateKey: keys.publicKey.privateKey };
+    const impostor = { serial: v3.keys.platformNew.serial, privateKey: v3.keys.publicKey.privateKey };
     certificatesHandler = () => ({
-      body: certificatesReply(keys.apiv3Key, [keys.platformOld, keys.platformNew].map(certificateListEntry)),
+      body: certificatesReply(v3.keys.apiv3Key, [v3.keys.platformOld, v3.keys.platformNew].map(certificateListEntry)),
       sign: impostor,
     });
     const wxpay = client({ certs: undefined });
@@ -552,7 +509,7 @@ describe('reply verification', () => {
     expect(error.code).toBeUndefined();
     expect(error.body).toBe(html);
     expect(error.requestId).toBe('req-502-gateway');
-    expect(server.requests).toHaveLength(3);
+    expect(v3.server.requests).toHaveLength(3);
   });
 
   it('reports an unsigned 404 error object with its code, not as a signature failure', async () => {
@@ -568,7 +525,7 @@ describe('reply verification', () => {
     expect(error.apiMessage).toBe('订单不存在');
     expect(error.requestId).toBe('req-404');
     expect(error.message).toContain('ORDER_NOT_EXIST');
-    expect(server.requests).toHaveLength(1);
+    expect(v3.server.requests).toHaveLength(1);
   });
 
   it('exposes the detail of a signed 400 PARAM_ERROR, and rejects a tampered one', async () => {
@@ -595,12 +552,12 @@ describe('reply verification', () => {
     const wxpay = client();
     const result = await wxpay.v3.global.transactions.outTradeNo._out_trade_no_.close.post({
       out_trade_no: OUT_TRADE_NO,
-      json: { mchid: keys.mchid },
+      json: { mchid: v3.keys.mchid },
     });
     expect(result).toBeUndefined();
-    const [request] = server.requests;
+    const [request] = v3.server.requests;
     expect(request?.path).toBe(`/v3/global/transactions/out-trade-no/${OUT_TRADE_NO}/close`);
-    expect(request?.body).toBe(JSON.stringify({ mchid: keys.mchid }));
+    expect(request?.body).toBe(JSON.stringify({ mchid: v3.keys.mchid }));
     expect(request?.authOk).toBe(true);
   });
 
@@ -608,13 +565,13 @@ describe('reply verification', () => {
     const raw = `{ "id" : "${ORDER_ID}",\n  "out_trade_no": "${OUT_TRADE_NO}", "trade_state": "SUCCESS" }`;
     handler = () => ({ body: raw, headers: { 'Request-ID': 'req-with-response' } });
     const { data, response } = await client()
-      .v3.global.transactions.id._id_.get({ id: ORDER_ID, query: { mchid: keys.mchid } })
+      .v3.global.transactions.id._id_.get({ id: ORDER_ID, query: { mchid: v3.keys.mchid } })
       .withResponse();
     expect(data.id).toBe(ORDER_ID);
     expect(response.status).toBe(200);
     expect(response.body).toBe(raw);
     expect(response.headers['request-id']).toBe('req-with-response');
-    expect(response.headers['wechatpay-serial']).toBe(keys.platformNew.serial);
+    expect(response.headers['wechatpay-serial']).toBe(v3.keys.platformNew.serial);
   });
 });
 
@@ -631,11 +588,11 @@ describe('retries', () => {
     handler = () => script.shift() ?? { body: JSON.stringify(transactionBody()) };
     const data = await client({ maxRetries: 2 }).v3.global.transactions.id._id_.get({
       id: ORDER_ID,
-      query: { mchid: keys.mchid },
+      query: { mchid: v3.keys.mchid },
     });
     expect(data.id).toBe(ORDER_ID);
-    expect(server.requests).toHaveLength(3);
-    expect(server.requests.every((request) => request.authOk)).toBe(true);
+    expect(v3.server.requests).toHaveLength(3);
+    expect(v3.server.requests.every((request) => request.authOk)).toBe(true);
   });
 
   it('retries a GET with the default backoff when no Retry-After is given', async () => {
@@ -643,10 +600,10 @@ describe('retries', () => {
     handler = () => script.shift() ?? { body: JSON.stringify(transactionBody()) };
     const data = await client({ maxRetries: 1 }).v3.global.transactions.id._id_.get({
       id: ORDER_ID,
-      query: { mchid: keys.mchid },
+      query: { mchid: v3.keys.mchid },
     });
     expect(data.id).toBe(ORDER_ID);
-    expect(server.requests).toHaveLength(2);
+    expect(v3.server.requests).toHaveLength(2);
   });
 
   it('retries a create order (idempotent by out_trade_no) with a byte-identical body and a new signature', async () => {
@@ -654,14 +611,14 @@ describe('retries', () => {
     handler = () => script.shift() ?? { body: JSON.stringify({ code_url: 'weixin://wxpay/bizpayurl?pr=retry' }) };
     const created = await client().v3.global.transactions.native.post({ json: nativeOrder() });
     expect(created.code_url).toBe('weixin://wxpay/bizpayurl?pr=retry');
-    expect(server.requests).toHaveLength(3);
-    const [first, ...rest] = server.requests;
+    expect(v3.server.requests).toHaveLength(3);
+    const [first, ...rest] = v3.server.requests;
     for (const request of rest) expect(request.body).toBe(first?.body);
     expect(first?.body).toBe(JSON.stringify(nativeOrder()));
-    expect(server.requests.every((request) => request.authOk)).toBe(true);
-    const nonces = server.requests.map((request) => authorizationOf(request).nonce);
+    expect(v3.server.requests.every((request) => request.authOk)).toBe(true);
+    const nonces = v3.server.requests.map((request) => authorizationOf(request).nonce);
     expect(new Set(nonces).size).toBe(3);
-    expect(new Set(server.requests.map((request) => request.headers.authorization)).size).toBe(3);
+    expect(new Set(v3.server.requests.map((request) => request.headers.authorization)).size).toBe(3);
   });
 
   it('does not retry a POST to an uncatalogued path', async () => {
@@ -669,53 +626,53 @@ describe('retries', () => {
     const error = await rejection(
       client()
         .chain('v3/global/merchant/some-operation')
-        .post({ json: { mchid: keys.mchid, amount: 1 } }),
+        .post({ json: { mchid: v3.keys.mchid, amount: 1 } }),
       WxpayAPIError,
     );
     expect(error.status).toBe(500);
     expect(error.code).toBe('SYSTEM_ERROR');
-    expect(server.requests).toHaveLength(1);
+    expect(v3.server.requests).toHaveLength(1);
   });
 
   it('stops after maxRetries, and maxRetries: 0 disables retries', async () => {
     handler = () => transient(500);
     const lookup = (wxpay: Wxpay) =>
-      wxpay.v3.global.transactions.id._id_.get({ id: ORDER_ID, query: { mchid: keys.mchid } });
+      wxpay.v3.global.transactions.id._id_.get({ id: ORDER_ID, query: { mchid: v3.keys.mchid } });
     const once = await rejection(lookup(client({ maxRetries: 1 })), WxpayAPIError);
     expect(once.status).toBe(500);
-    expect(server.requests).toHaveLength(2);
+    expect(v3.server.requests).toHaveLength(2);
 
-    server.requests.length = 0;
+    v3.server.requests.length = 0;
     await rejection(lookup(client({ maxRetries: 3 })), WxpayAPIError);
-    expect(server.requests).toHaveLength(4);
+    expect(v3.server.requests).toHaveLength(4);
 
-    server.requests.length = 0;
+    v3.server.requests.length = 0;
     await rejection(lookup(client({ maxRetries: 0 })), WxpayAPIError);
-    expect(server.requests).toHaveLength(1);
+    expect(v3.server.requests).toHaveLength(1);
 
-    server.requests.length = 0;
+    v3.server.requests.length = 0;
     await rejection(
       client({ maxRetries: 0 }).v3.global.transactions.native.post({ json: nativeOrder() }),
       WxpayAPIError,
     );
-    expect(server.requests).toHaveLength(1);
+    expect(v3.server.requests).toHaveLength(1);
   });
 });
 
 describe('sensitive fields', () => {
   it('encrypts with the configured WeChat Pay public key and names its id', () => {
-    const wxpay = client({ certs: { ...platformCerts(), [keys.publicKey.id]: keys.publicKey.publicKeyPem } });
+    const wxpay = client({ certs: { ...platformCerts(), [v3.keys.publicKey.id]: v3.keys.publicKey.publicKeyPem } });
     const { ciphertext, serial } = wxpay.encrypt('张三');
-    expect(serial).toBe(keys.publicKey.id);
-    expect(oaepDecrypt(ciphertext, keys.publicKey.privateKey)).toBe('张三');
+    expect(serial).toBe(v3.keys.publicKey.id);
+    expect(oaepDecrypt(ciphertext, v3.keys.publicKey.privateKey)).toBe('张三');
     // OAEP is randomized: the same name never encrypts to the same text twice.
     expect(wxpay.encrypt('张三').ciphertext).not.toBe(ciphertext);
   });
 
   it('encrypts with the newest platform certificate when there is no public key', () => {
     const { ciphertext, serial } = client().encrypt('张三');
-    expect(serial).toBe(keys.platformNew.serial);
-    expect(oaepDecrypt(ciphertext, keys.platformNew.privateKey)).toBe('张三');
+    expect(serial).toBe(v3.keys.platformNew.serial);
+    expect(oaepDecrypt(ciphertext, v3.keys.platformNew.privateKey)).toBe('张三');
   });
 
   it('refuses to encrypt without any WeChat Pay key', () => {
@@ -724,7 +681,7 @@ describe('sensitive fields', () => {
 
   it('decrypts a field encrypted with the merchant public key', () => {
     const ciphertext = publicEncrypt(
-      { key: keys.merchant.publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' },
+      { key: v3.keys.merchant.publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' },
       Buffer.from('13800138000 张三', 'utf8'),
     ).toString('base64');
     expect(client().decrypt(ciphertext)).toBe('13800138000 张三');
@@ -738,7 +695,7 @@ describe('client-side pay signs', () => {
     verify(
       'sha256',
       Buffer.from(lines.map((line) => `${line}\n`).join(''), 'utf8'),
-      { key: keys.merchant.publicKey, padding: constants.RSA_PKCS1_PADDING },
+      { key: v3.keys.merchant.publicKey, padding: constants.RSA_PKCS1_PADDING },
       Buffer.from(signature, 'base64'),
     );
 
@@ -762,7 +719,7 @@ describe('client-side pay signs', () => {
       appid: APPID,
       prepayid: 'wx201410272009395522657a690389285100',
     });
-    expect(params.partnerid).toBe(keys.mchid);
+    expect(params.partnerid).toBe(v3.keys.mchid);
     expect(params.package).toBe('Sign=WXPay');
     expect(params.timestamp).toBe('1722850421');
     expect(verifyLines([params.appid, params.timestamp, params.noncestr, params.prepayid], params.sign)).toBe(true);
@@ -800,8 +757,8 @@ describe('known-answer vector', () => {
     const atSigning = vectorClient(1_722_850_421_000);
     const created = await atSigning.v3.global.transactions.native.post({ json: nativeOrder() });
     expect(created).toEqual({ code_url: 'weixin://wxpay/bizpayurl?pr=JyC91EIz1' });
-    expect(server.requests[0]?.authOk).toBe(true);
-    expect(server.requests[0]?.headers['wechatpay-serial']).toBe(vector.serial);
+    expect(v3.server.requests[0]?.authOk).toBe(true);
+    expect(v3.server.requests[0]?.headers['wechatpay-serial']).toBe(vector.serial);
 
     const later = vectorClient(1_722_850_721_000);
     const error = await rejection(
@@ -809,6 +766,6 @@ describe('known-answer vector', () => {
       SignatureVerificationError,
     );
     expect(error.reason).toBe('timestamp skew');
-    expect(server.requests[1]?.authOk).toBe(true);
+    expect(v3.server.requests[1]?.authOk).toBe(true);
   });
 });

@@ -2,7 +2,7 @@
 // every request signature: each endpoint's request (verb, path, query, body, headers) and typed reply, the payee
 // name encrypted for WeChat Pay (opened here with the private key), safe retries, and the multipart image upload.
 import { constants, createHash, type KeyObject, privateDecrypt } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import {
   type DomesticRefund,
   type MainlandTransaction,
@@ -12,67 +12,41 @@ import {
   type TransferBillCreated,
   type TransferBillRequest,
   ValidationError,
-  Wxpay,
+  type Wxpay,
   WxpayAPIError,
   type WxpayOptions,
 } from '../src/index.js';
-import { createTestPki, type TestPki } from './support/test-pki.js';
-import { checkAuthorization, createV3Keys, type V3Keys } from './support/v3-keys.js';
-import {
-  type RecordedV3Request,
-  startV3Server,
-  type V3Reply,
-  type V3Request,
-  type V3Server,
-} from './support/v3-server.js';
+import { exampleOrder, exampleTransfer } from './support/mainland-examples.js';
+import { rejectionOfType as rejection } from './support/rejection.js';
+import { useV3Server } from './support/v3-harness.js';
+import { checkAuthorization } from './support/v3-keys.js';
+import type { RecordedV3Request, V3Reply, V3Request } from './support/v3-server.js';
 
 const MCHID_SUB = '1900000109';
 const APPID = 'wxd678efh567hg6787';
 const OUT_TRADE_NO = '1217752501201407033233368018';
 const TRANSACTION_ID = '4200000000202501010000000001';
 
-let pki: TestPki;
-let keys: V3Keys;
-let server: V3Server;
 let handler: (request: V3Request) => V3Reply | Promise<V3Reply>;
-let clients: Wxpay[] = [];
+const v3 = useV3Server({ handle: (request) => handler(request) });
 
+/** A client trusting both platform certificates and the public key, with the APIv3 key; closed after the test. */
 function client(overrides: Partial<WxpayOptions> = {}): Wxpay {
-  const wxpay = new Wxpay({
-    mchid: keys.mchid,
-    serial: keys.merchant.serial,
-    privateKey: keys.merchant.privateKeyPem,
+  return v3.client({
     certs: {
-      [keys.platformOld.serial]: keys.platformOld.pem,
-      [keys.platformNew.serial]: keys.platformNew.pem,
-      [keys.publicKey.id]: keys.publicKey.publicKeyPem,
+      [v3.keys.platformOld.serial]: v3.keys.platformOld.pem,
+      [v3.keys.platformNew.serial]: v3.keys.platformNew.pem,
+      [v3.keys.publicKey.id]: v3.keys.publicKey.publicKeyPem,
     },
-    apiv3Key: keys.apiv3Key,
-    baseURL: server.url,
-    ca: pki.caCert,
+    apiv3Key: v3.keys.apiv3Key,
     ...overrides,
   });
-  clients.push(wxpay);
-  return wxpay;
-}
-
-async function rejection<E extends Error>(
-  promise: PromiseLike<unknown>,
-  type: abstract new (...args: never[]) => E,
-): Promise<E> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(type);
-    return error as E;
-  }
-  throw new Error(`expected a ${type.name}, but the call resolved`);
 }
 
 /** The single request the server saw, checked to carry a valid signature. */
 function onlyRequest(): RecordedV3Request {
-  expect(server.requests).toHaveLength(1);
-  const [request] = server.requests;
+  expect(v3.server.requests).toHaveLength(1);
+  const [request] = v3.server.requests;
   if (request === undefined) throw new Error('no request');
   expect(request.authOk).toBe(true);
   return request;
@@ -85,17 +59,12 @@ function oaepDecrypt(ciphertext: string, privateKey: KeyObject): string {
   ).toString('utf8');
 }
 
-const order = {
-  description: 'Image形象店-深圳腾大-QQ公仔',
-  out_trade_no: OUT_TRADE_NO,
-  notify_url: 'https://www.weixin.qq.com/wxpay/pay.php',
-  amount: { total: 100, currency: 'CNY' as const },
-};
+const order = { ...exampleOrder, out_trade_no: OUT_TRADE_NO };
 
 function mainlandTransaction(): MainlandTransaction {
   return {
     appid: APPID,
-    mchid: keys.mchid,
+    mchid: v3.keys.mchid,
     out_trade_no: OUT_TRADE_NO,
     transaction_id: TRANSACTION_ID,
     trade_type: 'JSAPI',
@@ -109,20 +78,7 @@ function mainlandTransaction(): MainlandTransaction {
 }
 
 function transferRequest(overrides: Partial<TransferBillRequest> = {}): TransferBillRequest {
-  return {
-    appid: APPID,
-    out_bill_no: 'plfk2020042013',
-    transfer_scene_id: '1000',
-    openid: 'o-MYE42l80oelYMDE34nYD456Xoy',
-    transfer_amount: 400000,
-    user_name: '张三',
-    transfer_remark: '新会员开通有礼',
-    transfer_scene_report_infos: [
-      { info_type: '活动名称', info_content: '新会员有礼' },
-      { info_type: '奖励说明', info_content: '注册会员抽奖一等奖' },
-    ],
-    ...overrides,
-  };
+  return { ...structuredClone(exampleTransfer), appid: APPID, ...overrides };
 }
 
 const transferCreated: TransferBillCreated = {
@@ -133,23 +89,8 @@ const transferCreated: TransferBillCreated = {
   package_info: 'affffddafdfafddffda==',
 };
 
-beforeAll(async () => {
-  [pki, keys] = await Promise.all([createTestPki(), createV3Keys()]);
-  server = await startV3Server({ pki, keys, handle: (request) => handler(request) });
-});
-
-afterAll(async () => {
-  await server.close();
-});
-
 beforeEach(() => {
-  server.requests.length = 0;
   handler = () => ({ body: JSON.stringify(mainlandTransaction()) });
-});
-
-afterEach(async () => {
-  await Promise.all(clients.map((wxpay) => wxpay.close()));
-  clients = [];
 });
 
 describe('payments', () => {
@@ -168,7 +109,7 @@ describe('payments', () => {
     ],
   ] as const)('creates a direct %s order: POST, the JSON body signed, the reply typed', async (kind, extra, reply) => {
     handler = () => ({ body: JSON.stringify(reply) });
-    const json = { ...order, appid: APPID, mchid: keys.mchid, ...extra };
+    const json = { ...order, appid: APPID, mchid: v3.keys.mchid, ...extra };
     // The loose style: a template built at run time is not one catalogued path to the type checker.
     const data = await client()
       .chain(`v3/pay/transactions/${kind}` as string)
@@ -187,7 +128,7 @@ describe('payments', () => {
     const json = {
       ...order,
       sp_appid: APPID,
-      sp_mchid: keys.mchid,
+      sp_mchid: v3.keys.mchid,
       sub_mchid: MCHID_SUB,
       sub_appid: 'wx8888888888888888',
       payer: { sub_openid: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o' },
@@ -201,7 +142,7 @@ describe('payments', () => {
 
   it('queries an order by either number in all three styles, mchid in the signed query', async () => {
     const wxpay = client();
-    const query = { mchid: keys.mchid };
+    const query = { mchid: v3.keys.mchid };
     const results: MainlandTransaction[] = await Promise.all([
       wxpay.v3.pay.transactions.id._transaction_id_.get({ transaction_id: TRANSACTION_ID, query }),
       wxpay['v3/pay/transactions/id/{transaction_id}'].get({ transaction_id: TRANSACTION_ID, query }),
@@ -209,22 +150,22 @@ describe('payments', () => {
       wxpay.chain('v3/pay/transactions/out-trade-no/{out_trade_no}').get({ out_trade_no: OUT_TRADE_NO, query }),
     ]);
     for (const data of results) expect(data).toEqual(mainlandTransaction());
-    expect(server.requests.every((request) => request.authOk && request.method === 'GET')).toBe(true);
-    expect(server.requests.map((request) => request.path).sort()).toEqual(
+    expect(v3.server.requests.every((request) => request.authOk && request.method === 'GET')).toBe(true);
+    expect(v3.server.requests.map((request) => request.path).sort()).toEqual(
       [
-        `/v3/pay/transactions/id/${TRANSACTION_ID}?mchid=${keys.mchid}`,
-        `/v3/pay/transactions/id/${TRANSACTION_ID}?mchid=${keys.mchid}`,
-        `/v3/pay/transactions/out-trade-no/${OUT_TRADE_NO}?mchid=${keys.mchid}`,
-        `/v3/pay/transactions/out-trade-no/${OUT_TRADE_NO}?mchid=${keys.mchid}`,
+        `/v3/pay/transactions/id/${TRANSACTION_ID}?mchid=${v3.keys.mchid}`,
+        `/v3/pay/transactions/id/${TRANSACTION_ID}?mchid=${v3.keys.mchid}`,
+        `/v3/pay/transactions/out-trade-no/${OUT_TRADE_NO}?mchid=${v3.keys.mchid}`,
+        `/v3/pay/transactions/out-trade-no/${OUT_TRADE_NO}?mchid=${v3.keys.mchid}`,
       ].sort(),
     );
-    expect(server.requests.every((request) => request.body === '')).toBe(true);
+    expect(v3.server.requests.every((request) => request.body === '')).toBe(true);
   });
 
   it('queries a partner order with sp_mchid and sub_mchid', async () => {
     const partnerOrder: PartnerTransaction = {
       sp_appid: APPID,
-      sp_mchid: keys.mchid,
+      sp_mchid: v3.keys.mchid,
       sub_mchid: MCHID_SUB,
       out_trade_no: OUT_TRADE_NO,
       trade_state: 'NOTPAY',
@@ -233,11 +174,11 @@ describe('payments', () => {
     handler = () => ({ body: JSON.stringify(partnerOrder) });
     const data = await client().v3.pay.partner.transactions.outTradeNo._out_trade_no_.get({
       out_trade_no: OUT_TRADE_NO,
-      query: { sp_mchid: keys.mchid, sub_mchid: MCHID_SUB },
+      query: { sp_mchid: v3.keys.mchid, sub_mchid: MCHID_SUB },
     });
     expect(data).toEqual(partnerOrder);
     expect(onlyRequest().path).toBe(
-      `/v3/pay/partner/transactions/out-trade-no/${OUT_TRADE_NO}?sp_mchid=${keys.mchid}&sub_mchid=${MCHID_SUB}`,
+      `/v3/pay/partner/transactions/out-trade-no/${OUT_TRADE_NO}?sp_mchid=${v3.keys.mchid}&sub_mchid=${MCHID_SUB}`,
     );
   });
 
@@ -247,21 +188,21 @@ describe('payments', () => {
     expect(
       await wxpay.v3.pay.transactions.outTradeNo._out_trade_no_.close.post({
         out_trade_no: OUT_TRADE_NO,
-        json: { mchid: keys.mchid },
+        json: { mchid: v3.keys.mchid },
       }),
     ).toBeUndefined();
     expect(
       await wxpay.v3.pay.partner.transactions.outTradeNo._out_trade_no_.close.post({
         out_trade_no: OUT_TRADE_NO,
-        json: { sp_mchid: keys.mchid, sub_mchid: MCHID_SUB },
+        json: { sp_mchid: v3.keys.mchid, sub_mchid: MCHID_SUB },
       }),
     ).toBeUndefined();
-    const [direct, partner] = server.requests;
+    const [direct, partner] = v3.server.requests;
     expect(direct?.path).toBe(`/v3/pay/transactions/out-trade-no/${OUT_TRADE_NO}/close`);
-    expect(direct?.body).toBe(JSON.stringify({ mchid: keys.mchid }));
+    expect(direct?.body).toBe(JSON.stringify({ mchid: v3.keys.mchid }));
     expect(partner?.path).toBe(`/v3/pay/partner/transactions/out-trade-no/${OUT_TRADE_NO}/close`);
-    expect(partner?.body).toBe(JSON.stringify({ sp_mchid: keys.mchid, sub_mchid: MCHID_SUB }));
-    expect(server.requests.every((request) => request.authOk)).toBe(true);
+    expect(partner?.body).toBe(JSON.stringify({ sp_mchid: v3.keys.mchid, sub_mchid: MCHID_SUB }));
+    expect(v3.server.requests.every((request) => request.authOk)).toBe(true);
   });
 
   it('retries a create order (idempotent by out_trade_no) byte-identically, but not an invalid one', async () => {
@@ -275,21 +216,21 @@ describe('payments', () => {
             headers: { 'Retry-After': '0' },
           }
         : { body: JSON.stringify({ code_url: 'weixin://wxpay/bizpayurl?pr=retry' }) };
-    const json = { ...order, appid: APPID, mchid: keys.mchid };
+    const json = { ...order, appid: APPID, mchid: v3.keys.mchid };
     expect(await client().v3.pay.transactions.native.post({ json })).toEqual({
       code_url: 'weixin://wxpay/bizpayurl?pr=retry',
     });
-    expect(server.requests).toHaveLength(3);
-    expect(new Set(server.requests.map((request) => request.body)).size).toBe(1);
-    expect(new Set(server.requests.map((request) => request.headers.authorization)).size).toBe(3);
+    expect(v3.server.requests).toHaveLength(3);
+    expect(new Set(v3.server.requests.map((request) => request.body)).size).toBe(1);
+    expect(new Set(v3.server.requests.map((request) => request.headers.authorization)).size).toBe(3);
 
-    server.requests.length = 0;
+    v3.server.requests.length = 0;
     const error = await rejection(
       client().v3.pay.transactions.native.post({ json: { ...json, out_trade_no: 'short' } }),
       ValidationError,
     );
     expect(error).toMatchObject({ field: '/out_trade_no', rule: 'minLength 6' });
-    expect(server.requests).toHaveLength(0);
+    expect(v3.server.requests).toHaveLength(0);
   });
 
   it('reports a signed 404 ORDER_NOT_EXIST as WxpayAPIError', async () => {
@@ -297,7 +238,7 @@ describe('payments', () => {
     const error = await rejection(
       client().v3.pay.transactions.outTradeNo._out_trade_no_.get({
         out_trade_no: OUT_TRADE_NO,
-        query: { mchid: keys.mchid },
+        query: { mchid: v3.keys.mchid },
       }),
       WxpayAPIError,
     );
@@ -344,11 +285,11 @@ describe('refunds', () => {
       out_refund_no: refund.out_refund_no,
       query: { sub_mchid: MCHID_SUB },
     });
-    const [create, query, partnerQuery] = server.requests;
+    const [create, query, partnerQuery] = v3.server.requests;
     expect(create).toMatchObject({ method: 'POST', path: '/v3/refund/domestic/refunds', body: JSON.stringify(json) });
     expect(query).toMatchObject({ method: 'GET', path: `/v3/refund/domestic/refunds/${refund.out_refund_no}` });
     expect(partnerQuery?.path).toBe(`/v3/refund/domestic/refunds/${refund.out_refund_no}?sub_mchid=${MCHID_SUB}`);
-    expect(server.requests.every((request) => request.authOk)).toBe(true);
+    expect(v3.server.requests.every((request) => request.authOk)).toBe(true);
   });
 
   it('refuses a refund above the order total before sending', async () => {
@@ -359,7 +300,7 @@ describe('refunds', () => {
       ValidationError,
     );
     expect(error).toMatchObject({ field: '/amount/refund', rule: 'integer <= /amount/total' });
-    expect(server.requests).toHaveLength(0);
+    expect(v3.server.requests).toHaveLength(0);
   });
 });
 
@@ -378,7 +319,7 @@ describe('bill applications', () => {
     expect(await wxpay.v3.bill.fundflowbill.get({ query: { bill_date: '2019-06-11', account_type: 'BASIC' } })).toEqual(
       reply,
     );
-    expect(server.requests.map((request) => request.path)).toEqual([
+    expect(v3.server.requests.map((request) => request.path)).toEqual([
       '/v3/bill/tradebill?bill_date=2019-06-11&bill_type=ALL&tar_type=GZIP',
       '/v3/bill/fundflowbill?bill_date=2019-06-11&account_type=BASIC',
     ]);
@@ -394,10 +335,10 @@ describe('merchant transfers', () => {
     expect(data.package_info).toBe('affffddafdfafddffda==');
     const request = onlyRequest();
     expect(request.path).toBe('/v3/fund-app/mch-transfer/transfer-bills');
-    expect(request.headers['wechatpay-serial']).toBe(keys.publicKey.id);
+    expect(request.headers['wechatpay-serial']).toBe(v3.keys.publicKey.id);
     const sent = JSON.parse(request.body) as Record<string, unknown>;
     expect(sent.user_name).not.toBe('张三');
-    expect(oaepDecrypt(sent.user_name as string, keys.publicKey.privateKey)).toBe('张三');
+    expect(oaepDecrypt(sent.user_name as string, v3.keys.publicKey.privateKey)).toBe('张三');
     // Everything else goes as given, in the order given.
     const { user_name: _sent, ...rest } = sent;
     const { user_name: _given, ...given } = transferRequest();
@@ -408,13 +349,16 @@ describe('merchant transfers', () => {
   it('encrypts with the newest platform certificate when no public key is configured', async () => {
     handler = () => ({ body: JSON.stringify(transferCreated) });
     const wxpay = client({
-      certs: { [keys.platformOld.serial]: keys.platformOld.pem, [keys.platformNew.serial]: keys.platformNew.pem },
+      certs: {
+        [v3.keys.platformOld.serial]: v3.keys.platformOld.pem,
+        [v3.keys.platformNew.serial]: v3.keys.platformNew.pem,
+      },
     });
     await wxpay.chain('v3/fund-app/mch-transfer/transfer-bills').post({ json: transferRequest() });
     const request = onlyRequest();
-    expect(request.headers['wechatpay-serial']).toBe(keys.platformNew.serial);
+    expect(request.headers['wechatpay-serial']).toBe(v3.keys.platformNew.serial);
     const sent = JSON.parse(request.body) as { user_name: string };
-    expect(oaepDecrypt(sent.user_name, keys.platformNew.privateKey)).toBe('张三');
+    expect(oaepDecrypt(sent.user_name, v3.keys.platformNew.privateKey)).toBe('张三');
   });
 
   it('retries a transfer with the same ciphertext: the resend is byte-identical', async () => {
@@ -429,9 +373,9 @@ describe('merchant transfers', () => {
           }
         : { body: JSON.stringify(transferCreated) };
     await client().v3.fundApp.mchTransfer.transferBills.post({ json: transferRequest() });
-    expect(server.requests).toHaveLength(2);
-    expect(server.requests[0]?.body).toBe(server.requests[1]?.body);
-    expect(server.requests.every((request) => request.authOk)).toBe(true);
+    expect(v3.server.requests).toHaveLength(2);
+    expect(v3.server.requests[0]?.body).toBe(v3.server.requests[1]?.body);
+    expect(v3.server.requests.every((request) => request.authOk)).toBe(true);
   });
 
   it('sends a transfer without a name as given', async () => {
@@ -459,17 +403,17 @@ describe('merchant transfers', () => {
     const otherKey = await rejection(
       wxpay.v3.fundApp.mchTransfer.transferBills.post({
         json: transferRequest(),
-        headers: { 'Wechatpay-Serial': keys.platformNew.serial },
+        headers: { 'Wechatpay-Serial': v3.keys.platformNew.serial },
       }),
       ValidationError,
     );
     expect(otherKey.field).toBe('headers.wechatpay-serial');
-    expect(server.requests).toHaveLength(0);
+    expect(v3.server.requests).toHaveLength(0);
   });
 
   it('queries a transfer by either number and cancels one (POST without a body)', async () => {
     const bill: TransferBill = {
-      mch_id: keys.mchid,
+      mch_id: v3.keys.mchid,
       out_bill_no: 'plfk2020042013',
       transfer_bill_no: transferCreated.transfer_bill_no,
       appid: APPID,
@@ -493,7 +437,7 @@ describe('merchant transfers', () => {
       await transfers.transferBillNo._transfer_bill_no_.get({ transfer_bill_no: transferCreated.transfer_bill_no }),
     ).toEqual(bill);
     expect(await transfers.outBillNo._out_bill_no_.cancel.post({ out_bill_no: 'plfk2020042013' })).toEqual(cancelled);
-    const [byOut, byNo, cancel] = server.requests;
+    const [byOut, byNo, cancel] = v3.server.requests;
     expect(byOut).toMatchObject({
       method: 'GET',
       path: '/v3/fund-app/mch-transfer/transfer-bills/out-bill-no/plfk2020042013',
@@ -508,7 +452,7 @@ describe('merchant transfers', () => {
       body: '',
     });
     expect(cancel?.headers['content-type']).toBeUndefined();
-    expect(server.requests.every((request) => request.authOk)).toBe(true);
+    expect(v3.server.requests.every((request) => request.authOk)).toBe(true);
   });
 });
 
@@ -548,9 +492,9 @@ describe('image upload', () => {
       method: 'POST',
       pathAndQuery: request.path,
       body: request.rawBody,
-      publicKey: keys.merchant.publicKey,
-      mchid: keys.mchid,
-      serial: keys.merchant.serial,
+      publicKey: v3.keys.merchant.publicKey,
+      mchid: v3.keys.mchid,
+      serial: v3.keys.merchant.serial,
     });
     expect(overWholeBody).toEqual({ ok: false, reason: 'signature mismatch' });
   });
@@ -561,7 +505,7 @@ describe('image upload', () => {
     const data = await wxpay.v3.merchant.media.upload.post({ upload: { filename: 'a.JPG', data: image } });
     expect(data.media_id).toBe(uploaded.media_id);
     expect(onlyRequest().parts?.[1]?.headers['content-type']).toBe('image/jpeg');
-    server.requests.length = 0;
+    v3.server.requests.length = 0;
     const withJson = await rejection(
       // @ts-expect-error the upload route takes `upload`
       wxpay.chain('v3/merchant/media/upload').post({ json: { filename: 'a.png' } }),
@@ -582,13 +526,13 @@ describe('image upload', () => {
       ValidationError,
     );
     expect(tooBig.field).toBe('upload.data');
-    expect(server.requests).toHaveLength(0);
+    expect(v3.server.requests).toHaveLength(0);
   });
 
   it('retries an upload only when it never reached the server', async () => {
     handler = () => ({ status: 500, body: '{"code":"SYSTEM_ERROR","message":"busy"}', sign: 'none' });
     const error = await rejection(client().uploadImage({ filename: 'a.png', data: image }), WxpayAPIError);
     expect(error.status).toBe(500);
-    expect(server.requests).toHaveLength(1);
+    expect(v3.server.requests).toHaveLength(1);
   });
 });

@@ -1,7 +1,6 @@
 // APIv3 notifications end to end through the public Wxpay client: signed, AES-256-GCM encrypted deliveries built with
 // the test keys, received by wxpay.webNotificationHandler (a Web Request) and wxpay.nodeNotificationHandler (a real
 // loopback node:http server), plus wxpay.parseNotification with isKnownNotification narrowing.
-import { createCipheriv, type KeyObject } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,20 +15,13 @@ import {
   WxpayDecryptError,
 } from '../src/index.js';
 import { createTestPki, type TestPki } from './support/test-pki.js';
-import { createV3Keys, randomAlphanumeric, signReply, type V3Keys } from './support/v3-keys.js';
+import { createV3Keys, randomAlphanumeric, type V3Keys } from './support/v3-keys.js';
+import { type NotificationDelivery, type NotificationSpec, notificationDelivery } from './support/v3-notification.js';
 import { startV3Server, type V3Server } from './support/v3-server.js';
 
 let keys: V3Keys;
 
-interface Signer {
-  serial: string;
-  privateKey: KeyObject;
-}
-
-interface Delivery {
-  headers: Record<string, string>;
-  body: string;
-}
+type Delivery = NotificationDelivery;
 
 interface DeliveryOptions {
   id?: string;
@@ -37,7 +29,7 @@ interface DeliveryOptions {
   resource?: unknown;
   associatedData?: string;
   /** Default: the WeChat Pay public key pair (public-key mode). */
-  signer?: Signer;
+  signer?: NotificationSpec['signer'];
   /** Seconds added to the signed timestamp. */
   timestampOffset?: number;
   /** The APIv3 key the resource is sealed with; default the test key. */
@@ -60,50 +52,20 @@ function transaction(outTradeNo = '20240805100000000001'): NotifiedTransaction {
   };
 }
 
-/** Seals a resource as WeChat Pay does: AES-256-GCM, key = APIv3 key, base64(ciphertext || tag). Straight node:crypto. */
-function seal(plaintext: string, apiv3Key: string, associatedData: string) {
-  const nonce = randomAlphanumeric(12);
-  const cipher = createCipheriv('aes-256-gcm', Buffer.from(apiv3Key, 'utf8'), Buffer.from(nonce, 'utf8'));
-  cipher.setAAD(Buffer.from(associatedData, 'utf8'));
-  const sealed = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()]);
-  return { nonce, ciphertext: sealed.toString('base64') };
-}
-
 /** A notification as it arrives: the JSON envelope with the sealed resource, and the Wechatpay-* signature headers. */
 function delivery(options: DeliveryOptions = {}): Delivery {
-  const associatedData = options.associatedData ?? 'transaction';
-  const { nonce, ciphertext } = seal(
-    JSON.stringify(options.resource ?? transaction()),
-    options.apiv3Key ?? keys.apiv3Key,
-    associatedData,
-  );
-  const body = JSON.stringify({
-    id: options.id ?? `EV-${randomAlphanumeric(20)}`,
-    create_time: '2024-08-05T17:33:42+08:00',
-    resource_type: 'encrypt-resource',
-    event_type: options.eventType ?? 'TRANSACTION.SUCCESS',
+  return notificationDelivery({
+    id: options.id,
+    createTime: '2024-08-05T17:33:42+08:00',
+    eventType: options.eventType ?? 'TRANSACTION.SUCCESS',
     summary: '支付成功',
-    resource: {
-      original_type: 'transaction',
-      algorithm: 'AEAD_AES_256_GCM',
-      ciphertext,
-      associated_data: associatedData,
-      nonce,
-    },
+    resource: options.resource ?? transaction(),
+    originalType: 'transaction',
+    associatedData: options.associatedData,
+    apiv3Key: options.apiv3Key ?? keys.apiv3Key,
+    signer: options.signer ?? { serial: keys.publicKey.id, privateKey: keys.publicKey.privateKey },
+    timestampOffset: options.timestampOffset,
   });
-  const signer = options.signer ?? { serial: keys.publicKey.id, privateKey: keys.publicKey.privateKey };
-  const timestamp = String(Math.floor(Date.now() / 1000) + (options.timestampOffset ?? 0));
-  const signatureNonce = randomAlphanumeric(32);
-  return {
-    body,
-    headers: {
-      'Content-Type': 'application/json',
-      'Wechatpay-Timestamp': timestamp,
-      'Wechatpay-Nonce': signatureNonce,
-      'Wechatpay-Serial': signer.serial,
-      'Wechatpay-Signature': signReply({ timestamp, nonce: signatureNonce, body, privateKey: signer.privateKey }),
-    },
-  };
 }
 
 /** The same delivery with one change after signing. */

@@ -1,15 +1,8 @@
 // APIv3 mainland payments, partner mode (服务商, host api.mch): a service provider creates, queries and closes orders
-// for its sub-merchant. Shared shapes and rules: mainland-fields.ts; facts: docs/endpoints.md#apiv3-mainland-payments.
-import {
-  closeRules,
-  createOrderRules,
-  lookupRules,
-  type MainlandOrderFields,
-  type MainlandTransactionFields,
-  type OrderKind,
-  type WithScene,
-} from './mainland-fields.js';
-import { type CataloguedEndpoint, defineEndpoint } from './types.js';
+// for its sub-merchant. Shared shapes and rules: mainland-fields.ts; the metadata builder: mainland-order-endpoints.ts;
+// facts: docs/endpoints.md#apiv3-mainland-payments.
+import type { MainlandOrderFields, MainlandTransactionFields, WithScene } from './mainland-fields.js';
+import { orderEndpoints } from './mainland-order-endpoints.js';
 
 /** The ids of a partner-mode order; the direct ids are `never`. */
 export interface PartnerOrderIds {
@@ -47,39 +40,12 @@ export interface PartnerTransaction extends MainlandTransactionFields {
   payer?: { sp_openid?: string; sub_openid?: string };
 }
 
-function createOrder<K extends OrderKind>(kind: K): CataloguedEndpoint<`v3/pay/partner/transactions/${K}`, 'post'> {
-  return {
-    path: `v3/pay/partner/transactions/${kind}`,
-    verb: 'post',
-    host: 'mainland',
-    idempotencyKey: 'out_trade_no',
-    validate: createOrderRules('partner', kind),
-  };
-}
+const orders = orderEndpoints('partner', 'v3/pay/partner/transactions');
 
-export const partnerJsapiOrderEndpoint = createOrder('jsapi');
-export const partnerNativeOrderEndpoint = createOrder('native');
-export const partnerAppOrderEndpoint = createOrder('app');
-export const partnerH5OrderEndpoint = createOrder('h5');
-
-export const partnerOrderByIdEndpoint = defineEndpoint({
-  path: 'v3/pay/partner/transactions/id/{transaction_id}',
-  verb: 'get',
-  host: 'mainland',
-  validate: lookupRules('partner', 'transaction_id'),
-});
-
-export const partnerOrderByOutTradeNoEndpoint = defineEndpoint({
-  path: 'v3/pay/partner/transactions/out-trade-no/{out_trade_no}',
-  verb: 'get',
-  host: 'mainland',
-  validate: lookupRules('partner', 'out_trade_no'),
-});
-
-export const partnerCloseOrderEndpoint = defineEndpoint({
-  path: 'v3/pay/partner/transactions/out-trade-no/{out_trade_no}/close',
-  verb: 'post',
-  host: 'mainland',
-  idempotencyKey: 'out_trade_no',
-  validate: closeRules('partner'),
-});
+export const partnerJsapiOrderEndpoint = orders.create.jsapi;
+export const partnerNativeOrderEndpoint = orders.create.native;
+export const partnerAppOrderEndpoint = orders.create.app;
+export const partnerH5OrderEndpoint = orders.create.h5;
+export const partnerOrderByIdEndpoint = orders.byId;
+export const partnerOrderByOutTradeNoEndpoint = orders.byOutTradeNo;
+export const partnerCloseOrderEndpoint = orders.close;

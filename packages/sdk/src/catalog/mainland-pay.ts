@@ -1,15 +1,8 @@
 // APIv3 mainland payments, direct mode (普通商户, host api.mch): create (JSAPI, Native, APP, H5), query and close an
-// order. Shared shapes and rules: mainland-fields.ts; facts: docs/endpoints.md#apiv3-mainland-payments.
-import {
-  closeRules,
-  createOrderRules,
-  lookupRules,
-  type MainlandOrderFields,
-  type MainlandTransactionFields,
-  type OrderKind,
-  type WithScene,
-} from './mainland-fields.js';
-import { type CataloguedEndpoint, defineEndpoint } from './types.js';
+// order. Shared shapes and rules: mainland-fields.ts; the metadata builder: mainland-order-endpoints.ts; facts:
+// docs/endpoints.md#apiv3-mainland-payments.
+import type { MainlandOrderFields, MainlandTransactionFields, WithScene } from './mainland-fields.js';
+import { orderEndpoints } from './mainland-order-endpoints.js';
 
 /** The ids of a direct-mode order; the partner ids are `never`, so a mix of modes does not compile. */
 export interface DirectOrderIds {
@@ -49,40 +42,12 @@ export interface MainlandTransaction extends MainlandTransactionFields {
   payer?: { openid?: string };
 }
 
-function createOrder<K extends OrderKind>(kind: K): CataloguedEndpoint<`v3/pay/transactions/${K}`, 'post'> {
-  return {
-    path: `v3/pay/transactions/${kind}`,
-    verb: 'post',
-    host: 'mainland',
-    idempotencyKey: 'out_trade_no',
-    validate: createOrderRules('direct', kind),
-  };
-}
+const orders = orderEndpoints('direct', 'v3/pay/transactions');
 
-export const mainlandJsapiOrderEndpoint = createOrder('jsapi');
-export const mainlandNativeOrderEndpoint = createOrder('native');
-export const mainlandAppOrderEndpoint = createOrder('app');
-export const mainlandH5OrderEndpoint = createOrder('h5');
-
-export const mainlandOrderByIdEndpoint = defineEndpoint({
-  path: 'v3/pay/transactions/id/{transaction_id}',
-  verb: 'get',
-  host: 'mainland',
-  validate: lookupRules('direct', 'transaction_id'),
-});
-
-export const mainlandOrderByOutTradeNoEndpoint = defineEndpoint({
-  path: 'v3/pay/transactions/out-trade-no/{out_trade_no}',
-  verb: 'get',
-  host: 'mainland',
-  validate: lookupRules('direct', 'out_trade_no'),
-});
-
-export const mainlandCloseOrderEndpoint = defineEndpoint({
-  path: 'v3/pay/transactions/out-trade-no/{out_trade_no}/close',
-  verb: 'post',
-  host: 'mainland',
-  // Closing twice is harmless, so a resend for the same order number is a re-entry.
-  idempotencyKey: 'out_trade_no',
-  validate: closeRules('direct'),
-});
+export const mainlandJsapiOrderEndpoint = orders.create.jsapi;
+export const mainlandNativeOrderEndpoint = orders.create.native;
+export const mainlandAppOrderEndpoint = orders.create.app;
+export const mainlandH5OrderEndpoint = orders.create.h5;
+export const mainlandOrderByIdEndpoint = orders.byId;
+export const mainlandOrderByOutTradeNoEndpoint = orders.byOutTradeNo;
+export const mainlandCloseOrderEndpoint = orders.close;
