@@ -19,15 +19,12 @@ const volatileV2Fields = new Set(['nonce_str', 'sign', 'sign_type', 'workwx_sign
  * absent, as in a signature.
  */
 export function v2RequestHash(fields: Readonly<Record<string, string>>): string {
-  const names = Object.keys(fields)
+  const business = Object.keys(fields)
     .filter((name) => !volatileV2Fields.has(name) && fields[name] !== '')
-    .sort();
-  // requestHash of the pairs [[name, value], ...], written directly: the same bytes as JSON.stringify of that array
-  // (pairs of strings are canonical already), without building it. This runs on every APIv2 call that records.
-  let json = '';
-  for (const name of names)
-    json += `${json === '' ? '' : ','}[${JSON.stringify(name)},${JSON.stringify(fields[name])}]`;
-  return sha256Hex(`[${json}]`);
+    .sort()
+    .map((name) => [name, fields[name]]);
+  // requestHash of these pairs, without its canonical walk: pairs of strings in an array are canonical already.
+  return sha256Hex(JSON.stringify(business));
 }
 
 function canonical(value: unknown): unknown {

@@ -97,12 +97,27 @@ async function serve(
 }
 
 function toCall(ctx: SandboxContext, identities: ClientIdentities, req: IncomingMessage, rawBody: Buffer): SandboxCall {
+  const clientCert = identities.check(req.socket as TLSSocket, ctx.clock.now());
+  let headers: Record<string, string> | undefined;
+  return {
+    method: req.method ?? 'GET',
+    pathAndQuery: req.url ?? '/',
+    // Built on first use: APIv2 handlers never look at headers, and this is work on every request.
+    get headers() {
+      headers ??= headersOf(req);
+      return headers;
+    },
+    rawBody,
+    clientCert,
+  };
+}
+
+function headersOf(req: IncomingMessage): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
   }
-  const clientCert = identities.check(req.socket as TLSSocket, ctx.clock.now());
-  return { method: req.method ?? 'GET', pathAndQuery: req.url ?? '/', headers, rawBody, clientCert };
+  return headers;
 }
 
 /** The whole body, or undefined (and the request stream destroyed) once it passes MAX_BODY_BYTES. */
@@ -128,7 +143,14 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
 }
 
 function send(res: ServerResponse, reply: SandboxReply): void {
-  res.writeHead(reply.status, { ...reply.headers, 'content-length': Buffer.byteLength(reply.body) });
+  // Headers as a flat [name, value, ...] list: no object built per reply.
+  const headers: string[] = [];
+  for (const name of Object.keys(reply.headers)) {
+    // The length is the sandbox's to state, from the body it sends.
+    if (name.toLowerCase() !== 'content-length') headers.push(name, reply.headers[name] as string);
+  }
+  headers.push('content-length', String(Buffer.byteLength(reply.body)));
+  res.writeHead(reply.status, headers);
   res.end(reply.body);
 }
 

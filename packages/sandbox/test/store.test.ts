@@ -66,6 +66,8 @@ describe('in-memory store', () => {
       parent_mchid: null,
       name: null,
       config,
+      // Drawn by a trigger on insert (see test/store-shared-config.test.ts).
+      config_version: expect.any(Number),
       balance: 0,
       rate_limit: 30,
     });

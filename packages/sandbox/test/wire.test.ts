@@ -8,6 +8,7 @@ import { encryptAesGcm } from '../src/wire/aes-gcm.js';
 import { equalsInConstantTime } from '../src/wire/constant-time.js';
 import { sha256Hex } from '../src/wire/digest.js';
 import { createNonce } from '../src/wire/nonce.js';
+import { randomBelow } from '../src/wire/random-pool.js';
 import { signV2 } from '../src/wire/v2-sign.js';
 import { replySignMessage, signReplyMessage } from '../src/wire/v3-reply-signature.js';
 import { requestSignMessage, verifyRequestSignature } from '../src/wire/v3-request-signature.js';
@@ -38,6 +39,12 @@ describe('APIv2 sign (docs/vectors.md, "APIv2 sign")', () => {
   it('sorts names by byte value, so upper case comes before lower case', () => {
     const expected = createHash('md5').update('B=2&a=1&key=k').digest('hex').toUpperCase();
     expect(signV2({ a: '1', B: '2' }, 'k', 'MD5')).toBe(expected);
+  });
+
+  it('sorts names beyond U+D7FF by their UTF-8 bytes too, where UTF-16 order differs', () => {
+    // UTF-8: U+E000 is EE 80 80, U+10000 is F0 90 80 80; in UTF-16 U+10000 (D800 DC00) would come first.
+    const expected = createHash('md5').update('a=1&\uE000=2&\u{10000}=3&key=k').digest('hex').toUpperCase();
+    expect(signV2({ '\u{10000}': '3', '\uE000': '2', a: '1' }, 'k', 'MD5')).toBe(expected);
   });
 });
 
@@ -159,7 +166,25 @@ describe('small pieces', () => {
     expect(equalsInConstantTime('ABC', 'ABC')).toBe(true);
     expect(equalsInConstantTime('ABC', 'ABD')).toBe(false);
     expect(equalsInConstantTime('ABC', 'ABCD')).toBe(false);
+    expect(equalsInConstantTime('ABCD', 'ABC')).toBe(false);
     expect(equalsInConstantTime('', '')).toBe(true);
+    // Same number of characters, not of bytes.
+    expect(equalsInConstantTime('é', 'e')).toBe(false);
+    expect(equalsInConstantTime('红', '红')).toBe(true);
+  });
+
+  it('draws random numbers below a bound, each one about as often as the others', () => {
+    const counts = new Array<number>(62).fill(0);
+    for (let i = 0; i < 62_000; i++) {
+      const value = randomBelow(62);
+      expect(Number.isInteger(value) && value >= 0 && value < 62).toBe(true);
+      counts[value] = (counts[value] ?? 0) + 1;
+    }
+    // 1000 expected each; a modulo bias (4 of 62 values drawn 5/4 as often) would show as 1200 against 960.
+    for (const count of counts) expect(count).toBeGreaterThan(850);
+    for (const count of counts) expect(count).toBeLessThan(1150);
+    expect(() => randomBelow(0)).toThrow(RangeError);
+    expect(() => randomBelow(257)).toThrow(RangeError);
   });
 
   it('hashes SHA-256 to the FIPS 180-2 answer', () => {

@@ -8,10 +8,12 @@ export interface ColumnShape {
   /** Stored as JSON text, handed out parsed. */
   readonly json: boolean;
   /**
-   * A JSON column read on every request (a merchant's config): parsed once per row and text, and that one parsed
-   * value, deeply frozen, handed to every read of the row until its text changes.
+   * Set on a JSON column read on every request (a merchant's config): the integer column of the same table that
+   * triggers set to a fresh random number whenever this one is written (schema.ts, `versionTriggersSql`). Reads
+   * then fetch only that number; the text is read and parsed once per row and number, and that one parsed value,
+   * deeply frozen, is handed to every read until the number changes.
    */
-  readonly shared: boolean;
+  readonly versionColumn: string | undefined;
   readonly defaultSql: string | undefined;
 }
 /** A column; `T` (its value in a row) and `Optional` (may an insert omit it) exist only for the compiler. */
@@ -40,25 +42,28 @@ export interface TableDefinition<C extends Columns> extends TableShape {
 export const text = <T extends string = string>(): Column<T, false> => shape('TEXT', false);
 export const integer = <T extends number = number>(): Column<T, false> => shape('INTEGER', false);
 export const json = <T>(): Column<T, false> => shape('TEXT', true);
-/** `json`, shared between reads (see `ColumnShape.shared`): for values no reader changes. */
-export const sharedJson = <T>(): Column<T, false> => ({ ...shape('TEXT', true), shared: true });
+/**
+ * `json`, read once per change and shared between reads (see `ColumnShape.versionColumn`): for values no reader
+ * changes, read far more often than written.
+ */
+export const sharedJson = <T>(versionColumn: string): Column<T, false> => ({ ...shape('TEXT', true), versionColumn });
 
 function shape(sqlType: ColumnShape['sqlType'], json: boolean): ColumnShape {
-  return { sqlType, nullable: false, json, shared: false, defaultSql: undefined };
+  return { sqlType, nullable: false, json, versionColumn: undefined, defaultSql: undefined };
 }
 
 /** NULL allowed; an insert may leave it out. */
 export function nullable<T>(base: Column<T, boolean>): Column<T | null, true> {
-  const { sqlType, json, shared, defaultSql } = base;
-  return { sqlType, nullable: true, json, shared, defaultSql };
+  const { sqlType, json, versionColumn, defaultSql } = base;
+  return { sqlType, nullable: true, json, versionColumn, defaultSql };
 }
 
 /** An insert may leave it out and gets `value`. */
 export function withDefault<T>(base: Column<T, boolean>, value: T): Column<T, true> {
-  const { sqlType, nullable, json, shared } = base;
+  const { sqlType, nullable, json, versionColumn } = base;
   const stored = json ? JSON.stringify(value) : value;
   const defaultSql = typeof stored === 'number' ? String(stored) : `'${String(stored).replaceAll("'", "''")}'`;
-  return { sqlType, nullable, json, shared, defaultSql };
+  return { sqlType, nullable, json, versionColumn, defaultSql };
 }
 
 export function defineTable<C extends Columns>(definition: TableDefinition<C>): TableDefinition<C> {

@@ -17,7 +17,7 @@ import {
 } from './columns.js';
 
 /** Bumped whenever a table changes shape; a database from a newer sandbox is refused rather than misread. */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
@@ -75,7 +75,9 @@ export const schema = {
       /** The institution this merchant is a sub-merchant of (institutional mode); it may still call in common mode. */
       parent_mchid: nullable(text()),
       name: nullable(text()),
-      config: sharedJson<MerchantConfig>(),
+      config: sharedJson<MerchantConfig>('config_version'),
+      /** Redrawn (random) by a trigger whenever `config` is written: readers keep a parsed config while it stays. */
+      config_version: withDefault(integer(), 0),
       /** Funds available for red packets and payouts, fen. */
       balance: withDefault(integer(), 0),
       /** Requests per second before FREQ_LIMIT / RATELIMIT_EXCEEDED. */
@@ -342,7 +344,11 @@ export function migrate(db: Database.Database): void {
       );
     }
     db.exec('CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
-    for (const definition of Object.values(schema)) db.exec(createTableSql(definition));
+    for (const definition of Object.values(schema)) {
+      db.exec(createTableSql(definition));
+      addUndeclaredColumns(db, definition);
+      db.exec(versionTriggersSql(definition));
+    }
     dropUndeclaredIndexes(db);
     if (found !== undefined && found < 2) backfillDailyTotals(db);
     if (found !== undefined && found < 3) movePocketPaymentsOutOfKv(db);
@@ -435,6 +441,51 @@ function createTableSql(definition: TableShape): string {
     statements.push(`CREATE INDEX IF NOT EXISTS ${indexName} ON ${table} (${columns})${where}`);
   }
   return statements.join(';\n');
+}
+
+/**
+ * Adds the columns a table of an earlier version lacks (version 4 added `merchants.config_version`). A new column
+ * must allow NULL or have a default: the rows already there get it.
+ */
+function addUndeclaredColumns(db: Database.Database, definition: TableShape): void {
+  const table = quote(definition.name);
+  const existing = new Set(
+    db
+      .prepare<[], { name: string }>(`PRAGMA table_info(${table})`)
+      .all()
+      .map((column) => column.name),
+  );
+  for (const [name, column] of Object.entries(definition.columns)) {
+    if (existing.has(name)) continue;
+    if (!column.nullable && column.defaultSql === undefined) {
+      throw new Error(`cannot add ${definition.name}.${name} to existing rows: it needs NULL or a default`);
+    }
+    let sql = `ALTER TABLE ${table} ADD COLUMN ${quote(name)} ${column.sqlType}`;
+    if (!column.nullable) sql += ' NOT NULL';
+    if (column.defaultSql !== undefined) sql += ` DEFAULT ${column.defaultSql}`;
+    db.exec(sql);
+  }
+}
+
+/**
+ * The triggers behind each shared JSON column (`ColumnShape.versionColumn`): on every insert of a row and every write
+ * of the column, its version column gets a fresh random number (53 bits, so it survives as a JavaScript number). Kept
+ * in the database, they fire for every writer, in this process or another; and a change rolled back takes its number
+ * with it, while the change made instead draws another, so a number never stands for two texts of one row.
+ */
+function versionTriggersSql(definition: TableShape): string {
+  const table = quote(definition.name);
+  const keyTest = definition.primaryKey.map((key) => `${quote(key)} = NEW.${quote(key)}`).join(' AND ');
+  return Object.entries(definition.columns)
+    .flatMap(([name, column]) => {
+      if (column.versionColumn === undefined) return [];
+      const redraw = `UPDATE ${table} SET ${quote(column.versionColumn)} = abs(random() % 9007199254740991) WHERE ${keyTest};`;
+      return [
+        `CREATE TRIGGER IF NOT EXISTS ${quote(`${definition.name}_${name}_inserted`)} AFTER INSERT ON ${table} BEGIN ${redraw} END`,
+        `CREATE TRIGGER IF NOT EXISTS ${quote(`${definition.name}_${name}_written`)} AFTER UPDATE OF ${quote(name)} ON ${table} BEGIN ${redraw} END`,
+      ];
+    })
+    .join(';\n');
 }
 
 /** `redpacks_by_status_send_time`: named after what it indexes, so a changed list can never keep a stale index. */

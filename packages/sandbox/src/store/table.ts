@@ -19,13 +19,19 @@ export type SqlValue = string | number | null;
 export class Table<C extends Columns> {
   readonly name: string;
   private readonly quotedName: string;
-  /** JSON columns, with the parsed values of a shared column by row (primary key) and text. */
-  private readonly jsonColumns: { name: string; shared: Map<string, SharedValue> | undefined }[];
+  /** JSON columns read with the row, parsed at every read. */
+  private readonly jsonColumns: string[];
+  /** JSON columns read only when their version changed (`ColumnShape.versionColumn`), with what was parsed so far. */
+  private readonly sharedColumns: SharedColumn[];
+  /** What a read selects: every column but the shared ones. */
+  private readonly selected: string;
   /**
    * Statements by the shape of a call (which columns, which of them NULL, order, limit): the SQL text is built and
    * looked up once per shape, not on every call.
    */
   private readonly shapes = new Map<string, Database.Statement<SqlValue[], unknown>>();
+  /** The columns and statement of the last insert. */
+  private lastInsert: { names: readonly string[]; statement: Database.Statement<SqlValue[], unknown> } | undefined;
 
   /** `C` is not checked against `definition` here; `createTables` pairs each table with its own schema entry. */
   constructor(
@@ -34,24 +40,47 @@ export class Table<C extends Columns> {
   ) {
     this.name = definition.name;
     this.quotedName = quote(definition.name);
-    this.jsonColumns = Object.entries(definition.columns)
-      .filter(([, column]) => column.json)
-      .map(([name, column]) => ({ name, shared: column.shared ? new Map<string, SharedValue>() : undefined }));
+    const columns = Object.entries(definition.columns);
+    this.jsonColumns = columns
+      .filter(([, column]) => column.json && column.versionColumn === undefined)
+      .map(([name]) => name);
+    const keyTest = definition.primaryKey.map((key) => `${quote(key)} = ?`).join(' AND ');
+    this.sharedColumns = columns.flatMap(([name, column]) => {
+      const version = column.versionColumn;
+      if (version === undefined) return [];
+      const sql = `SELECT ${quote(name)} AS value, ${quote(version)} AS version FROM ${this.quotedName} WHERE ${keyTest}`;
+      return [{ name, version, read: () => this.prepare(sql), values: new Map<string, unknown>() }];
+    });
+    this.selected =
+      this.sharedColumns.length === 0
+        ? '*'
+        : columns
+            .filter(([, column]) => column.versionColumn === undefined)
+            .map(([name]) => quote(name))
+            .join(', ');
   }
 
   /** Throws a SqliteError (see `isUniqueViolation`) when a primary key or unique constraint is taken. */
   insert(row: NewRowOf<C>): void {
     const { names, values } = this.encoded(row);
-    const statement = this.shaped(`insert ${names.join(',')}`, () => {
-      const marks = names.map(() => '?').join(', ');
-      return `INSERT INTO ${this.quotedName} (${names.map(quote).join(', ')}) VALUES (${marks})`;
-    });
+    let statement = this.lastInsert?.statement;
+    // A table is mostly inserted into by one handler, always with the same columns: that shape is kept at hand.
+    if (statement === undefined || !sameNames(names, this.lastInsert?.names)) {
+      statement = this.shaped(`insert ${names.join(',')}`, () => {
+        const marks = names.map(() => '?').join(', ');
+        return `INSERT INTO ${this.quotedName} (${names.map(quote).join(', ')}) VALUES (${marks})`;
+      });
+      this.lastInsert = { names, statement };
+    }
     statement.run(...values);
   }
 
   get(where: Partial<RowOf<C>>): RowOf<C> | undefined {
     const test = this.whereTest(where);
-    const statement = this.shaped(`get ${test.key}`, () => `SELECT * FROM ${this.quotedName}${test.clause()} LIMIT 1`);
+    const statement = this.shaped(
+      `get ${test.key}`,
+      () => `SELECT ${this.selected} FROM ${this.quotedName}${test.clause()} LIMIT 1`,
+    );
     const raw = statement.get(...test.params);
     return raw === undefined ? undefined : this.decode(raw);
   }
@@ -75,7 +104,7 @@ export class Table<C extends Columns> {
     }
     const key = `select ${test.key} ${orderBy ?? ''} ${descending ? 'desc' : ''} ${limit ?? ''}`;
     const statement = this.shaped(key, () => {
-      let sql = `SELECT * FROM ${this.quotedName}${test.clause()}`;
+      let sql = `SELECT ${this.selected} FROM ${this.quotedName}${test.clause()}`;
       if (orderBy !== undefined) sql += ` ORDER BY ${quote(orderBy)}${descending ? ' DESC' : ''}`;
       if (limit !== undefined) sql += ` LIMIT ${limit}`;
       return sql;
@@ -150,28 +179,39 @@ export class Table<C extends Columns> {
 
   private decode(raw: unknown): RowOf<C> {
     const row = raw as Record<string, unknown>;
-    for (const { name, shared } of this.jsonColumns) {
+    for (const name of this.jsonColumns) {
       const value = row[name];
-      if (typeof value === 'string') row[name] = shared ? this.sharedValue(shared, row, value) : JSON.parse(value);
+      if (typeof value === 'string') row[name] = JSON.parse(value);
     }
+    for (const column of this.sharedColumns) row[column.name] = this.sharedValue(column, row);
     return row as RowOf<C>;
   }
 
   /**
-   * The parsed `text` of a shared column of `row`: the one parsed before while the row's text is the same, else parsed
-   * now and kept. Compared by text, so a change made anywhere (another statement, another process, a rollback) is
-   * seen at the next read; nothing has to announce it.
+   * The parsed value of a shared column of `row`: the one parsed before for the row's current version, or read and
+   * parsed now (with the version read alongside, so that a value is never kept under a version it does not have).
    */
-  private sharedValue(values: Map<string, SharedValue>, row: Record<string, unknown>, text: string): unknown {
-    const key = this.definition.primaryKey.map((column) => String(row[column])).join('\u0000');
-    const known = values.get(key);
-    if (known !== undefined && known.text === text) return known.value;
-    // Rows whose text keeps changing would otherwise pile up; the values are cheap to parse again.
-    if (values.size >= maxSharedValues) values.clear();
-    const value = deepFreeze(JSON.parse(text));
-    values.set(key, { text, value });
+  private sharedValue(column: SharedColumn, row: Record<string, unknown>): unknown {
+    const key = this.definition.primaryKey.map((name) => String(row[name])).join('\u0000');
+    const known = column.values.get(`${key}\u0000${String(row[column.version])}`);
+    if (known !== undefined) return known;
+    const keyValues = this.definition.primaryKey.map((name) => row[name] as SqlValue);
+    const read = column.read().get(...keyValues) as { value: string | null; version: number } | undefined;
+    // Deleted by another connection between the two reads: a bug to see, not a value to make up.
+    if (read === undefined) throw new Error(`a row of ${this.name} was deleted while being read`);
+    if (read.value === null) return null;
+    // Rows whose column keeps changing would otherwise pile up; values are cheap to read again.
+    if (column.values.size >= maxSharedValues) column.values.clear();
+    const value = deepFreeze(JSON.parse(read.value));
+    column.values.set(`${key}\u0000${String(read.version)}`, value);
     return value;
   }
+}
+
+function sameNames(names: readonly string[], other: readonly string[] | undefined): boolean {
+  if (other === undefined || other.length !== names.length) return false;
+  for (let i = 0; i < names.length; i++) if (names[i] !== other[i]) return false;
+  return true;
 }
 
 /** The test of a `where` object: its shape key, parameters, and the WHERE clause for preparing a new shape. */
@@ -192,13 +232,16 @@ class WhereTest {
   }
 }
 
-/** One parsed value of a shared JSON column, with the text it was parsed from. */
-interface SharedValue {
-  text: string;
-  value: unknown;
+/** A shared JSON column: its name, its version column, the statement reading both, and the values parsed so far. */
+interface SharedColumn {
+  name: string;
+  version: string;
+  read: () => Database.Statement<SqlValue[], unknown>;
+  /** Parsed values by primary key and version. */
+  values: Map<string, unknown>;
 }
 
-/** How many rows' parsed values a shared column keeps (merchants number in the tens). */
+/** How many row versions a shared column keeps parsed (merchants number in the tens). */
 const maxSharedValues = 10_000;
 
 /** Frozen all the way down: a shared value handed to every reader must not be changed by any of them. */

@@ -47,7 +47,7 @@ export interface RedpackFilter {
   kind?: string;
 }
 
-/** Red packets, newest first (in the order they were sent within one second), brought up to sandbox time first. */
+/** Red packets, newest first (also within one second), brought up to sandbox time first. */
 export function listRedpacks(ctx: SandboxContext, filter: RedpackFilter = {}): RedpackView[] {
   const { mchid, status, kind } = filter;
   if (status !== undefined && !isOneOf(redpackStatuses, status)) {
@@ -74,7 +74,7 @@ export interface PocketPaymentView {
   payment_time: string;
 }
 
-/** Pay-to-staff payments, newest first (in the order they were made within one second). */
+/** Pay-to-staff payments, newest first (also within one second). */
 export function listPocketPayments(ctx: SandboxContext, filter: { mchid?: string } = {}): PocketPaymentView[] {
   const rows = newestFirst<PocketPaymentRow>(ctx, 'pocket_payments', 'payment_time', { mchid: filter.mchid });
   return rows.map((row) => ({
@@ -105,7 +105,7 @@ export interface CouponView {
   trade_no: string | null;
 }
 
-/** Sent coupons, newest first (in the order they were sent within one second). */
+/** Sent coupons, newest first (also within one second). */
 export function listCoupons(ctx: SandboxContext, filter: { mchid?: string; openid?: string } = {}): CouponView[] {
   const rows = newestFirst<CouponRow>(ctx, 'coupons', 'send_time', { mchid: filter.mchid, openid: filter.openid });
   return rows.map((row) => ({

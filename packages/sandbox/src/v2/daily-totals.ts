@@ -18,20 +18,30 @@ export function chinaDayStart(nowSeconds: number): number {
   return Math.floor((nowSeconds + chinaOffsetSeconds) / daySeconds) * daySeconds - chinaOffsetSeconds;
 }
 
-/** The day's totals of `openid` at the merchant; `openid` '' gives the merchant's own total. */
-export function dayTotal(
+/** The day's totals of `openid` at the merchant and of the merchant as a whole, read together (one statement). */
+export function dayTotals(
   ctx: SandboxContext,
   product: DailyProduct,
   mchid: string,
   openid: string,
   nowSeconds: number,
-): DayTotal {
-  const row = ctx.store
-    .statement<[DailyProduct, string, string, number], DayTotal>(
-      'SELECT count, fen FROM daily_totals WHERE product = ? AND mchid = ? AND openid = ? AND day = ?',
+): { user: DayTotal; merchant: DayTotal } {
+  const day = chinaDayStart(nowSeconds);
+  // Two key lookups in one statement; rows as [who, count, fen] (raw), the user's first when it has one.
+  const rows = ctx.store
+    .statement<[DailyProduct, string, string, number, DailyProduct, string, number], [string, number, number]>(
+      `SELECT openid, count, fen FROM daily_totals WHERE product = ? AND mchid = ? AND openid = ? AND day = ?
+       UNION ALL
+       SELECT openid, count, fen FROM daily_totals WHERE product = ? AND mchid = ? AND openid = '' AND day = ?`,
     )
-    .get(product, mchid, openid, chinaDayStart(nowSeconds));
-  return row ?? { count: 0, fen: 0 };
+    .raw(true)
+    .all(product, mchid, openid, day, product, mchid, day);
+  return { user: totalOf(rows, openid), merchant: totalOf(rows, '') };
+}
+
+function totalOf(rows: readonly [string, number, number][], who: string): DayTotal {
+  const row = rows.find((each) => each[0] === who);
+  return row === undefined ? { count: 0, fen: 0 } : { count: row[1], fen: row[2] };
 }
 
 /**
@@ -66,13 +76,14 @@ export function countPayment(
   fen: number,
   nowSeconds: number,
 ): void {
-  // Prepared once per database (store.statement): this runs on every red packet and payout.
-  const add = ctx.store.statement<[DailyProduct, string, string, number, number, number]>(
-    `INSERT INTO daily_totals (product, mchid, openid, day, count, fen, last_at) VALUES (?, ?, ?, ?, 1, ?, ?)
+  // Prepared once per database (store.statement), both rows in one statement: this runs on every red packet and payout.
+  type Row = [DailyProduct, string, string, number, number, number];
+  const add = ctx.store.statement<[...Row, ...Row]>(
+    `INSERT INTO daily_totals (product, mchid, openid, day, count, fen, last_at)
+     VALUES (?, ?, ?, ?, 1, ?, ?), (?, ?, ?, ?, 1, ?, ?)
      ON CONFLICT (product, mchid, openid, day)
      DO UPDATE SET count = count + 1, fen = fen + excluded.fen, last_at = MAX(last_at, excluded.last_at)`,
   );
   const day = chinaDayStart(nowSeconds);
-  add.run(product, mchid, openid, day, fen, nowSeconds);
-  add.run(product, mchid, '', day, fen, nowSeconds);
+  add.run(product, mchid, openid, day, fen, nowSeconds, product, mchid, '', day, fen, nowSeconds);
 }

@@ -31,7 +31,7 @@ export function findBrokenRule(
   crossRules: readonly CrossFieldRule[],
   fields: Readonly<Record<string, string>>,
 ): BrokenRule | undefined {
-  for (const [field, rule] of Object.entries(rules)) {
+  for (const [field, rule] of entriesOf(rules)) {
     const broken = brokenFieldRule(rule, Object.hasOwn(fields, field) ? fields[field] : undefined);
     if (broken !== undefined) return { field, rule: broken };
   }
@@ -40,6 +40,18 @@ export function findBrokenRule(
     if (broken !== undefined) return broken;
   }
   return undefined;
+}
+
+/** Each endpoint's rules as a list, made once: the rule tables never change, and every request walks one. */
+const ruleLists = new WeakMap<Readonly<Record<string, FieldRule>>, [string, FieldRule][]>();
+
+function entriesOf(rules: Readonly<Record<string, FieldRule>>): [string, FieldRule][] {
+  let entries = ruleLists.get(rules);
+  if (entries === undefined) {
+    entries = Object.entries(rules);
+    ruleLists.set(rules, entries);
+  }
+  return entries;
 }
 
 /** `field` must be given when `other` is `value` (the real name when the name is checked). */

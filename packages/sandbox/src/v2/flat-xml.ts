@@ -1,4 +1,4 @@
-// The shape nearly every APIv2 request body has — `<xml>` holding one `<name>text</name>` per field, nothing else — read
+// The shape nearly every APIv2 request body has (`<xml>` holding one `<name>text</name>` per field, nothing else), read
 // in one pass. Anything else (a declaration, whitespace between elements, references, comments, a repeated or unusual
 // name, CR, a character XML forbids, bytes that are not UTF-8) is left to the SDK's strict parser, which reads it or
 // names what is wrong; for the bodies read here both give the same fields (test/v2-flat-xml.test.ts compares them).
@@ -37,7 +37,8 @@ export function readFlatXml(body: Uint8Array): Record<string, string> | undefine
     const match = field.exec(text);
     if (match === null || field.lastIndex > end) return undefined;
     const [, name = '', plain, cdata] = match;
-    if (refusedNames.has(name) || Object.hasOwn(fields, name)) return undefined;
+    // `fields` has no prototype: a name it does not hold reads as undefined.
+    if (refusedNames.has(name) || fields[name] !== undefined) return undefined;
     fields[name] = plain ?? cdata ?? '';
     position = field.lastIndex;
   }

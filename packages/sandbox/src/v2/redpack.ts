@@ -7,7 +7,7 @@ import { newWechatNumber } from '../ids.js';
 import { credit, debit } from '../ledger.js';
 import { v2RequestHash } from '../request-hash.js';
 import type { MerchantRow, NewRow, RedpackKind, RedpackRow, RedpackStatus } from '../store.js';
-import { countPayment, dayTotal } from './daily-totals.js';
+import { countPayment, dayTotals } from './daily-totals.js';
 import { type Refusal, refuse } from './refusals.js';
 import {
   limitsOf,
@@ -281,7 +281,7 @@ function appidRefusal(merchant: MerchantRow, rules: KindRules, wxappid: string):
 
 /**
  * The first limit this packet would break, in the order of the error table: the packet's own amount, then the
- * day's totals (China calendar day of `now`) of the user and of the merchant. The totals are two primary-key reads.
+ * day's totals (China calendar day of `now`) of the user and of the merchant, both read at once by key.
  */
 function limitRefusal(
   ctx: SandboxContext,
@@ -298,7 +298,7 @@ function limitRefusal(
       detail: `total_amount must be within ${limit('minAmount')}..${limit('maxAmount')} fen for this merchant`,
     };
   }
-  const user = dayTotal(ctx, 'redpack', merchant.mchid, openid, now);
+  const { user, merchant: merchantTotal } = dayTotals(ctx, 'redpack', merchant.mchid, openid, now);
   if (user.count >= limit('userDailyCount')) {
     return {
       code: 'SENDNUM_LIMIT',
@@ -313,7 +313,6 @@ function limitRefusal(
       detail: `re_openid may get at most ${limit('userDailyAmount')} fen a day from this merchant`,
     };
   }
-  const merchantTotal = dayTotal(ctx, 'redpack', merchant.mchid, '', now);
   if (merchantTotal.fen + amount > limit('merchantDailyAmount')) {
     return {
       code: 'SENDAMOUNT_LIMIT',

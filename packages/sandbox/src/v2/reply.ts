@@ -132,14 +132,17 @@ export function textReply(status: number, text: string, headers: Record<string, 
 
 function flatStrings(fields: ReplyFields): Record<string, string> {
   const flat: Record<string, string> = {};
-  for (const [name, value] of Object.entries(fields)) if (typeof value === 'string') flat[name] = value;
+  for (const name of Object.keys(fields)) {
+    const value = fields[name];
+    if (typeof value === 'string') flat[name] = value;
+  }
   return flat;
 }
 
 function children(fields: ReplyFields): string {
-  return Object.entries(fields)
-    .map(([name, value]) => element(name, value))
-    .join('');
+  let xml = '';
+  for (const name of Object.keys(fields)) xml += element(name, fields[name]);
+  return xml;
 }
 
 function element(name: string, value: ReplyValue): string {

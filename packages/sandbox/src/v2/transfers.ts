@@ -8,7 +8,7 @@ import { debit } from '../ledger.js';
 import { v2RequestHash } from '../request-hash.js';
 import type { MerchantRow, PocketPaymentRow } from '../store.js';
 import { createNonce } from '../wire/nonce.js';
-import { countPayment, dayTotal, lastPaidAt } from './daily-totals.js';
+import { countPayment, dayTotals, lastPaidAt } from './daily-totals.js';
 import { type Refusal, refuse } from './refusals.js';
 import { limitsOf, type Outcome, replyTime, requiredField, succeed, type V2Request } from './reply.js';
 
@@ -133,7 +133,7 @@ function limitRefusal(
   if (amount > limit('maxAmount')) {
     return { code: 'AMOUNT_LIMIT', officialText: '金额超限', detail: `amount: at most ${limit('maxAmount')} fen` };
   }
-  const user = dayTotal(ctx, 'payout', merchant.mchid, openid, now);
+  const { user, merchant: merchantTotal } = dayTotals(ctx, 'payout', merchant.mchid, openid, now);
   if (user.count >= limit('userDailyCount')) {
     return {
       code: 'SENDNUM_LIMIT',
@@ -148,7 +148,6 @@ function limitRefusal(
       detail: `openid may be paid at most ${limit('userDailyAmount')} fen a day`,
     };
   }
-  const merchantTotal = dayTotal(ctx, 'payout', merchant.mchid, '', now);
   if (merchantTotal.fen + amount > limit('merchantDailyAmount')) {
     return {
       code: 'SEND_MONEY_LIMIT',

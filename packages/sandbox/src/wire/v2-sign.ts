@@ -12,9 +12,14 @@ const beyondPlainOrder = /[\uD800-\uFFFF]/;
  * case sorts before lower case). Values go in raw: no URL encoding, no trimming, since spaces are signed too.
  */
 export function sortedPairs(fields: Readonly<Record<string, string>>, names: Iterable<string>): string {
-  const present = [...new Set(names)].filter((name) => Object.hasOwn(fields, name) && fields[name] !== '');
-  // This runs on every APIv2 request. Below U+D800, JavaScript's string order (by UTF-16 code unit) is the UTF-8 byte
-  // order, and names are ASCII in practice; only other names are compared as bytes.
+  return joinSorted(fields, [...new Set(names)]);
+}
+
+/** `sortedPairs` over names known to be distinct (`present` is sorted in place). */
+function joinSorted(fields: Readonly<Record<string, string>>, names: string[]): string {
+  const present = names.filter((name) => Object.hasOwn(fields, name) && fields[name] !== '');
+  // This runs twice on every APIv2 request. Below U+D800, JavaScript's string order (by UTF-16 code unit) is the UTF-8
+  // byte order, and names are ASCII in practice; only other names are compared as bytes.
   if (present.some((name) => beyondPlainOrder.test(name))) present.sort(compareUtf8);
   else present.sort();
   let joined = '';
@@ -28,8 +33,9 @@ function compareUtf8(a: string, b: string): number {
 
 /** The `sign` of `fields` with the merchant's APIv2 key. */
 export function signV2(fields: Readonly<Record<string, string>>, key: string, algorithm: V2SignAlgorithm): string {
+  // Own keys are distinct already.
   const signed = Object.keys(fields).filter((name) => name !== 'sign');
-  const message = `${sortedPairs(fields, signed)}&key=${key}`;
+  const message = `${joinSorted(fields, signed)}&key=${key}`;
   const digest =
     algorithm === 'MD5' ? hash('md5', message, 'hex') : createHmac('sha256', key).update(message, 'utf8').digest('hex');
   return digest.toUpperCase();
