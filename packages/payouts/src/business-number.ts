@@ -8,9 +8,6 @@ const TAG_LENGTH = 12;
 /** Digits of the row: up to 9,999,999,999 rows a batch. */
 const ROW_DIGITS = 10;
 
-/** 22 characters, within every kind's limit (mch_billno ≤ 28, partner_trade_no ≤ 32) and charset `[0-9A-Za-z]`. */
-export const BUSINESS_NUMBER_LENGTH = TAG_LENGTH + ROW_DIGITS;
-
 /**
  * The tag every number of a batch starts with: derived from the merchant and the batch id alone, so the same batch
  * gets the same numbers on every run, on every machine, and another batch id gets other numbers.
@@ -22,7 +19,10 @@ export function batchTag(mchid: string, batchId: string): string {
   return tag;
 }
 
-/** The number of row `row` (1-based): the batch tag, then the row in ten digits. */
+/**
+ * The number of row `row` (1-based): the batch tag, then the row in ten digits — 22 characters of `[0-9A-Za-z]`,
+ * within every kind's limit (mch_billno ≤ 28, partner_trade_no ≤ 32).
+ */
 export function businessNumber(tag: string, row: number): string {
   if (!(Number.isSafeInteger(row) && row >= 1 && row < 10 ** ROW_DIGITS)) {
     throw new RangeError(`row must be 1..${10 ** ROW_DIGITS - 1}`);

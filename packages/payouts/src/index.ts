@@ -1,7 +1,5 @@
 // The public surface of @wxpay/payouts: exactly-once payout batches.
 
-export { checkBatchId, defaultBatchId } from './batch-id.js';
-export { BUSINESS_NUMBER_LENGTH, batchTag, businessNumber } from './business-number.js';
 export { BatchChangedError, type InputProblem, PayoutConfigError, PayoutError, PayoutInputError } from './errors.js';
 export { arraySource, fileSource, type InputRecord, type RowSource } from './input/source.js';
 export type {

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { batchTag, businessNumber } from './business-number.js';
 import { BatchChangedError, type InputProblem, PayoutConfigError, PayoutInputError } from './errors.js';
 import { isSourceProblem, type RowSource } from './input/source.js';
+import { allRows } from './journal/all-rows.js';
 import type { BatchRecord, Journal, NewRow } from './journal/journal.js';
 import type { BatchSettings, PayoutKind, RowData } from './kinds/kind.js';
 import { type ColumnDefaults, checkRow, rowDataJson } from './row-data.js';
@@ -34,6 +35,7 @@ export class PlanningStopped extends Error {
 interface CheckedRow {
   row: number;
   line: number;
+  number: string;
   data: RowData;
   json: string;
 }
@@ -69,19 +71,13 @@ async function* checkedRows(input: PlanInput, tag: string): AsyncGenerator<Check
       continue;
     }
     row++;
-    const checked = checkRow(
-      input.kind,
-      input.settings,
-      input.defaults,
-      item.line,
-      item.values,
-      businessNumber(tag, row),
-    );
+    const number = businessNumber(tag, row);
+    const checked = checkRow(input.kind, input.settings, input.defaults, item.line, item.values, number);
     if ('settingsProblem' in checked) {
       throw new PayoutConfigError(`${checked.settingsProblem.setting}: ${checked.settingsProblem.rule}`);
     }
     if ('problem' in checked) report(checked.problem);
-    else if (total === 0) yield { row, line: item.line, data: checked.data, json: rowDataJson(checked.data) };
+    else if (total === 0) yield { row, line: item.line, number, data: checked.data, json: rowDataJson(checked.data) };
   }
   if (row === 0 && total === 0) report({ line: 1, field: 'rows', rule: 'at least one row' });
   if (total > 0) throw new PayoutInputError(problems, total, input.source.name);
@@ -100,19 +96,12 @@ async function fingerprint(input: PlanInput, tag: string): Promise<{ inputHash: 
 
 /** The first row where the source and the journal's batch differ, in words. */
 async function firstDifference(input: PlanInput, tag: string, stored: BatchRecord): Promise<string> {
-  let page: Array<{ row: number; data: string }> = [];
-  let at = 0;
+  const saved = allRows(input.journal, stored.id, undefined, PLAN_CHUNK);
   for await (const checked of checkedRows(input, tag)) {
-    if (at >= page.length) {
-      page = await input.journal.rows(stored.id, checked.row, PLAN_CHUNK);
-      at = 0;
-    }
-    const saved = page[at++];
-    if (saved === undefined || saved.row !== checked.row) {
-      return `row ${checked.row} (line ${checked.line}) is not in the batch, which has ${stored.rowCount} rows`;
-    }
-    if (saved.data !== checked.json) {
-      return `row ${checked.row} (line ${checked.line}) differs in ${differingField(JSON.parse(saved.data), checked.data)}`;
+    const { value, done } = await saved.next();
+    if (done) return `row ${checked.row} (line ${checked.line}) is not in the batch, which has ${stored.rowCount} rows`;
+    if (value.data !== checked.json) {
+      return `row ${checked.row} (line ${checked.line}) differs in ${differingField(JSON.parse(value.data), checked.data)}`;
     }
   }
   return `the batch has ${stored.rowCount} rows, the input fewer`;
@@ -160,11 +149,14 @@ export async function planBatch(input: PlanInput): Promise<BatchRecord> {
     throw new BatchChangedError(batchId, await firstDifference(input, tag, stored));
   }
   if (stored.planned) return stored;
+  // The rows written are hashed again: a file that changed since the first pass never becomes a planned batch.
+  const written = createHash('sha256');
   let chunk: NewRow[] = [];
   for await (const checked of checkedRows(input, tag)) {
+    written.update(checked.json).update('\n');
     chunk.push({
       row: checked.row,
-      number: businessNumber(tag, checked.row),
+      number: checked.number,
       openid: checked.data.openid,
       amount: checked.data.amount,
       data: checked.json,
@@ -175,6 +167,9 @@ export async function planBatch(input: PlanInput): Promise<BatchRecord> {
     }
   }
   if (chunk.length > 0) await journal.addRows(batchId, chunk);
+  if (written.digest('hex') !== stored.inputHash) {
+    throw new BatchChangedError(batchId, 'the input changed while it was being read; nothing was sent');
+  }
   await journal.markPlanned(batchId);
   return { ...stored, planned: true };
 }

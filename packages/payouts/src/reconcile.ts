@@ -2,9 +2,11 @@
 // amount given back, a coupon's state), so a report shows what was actually received.
 import type { Wxpay } from 'wxpay';
 import { PayoutConfigError } from './errors.js';
+import { allRows } from './journal/all-rows.js';
 import type { Journal } from './journal/journal.js';
+import { storedBatch } from './journal/stored-batch.js';
 import { payoutKinds } from './kinds/index.js';
-import type { BatchSettings, PayoutKindName, RowData } from './kinds/kind.js';
+import type { PayoutKindName, RowData } from './kinds/kind.js';
 import { Pacer } from './pacer.js';
 
 export interface ReconcileOptions {
@@ -34,9 +36,7 @@ const PAGE = 500;
 
 export async function reconcileBatch(options: ReconcileOptions): Promise<ReconcileResult> {
   const { journal, batchId, wxpay } = options;
-  const batch = await journal.batch(batchId);
-  if (batch === undefined) throw new PayoutConfigError(`batch ${batchId} is not in the journal ${journal.location}`);
-  const settings = JSON.parse(batch.settings) as BatchSettings;
+  const { settings } = await storedBatch(journal, batchId);
   const kind = payoutKinds[settings.kind as PayoutKindName];
   if (kind === undefined) throw new PayoutConfigError(`batch ${batchId} has an unknown kind ${settings.kind}`);
   if (wxpay.toJSON().mchid !== settings.mchid) {
@@ -46,37 +46,34 @@ export async function reconcileBatch(options: ReconcileOptions): Promise<Reconci
   const pacer = new Pacer({ rate: options.rate ?? 30, now });
   const result: ReconcileResult = { batchId, reconciled: 0, failed: 0, firstError: undefined, byStatus: {} };
   const reconcile = kind.reconcile;
-  let from = 1;
-  for (;;) {
-    const rows = await journal.rows(batchId, from, PAGE, 'sent');
-    if (rows.length === 0 || options.signal?.aborted) break;
-    from = (rows[rows.length - 1]?.row ?? from) + 1;
-    const queue = [...rows];
-    const work = async () => {
-      for (let row = queue.shift(); row !== undefined; row = queue.shift()) {
-        let status = row.status;
-        if (reconcile) {
-          if (!(await pacer.take(options.signal))) return;
-          try {
-            const found = await reconcile(wxpay, JSON.parse(row.data) as RowData, settings, row.number, row.wxId ?? '');
-            if (found) {
-              await journal.reconcile(batchId, row.row, found.status, found.refundAmount ?? null, now());
-              status = found.status;
-              result.reconciled++;
-            }
-          } catch (error) {
-            result.failed++;
-            result.firstError ??= `row ${row.row}: ${error instanceof Error ? error.message : String(error)}`;
+  // The workers take the sent rows one at a time from one stream of pages.
+  const rows = allRows(journal, batchId, 'sent', PAGE);
+  const work = async () => {
+    for (let next = await rows.next(); !next.done; next = await rows.next()) {
+      if (options.signal?.aborted) return;
+      const row = next.value;
+      let status = row.status;
+      if (reconcile) {
+        if (!(await pacer.take(options.signal))) return;
+        try {
+          const found = await reconcile(wxpay, JSON.parse(row.data) as RowData, settings, row.number, row.wxId ?? '');
+          if (found) {
+            await journal.reconcile(batchId, row.row, found.status, found.refundAmount ?? null, now());
+            status = found.status;
+            result.reconciled++;
           }
-        } else {
-          result.reconciled++;
+        } catch (error) {
+          result.failed++;
+          result.firstError ??= `row ${row.row}: ${error instanceof Error ? error.message : String(error)}`;
         }
-        const key = status ?? 'UNKNOWN';
-        result.byStatus[key] = (result.byStatus[key] ?? 0) + 1;
-        options.onProgress?.(result.reconciled + result.failed);
+      } else {
+        result.reconciled++;
       }
-    };
-    await Promise.all(Array.from({ length: options.concurrency ?? 4 }, work));
-  }
+      const key = status ?? 'UNKNOWN';
+      result.byStatus[key] = (result.byStatus[key] ?? 0) + 1;
+      options.onProgress?.(result.reconciled + result.failed);
+    }
+  };
+  await Promise.all(Array.from({ length: options.concurrency ?? 4 }, work));
   return result;
 }

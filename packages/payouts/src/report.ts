@@ -1,7 +1,7 @@
 // The batch's report and status, read from the journal: one record per row, and counts by state and err_code.
-import { PayoutConfigError } from './errors.js';
+import { allRows } from './journal/all-rows.js';
 import type { Journal, StateCounts } from './journal/journal.js';
-import type { BatchSettings } from './kinds/kind.js';
+import { storedBatch } from './journal/stored-batch.js';
 
 /** The name of WeChat Pay's id of a payout, by kind. */
 export const payoutIdNames = {
@@ -37,53 +37,34 @@ export interface BatchStatus {
   counts: StateCounts;
 }
 
-async function settingsOf(
-  journal: Journal,
-  batchId: string,
-): Promise<{ settings: BatchSettings; rowCount: number; createdAt: number }> {
-  const batch = await journal.batch(batchId);
-  if (batch === undefined) throw new PayoutConfigError(`batch ${batchId} is not in the journal ${journal.location}`);
-  return {
-    settings: JSON.parse(batch.settings) as BatchSettings,
-    rowCount: batch.rowCount,
-    createdAt: batch.createdAt,
-  };
-}
-
 export async function batchStatus(journal: Journal, batchId: string): Promise<BatchStatus> {
-  const { settings, rowCount, createdAt } = await settingsOf(journal, batchId);
+  const { batch, settings } = await storedBatch(journal, batchId);
   return {
     batchId,
     kind: settings.kind,
     mchid: settings.mchid,
-    rows: rowCount,
-    createdAt: new Date(createdAt).toISOString(),
+    rows: batch.rowCount,
+    createdAt: new Date(batch.createdAt).toISOString(),
     counts: await journal.counts(batchId),
   };
 }
 
 /** Every row of the batch in order, read page by page (a batch of any size in constant memory). */
 export async function* reportRows(journal: Journal, batchId: string): AsyncGenerator<ReportRecord> {
-  await settingsOf(journal, batchId);
-  let from = 1;
-  for (;;) {
-    const rows = await journal.rows(batchId, from, 1000);
-    if (rows.length === 0) return;
-    for (const row of rows) {
-      yield {
-        row: row.row,
-        openid: row.openid,
-        amount: row.amount,
-        billno: row.number,
-        state: row.state,
-        err_code: row.errCode,
-        err_message: row.errMessage,
-        wx_id: row.wxId,
-        status: row.status,
-        refund_amount: row.refundAmount,
-        attempts: row.attempts,
-      };
-    }
-    from = (rows[rows.length - 1]?.row ?? from) + 1;
+  await storedBatch(journal, batchId);
+  for await (const row of allRows(journal, batchId)) {
+    yield {
+      row: row.row,
+      openid: row.openid,
+      amount: row.amount,
+      billno: row.number,
+      state: row.state,
+      err_code: row.errCode,
+      err_message: row.errMessage,
+      wx_id: row.wxId,
+      status: row.status,
+      refund_amount: row.refundAmount,
+      attempts: row.attempts,
+    };
   }
 }

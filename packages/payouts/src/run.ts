@@ -19,7 +19,7 @@ import { nextChinaMidnight, Pacer, retryDelay, sleep } from './pacer.js';
 import { PlanningStopped, planBatch } from './plan.js';
 import type { ColumnDefaults } from './row-data.js';
 import { classifySendError } from './send-outcome.js';
-import { forgetDeadWorkersOfThisHost, newWorkerId } from './worker-id.js';
+import { forgetDeadWorkersOfThisHost, newWorkerId, rateShare } from './worker-id.js';
 
 export interface RunPayoutsOptions {
   /** The merchant's client; its `mchid` is the paying merchant. */
@@ -224,8 +224,7 @@ class BatchRun {
   async #heartbeat(): Promise<void> {
     const { journal, leaseMs, now, pacer, rate } = this.#c;
     await journal.heartbeat(this.#worker, now() + leaseMs);
-    const alive = (await journal.workers()).filter((worker) => worker.aliveUntil >= now()).length;
-    pacer.setRate(rate / Math.max(1, alive));
+    pacer.setRate(rateShare(rate, await journal.workers(), now()));
   }
 
   async #sendUntilSettled(): Promise<void> {

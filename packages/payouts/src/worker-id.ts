@@ -29,3 +29,8 @@ export async function forgetDeadWorkersOfThisHost(journal: Journal): Promise<voi
     }
   }
 }
+
+/** This worker's share of the merchant's `rate`: the workers alive at `now` (this one among them) split it evenly. */
+export function rateShare(rate: number, workers: ReadonlyArray<{ aliveUntil: number }>, now: number): number {
+  return rate / Math.max(1, workers.filter((worker) => worker.aliveUntil >= now).length);
+}

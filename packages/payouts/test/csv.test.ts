@@ -28,6 +28,16 @@ describe('readCsv', () => {
     for (const size of [1, 2, 3, 5, 7]) expect(await read(text, size)).toEqual(expected);
   });
 
+  it('keeps a CRLF inside a quoted value whole, and counts it as one line', async () => {
+    for (const size of [1, 2, 100]) {
+      expect(await read('a,b\r\n"x\r\ny",1\r\nz,2\r\n', size)).toEqual([
+        { line: 1, values: ['a', 'b'] },
+        { line: 2, values: ['x\r\ny', '1'] },
+        { line: 4, values: ['z', '2'] },
+      ]);
+    }
+  });
+
   it('reads a last line without a line end', async () => {
     expect(await read('a,b\n1,2')).toEqual([
       { line: 1, values: ['a', 'b'] },

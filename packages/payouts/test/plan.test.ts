@@ -128,6 +128,19 @@ describe('planBatch', () => {
     ).rejects.toThrow(/settings differ/);
   });
 
+  it('never plans a batch whose input changed between the check and the writing of its rows', async () => {
+    let reads = 0;
+    const shifting = {
+      name: 'shifting',
+      async *records() {
+        reads++;
+        yield { line: 2, values: { openid: 'o1', amount: reads === 1 ? 100 : 999 } };
+      },
+    };
+    await expect(plan(shifting)).rejects.toThrow(/changed while it was being read/);
+    expect((await journal.batch('b1'))?.planned).toBe(false);
+  });
+
   it('refuses input another batch already paid, unless allowed', async () => {
     const rows = [{ openid: 'o1', amount: 100 }];
     await plan(arraySource('code', rows), { batchId: 'first' });

@@ -1,22 +1,19 @@
 // Every kind under sandbox faults (replies dropped after the commit, SYSTEMERROR, a tight rate limit) and with
 // recipients WeChat Pay refuses: each valid recipient is paid exactly once, each invalid one fails with its err_code.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fileSource, openSqliteJournal, reportRows, runPayouts } from '../src/index.js';
-import { type PayoutMerchant, startPayoutMerchant } from './support/sandbox-merchant.js';
+import { fileSource, openSqliteJournal, runPayouts } from '../src/index.js';
+import {
+  payoutDefaults as defaults,
+  type PayoutMerchant,
+  reportOf,
+  startPayoutMerchant,
+} from './support/sandbox-merchant.js';
 
 let m: PayoutMerchant;
 beforeAll(async () => {
   m = await startPayoutMerchant(60);
 });
 afterAll(() => m?.close());
-
-const defaults = {
-  send_name: '天虹百货',
-  wishing: '感谢您参加猜灯谜活动',
-  act_name: '猜灯谜抢红包活动',
-  remark: '猜越多得越多',
-  desc: '元宵节奖励',
-};
 
 describe.each(['redpack', 'workwx', 'pocket', 'coupon'] as const)('kind %s under faults', (kind) => {
   it('pays each valid recipient exactly once and fails the invalid ones', async () => {
@@ -54,8 +51,7 @@ describe.each(['redpack', 'workwx', 'pocket', 'coupon'] as const)('kind %s under
       result = await runPayouts({ ...options, wxpay: m.client() });
       expect(result.counts).toMatchObject({ sent: valid.length, failed: 2, pending: 0, unknown: 0, sending: 0 });
       const paid = m.paid(kind);
-      const rows = [];
-      for await (const row of reportRows(journal, result.batchId)) rows.push(row);
+      const rows = await reportOf(journal, result.batchId);
       for (const row of rows) {
         if (row.state === 'sent') {
           expect(paid.get(row.billno)).toBe(row.openid);

@@ -1,20 +1,18 @@
 // The engine end to end against the sandbox: a redpack batch pays every row once, journals it, and resumes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fileSource, openSqliteJournal, reportRows, runPayouts } from '../src/index.js';
-import { type PayoutMerchant, startPayoutMerchant } from './support/sandbox-merchant.js';
+import { fileSource, openSqliteJournal, runPayouts } from '../src/index.js';
+import {
+  payoutDefaults as defaults,
+  type PayoutMerchant,
+  reportOf,
+  startPayoutMerchant,
+} from './support/sandbox-merchant.js';
 
 let m: PayoutMerchant;
 beforeAll(async () => {
   m = await startPayoutMerchant(20);
 });
 afterAll(() => m?.close());
-
-const defaults = {
-  send_name: '天虹百货',
-  wishing: '感谢您参加猜灯谜活动',
-  act_name: '猜灯谜抢红包活动',
-  remark: '猜越多得越多',
-};
 
 describe('runPayouts (redpack)', () => {
   it('pays every row once and records send_listid', async () => {
@@ -30,8 +28,7 @@ describe('runPayouts (redpack)', () => {
     expect(result.counts).toMatchObject({ sent: 10, failed: 0, sentAmount: 1045 });
     const packets = m.sandbox.admin.redpacks({ mchid: m.config.mchid });
     expect(packets).toHaveLength(10);
-    const rows = [];
-    for await (const row of reportRows(journal, 'lantern')) rows.push(row);
+    const rows = await reportOf(journal, 'lantern');
     expect(rows.map((r) => r.state)).toEqual(Array(10).fill('sent'));
     for (const row of rows) {
       const packet = packets.find((p) => p.mch_billno === row.billno);

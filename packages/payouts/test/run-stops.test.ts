@@ -2,21 +2,19 @@
 // limit holds rows until tomorrow, the caller aborts. Each keeps its rows' state and a rerun pays each row once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Wxpay } from 'wxpay';
-import { arraySource, openSqliteJournal, reportRows, runPayouts } from '../src/index.js';
-import { type PayoutMerchant, startPayoutMerchant } from './support/sandbox-merchant.js';
+import { arraySource, openSqliteJournal, runPayouts } from '../src/index.js';
+import {
+  payoutDefaults as defaults,
+  type PayoutMerchant,
+  reportOf,
+  startPayoutMerchant,
+} from './support/sandbox-merchant.js';
 
 let m: PayoutMerchant;
 beforeAll(async () => {
   m = await startPayoutMerchant(30);
 });
 afterAll(() => m?.close());
-
-const defaults = { send_name: '天虹百货', wishing: '元宵节快乐', act_name: '猜灯谜', remark: '猜越多得越多' };
-const rowsOf = async (journal: ReturnType<typeof openSqliteJournal>, batchId: string) => {
-  const rows = [];
-  for await (const row of reportRows(journal, batchId)) rows.push(row);
-  return rows;
-};
 
 describe('runPayouts stops', () => {
   it('on NOTENOUGH: stops, keeps the rows pending, and pays them after a top-up', async () => {
@@ -47,7 +45,7 @@ describe('runPayouts stops', () => {
       const first = await runPayouts(options);
       expect(first).toMatchObject({ complete: false, reason: 'notenough', counts: { sent: 2, failed: 0 } });
       expect(first.message).toMatch(/top up/);
-      const waiting = (await rowsOf(journal, 'notenough')).filter((r) => r.state !== 'sent');
+      const waiting = (await reportOf(journal, 'notenough')).filter((r) => r.state !== 'sent');
       expect(waiting.map((r) => r.state)).toEqual(['pending', 'pending', 'pending']);
       expect(waiting[0]?.err_code).toBe('NOTENOUGH');
       other.admin.topUp('1900777001', 10_000);
@@ -106,7 +104,7 @@ describe('runPayouts stops', () => {
         concurrency: 1,
       });
       expect(result).toMatchObject({ complete: false, reason: 'held', counts: { sent: 2, pending: 1 } });
-      const held = (await rowsOf(journal, 'held'))[2];
+      const held = (await reportOf(journal, 'held'))[2];
       expect(held).toMatchObject({ state: 'pending', err_code: 'SENDNUM_LIMIT' });
     } finally {
       await journal.close();
@@ -137,7 +135,7 @@ describe('runPayouts stops', () => {
       expect(first.counts.sent).toBeLessThan(20);
       const second = await runPayouts({ ...options, rate: 1000 });
       expect(second).toMatchObject({ complete: true, counts: { sent: 20 } });
-      const billnos = (await rowsOf(journal, 'abort')).map((r) => r.billno);
+      const billnos = (await reportOf(journal, 'abort')).map((r) => r.billno);
       const packets = m.sandbox.admin.redpacks({ mchid: m.config.mchid }).filter((p) => billnos.includes(p.mch_billno));
       expect(packets).toHaveLength(20);
     } finally {

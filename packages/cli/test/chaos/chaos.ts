@@ -5,9 +5,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openJournal, type PayoutKindName, type ReportRecord, reportRows } from '@wxpay/payouts';
+import { openJournal, type PayoutKindName, type ReportRecord } from '@wxpay/payouts';
 import { expect } from 'vitest';
-import type { PayoutMerchant } from '../../../payouts/test/support/sandbox-merchant.js';
+import { type PayoutMerchant, reportOf } from '../../../payouts/test/support/sandbox-merchant.js';
 
 const BIN = fileURLToPath(new URL('../../dist/esm/bin.js', import.meta.url));
 
@@ -144,10 +144,9 @@ export async function runChaos(plan: ChaosPlan): Promise<ChaosOutcome> {
   }
   expect(failures).toEqual([]);
   const journal = await openJournal(plan.journal);
-  const rows: ReportRecord[] = [];
+  let rows: ReportRecord[];
   try {
-    const batchId = `chaos-${kind}-${plan.processes}`;
-    for await (const row of reportRows(journal, batchId)) rows.push(row);
+    rows = await reportOf(journal, `chaos-${kind}-${plan.processes}`);
   } finally {
     await journal.close();
   }

@@ -48,7 +48,11 @@ export async function* readCsv(chunks: AsyncIterable<string>): AsyncGenerator<Cs
       const char = chunk[i] as string;
       if (pendingCr) {
         pendingCr = false;
-        if (char === '\n') continue;
+        if (char === '\n') {
+          // The LF of a CRLF: no new line. Inside quotes it is part of the value, as the CR was.
+          if (quoted) value += char;
+          continue;
+        }
       }
       if (quoted) {
         if (char === '"') {

@@ -66,13 +66,15 @@ export function toBatchRecord(columns: BatchColumns): BatchRecord {
 }
 
 /** Builds StateCounts from `state, count, amount` and `err_code, count` result rows. */
+const rowStates: ReadonlySet<string> = new Set<RowState>(['pending', 'sending', 'sent', 'failed', 'unknown']);
+
 export function toStateCounts(
   byState: ReadonlyArray<{ state: string; count: number | string; amount: number | string | null }>,
   byCode: ReadonlyArray<{ err_code: string; count: number | string }>,
 ): StateCounts {
   const counts: StateCounts = { pending: 0, sending: 0, sent: 0, failed: 0, unknown: 0, sentAmount: 0, byErrCode: {} };
   for (const { state, count, amount } of byState) {
-    if (state in counts && state !== 'sentAmount' && state !== 'byErrCode') counts[state as RowState] = int(count);
+    if (rowStates.has(state)) counts[state as RowState] = int(count);
     if (state === 'sent') counts.sentAmount = amount === null ? 0 : int(amount);
   }
   for (const { err_code, count } of byCode) counts.byErrCode[err_code] = int(count);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Sandbox, type SandboxMerchantConfig, startSandbox } from '@wxpay/sandbox';
 import { Wxpay } from 'wxpay';
-import type { PayoutKindName } from '../../src/index.js';
+import { type Journal, type PayoutKindName, type ReportRecord, reportRows } from '../../src/index.js';
 
 export interface PayoutMerchant {
   sandbox: Sandbox;
@@ -23,6 +23,22 @@ export interface PayoutMerchant {
   /** What the sandbox paid the merchant for `kind`, as business number -> openid. */
   paid(kind: PayoutKindName): Map<string, string>;
   close(): Promise<void>;
+}
+
+/** Column defaults every kind's rows can take (each kind uses the ones it has). */
+export const payoutDefaults = {
+  send_name: '天虹百货',
+  wishing: '感谢您参加猜灯谜活动',
+  act_name: '猜灯谜抢红包活动',
+  remark: '猜越多得越多',
+  desc: '元宵节奖励',
+};
+
+/** The batch's report, every row, in order. */
+export async function reportOf(journal: Journal, batchId: string): Promise<ReportRecord[]> {
+  const rows: ReportRecord[] = [];
+  for await (const row of reportRows(journal, batchId)) rows.push(row);
+  return rows;
 }
 
 let merchantCount = 0;
