@@ -28,7 +28,8 @@ export async function rateOf(op: () => Promise<unknown>, concurrency: number, ms
   return (done * 1000) / (performance.now() - started);
 }
 
-function median(values: readonly number[]): number {
+/** The middle value (the mean of the two middle ones for an even count). */
+export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1

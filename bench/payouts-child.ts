@@ -1,7 +1,6 @@
 // The RSS child of the payouts bench: runs `runPayouts` on a big CSV file in a process of its own, so its peak RSS is
 // the engine's alone. It checks and plans the whole file (where a file would be held in memory, or not), sends for
 // `sendMs`, then aborts through the signal. One JSON line in (RssChildRequest), one out (RssChildResult).
-// It imports nothing from bench/sandbox-server.ts, which reads its own stdin on import: the request says it all.
 import { createInterface } from 'node:readline';
 import { Wxpay } from 'wxpay';
 import { fileSource, openSqliteJournal, runPayouts } from '../packages/payouts/src/index.js';

@@ -2,7 +2,7 @@
 // amounts that need no scene, and the columns a campaign sets once (the defaults), as a CSV file or as RowData.
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { RowData } from '../packages/payouts/src/index.js';
-import { benchOpenid } from './sandbox-server.js';
+import { benchOpenid } from './sandbox-peer.js';
 
 /** What every row leaves to the defaults, as a campaign would: the texts of the example in the package README. */
 export const BENCH_DEFAULTS = {

@@ -5,10 +5,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Wxpay } from 'wxpay';
+import { batchTag, businessNumber } from '../packages/payouts/src/business-number.js';
 import {
   type BatchSettings,
-  batchTag,
-  businessNumber,
   fileSource,
   openSqliteJournal,
   payoutKinds,
@@ -16,11 +15,13 @@ import {
   runPayouts,
 } from '../packages/payouts/src/index.js';
 import { readSandboxConfig } from '../packages/sandbox/src/config-files.js';
+import { spawnJsonLineChild } from './json-line-child.js';
+import { median } from './measure.js';
 import type { RssChildRequest, RssChildResult } from './payouts-child.js';
 import { whenPlanned } from './payouts-journal.js';
-import { type PayoutsPeer, spawnJsonLineChild, startPayoutsPeer } from './payouts-peer.js';
+import { type PayoutsPeer, startPayoutsPeer } from './payouts-peer.js';
 import { BENCH_DEFAULTS, benchRowData, writeBenchCsv } from './payouts-rows.js';
-import { BENCH_REDPACK_APPID, BENCH_REDPACK_MCHID, BENCH_USERS } from './sandbox-server.js';
+import { BENCH_REDPACK_APPID, BENCH_REDPACK_MCHID, BENCH_USERS } from './sandbox-peer.js';
 
 /** The targets. */
 export const PAYOUTS_TARGETS = {
@@ -85,14 +86,6 @@ async function measured<T>(
     cost: { rows, ms, clientMicros: used.user + used.system, serverMicros: after.cpuMicros - before.cpuMicros },
     value,
   };
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
 function summary(costs: readonly RoundCost[]): PayoutsVariant {

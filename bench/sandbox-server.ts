@@ -2,50 +2,28 @@
 // bench/sandbox.ts never shares a CPU queue or a heap with it. Two modes, one JSON line on stdin each:
 // `setup` seeds the data directory (bench merchants, then `packets` prefilled red packets on earlier days) and exits;
 // `serve` runs the sandbox until stdin closes, answering each `stats` line with its memory and CPU time.
+// A script to spawn (bench/sandbox-peer.ts does), never to import: it reads its stdin as soon as it is loaded.
 import { createInterface, type Interface } from 'node:readline';
-import { DEFAULTS } from '../packages/sandbox/src/bootstrap.js';
 import { formatCompactChinaTime } from '../packages/sandbox/src/clock.js';
 import { startSandbox } from '../packages/sandbox/src/sandbox.js';
 import { type NewRow, openStore } from '../packages/sandbox/src/store.js';
 import { chinaDayStart } from '../packages/sandbox/src/v2/daily-totals.js';
+import {
+  BENCH_GLOBAL_APPID,
+  BENCH_GLOBAL_MCHID,
+  BENCH_REDPACK_APPID,
+  BENCH_REDPACK_MCHID,
+  BENCH_USERS,
+  benchOpenid,
+  type SandboxServerSetup,
+  type ServerStats,
+  type Serving,
+  type SetupDone,
+} from './sandbox-peer.js';
 
-/** The merchant the red packet workload sends from: rate limit and daily limits lifted, balance for millions. */
-export const BENCH_REDPACK_MCHID = '10000198';
-/** The global merchant the APIv3 workload creates orders for, rate limit lifted. */
-export const BENCH_GLOBAL_MCHID = '1900000198';
-export const BENCH_GLOBAL_APPID = DEFAULTS.globalAppid;
-export const BENCH_REDPACK_APPID = DEFAULTS.redpackAppid;
-/** How many recipients the packets go to, round robin. */
-export const BENCH_USERS = 1_000;
 /** Packets prefilled per (earlier) day: a campaign of 10 000 packets a day. */
 const PACKETS_PER_DAY = 10_000;
 const daySeconds = 24 * 60 * 60;
-
-export type SandboxServerSetup =
-  | { mode: 'setup'; dataDir: string; packets: number }
-  | { mode: 'serve'; dataDir: string };
-
-/** What `setup` prints when done. */
-export interface SetupDone {
-  prefillMs: number;
-}
-/** What `serve` prints once listening. */
-export interface Serving {
-  url: string;
-}
-/** The answer to each `stats` line. */
-export interface ServerStats {
-  /** Bytes resident now. */
-  rss: number;
-  /** Peak resident bytes over the process's life. */
-  maxRss: number;
-  /** CPU time used so far (user + system, all threads), microseconds. */
-  cpuMicros: number;
-}
-
-export function benchOpenid(index: number): string {
-  return `oBENCH${String(index % BENCH_USERS).padStart(22, '0')}`;
-}
 
 async function setup(dataDir: string, packets: number): Promise<SetupDone> {
   const sandbox = await startSandbox({ port: 0, dataDir });
@@ -167,24 +145,21 @@ async function serve(dataDir: string, lines: Interface): Promise<void> {
   });
 }
 
+/** Ends this process on an error of either mode, with its stack on stderr (the parent's stderr). */
+function fail(error: unknown): never {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+}
+
 const input = createInterface({ input: process.stdin });
 input.once('line', (line) => {
   const request = JSON.parse(line) as SandboxServerSetup;
   if (request.mode === 'setup') {
-    setup(request.dataDir, request.packets).then(
-      (done) => {
-        process.stdout.write(`${JSON.stringify(done)}\n`);
-        process.exit(0);
-      },
-      (error: unknown) => {
-        process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-        process.exit(1);
-      },
-    );
+    setup(request.dataDir, request.packets).then((done) => {
+      process.stdout.write(`${JSON.stringify(done)}\n`);
+      process.exit(0);
+    }, fail);
   } else {
-    serve(request.dataDir, input).catch((error: unknown) => {
-      process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-      process.exit(1);
-    });
+    serve(request.dataDir, input).catch(fail);
   }
 });

@@ -2,11 +2,9 @@
 // in other processes holding few and many stored packets, measured in alternating rounds; the RSS of the big one;
 // APIv3 global create order/s; and the CPU each side spends per request, which says what bounds the rates.
 // WXPAY_BENCH_CPU_PROF=<dir> writes a CPU profile of each serving sandbox there (open it in Chrome DevTools).
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { Wxpay } from 'wxpay';
 import { readSandboxConfig } from '../packages/sandbox/src/config-files.js';
 import { compare, rateOf } from './measure.js';
@@ -16,14 +14,14 @@ import {
   BENCH_REDPACK_APPID,
   BENCH_REDPACK_MCHID,
   benchOpenid,
-  type SandboxServerSetup,
+  type SandboxPeer,
   type ServerStats,
-  type Serving,
-  type SetupDone,
-} from './sandbox-server.js';
+  serveSandboxPeer,
+  setUpSandboxPeer,
+} from './sandbox-peer.js';
 
 /** Issue 8's targets. */
-export const SANDBOX_TARGETS = {
+const SANDBOX_TARGETS = {
   /** Durable sendredpack/s, client in another process, 16 in flight, on a 2-core machine. */
   redpacksPerSecond: 2_000,
   /** APIv3 global create order/s. */
@@ -55,52 +53,6 @@ export interface SandboxBenchResult {
 }
 
 const CONCURRENCY = 16;
-
-/** Runs bench/sandbox-server.ts in a child process; `next` reads its next JSON line. */
-function spawnServer(request: SandboxServerSetup) {
-  const profileDir = process.env.WXPAY_BENCH_CPU_PROF;
-  const profile = profileDir && request.mode === 'serve' ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-  const script = new URL('./sandbox-server.ts', import.meta.url).pathname;
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', script], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  child.stdin.write(`${JSON.stringify(request)}\n`);
-  const lines = createInterface({ input: child.stdout });
-  const next = <T>(): Promise<T> =>
-    new Promise((resolve, reject) => {
-      const onExit = (code: number | null) => reject(new Error(`bench sandbox process exited (${code})`));
-      child.once('exit', onExit);
-      lines.once('line', (line) => {
-        child.off('exit', onExit);
-        resolve(JSON.parse(line) as T);
-      });
-    });
-  return { child, next };
-}
-
-interface RunningSandbox {
-  url: string;
-  stats(): Promise<ServerStats>;
-  stop(): Promise<void>;
-}
-
-async function serveDataDir(dataDir: string): Promise<RunningSandbox> {
-  const { child, next } = spawnServer({ mode: 'serve', dataDir });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const { url } = await next<Serving>();
-  return {
-    url,
-    stats: () => {
-      const answer = next<ServerStats>();
-      child.stdin.write('stats\n');
-      return answer;
-    },
-    stop: () => {
-      child.stdin.end();
-      return exited;
-    },
-  };
-}
 
 /** A workload: one request per call of `op`, counted. */
 interface Workload {
@@ -174,7 +126,7 @@ function orderCreator(dataDir: string): Workload {
 
 /** CPU per request of the client (this process) and of each sandbox, over `measure`. */
 async function withCpu<T>(
-  pairs: readonly { sandbox: RunningSandbox; workload: Workload }[],
+  pairs: readonly { sandbox: SandboxPeer; workload: Workload }[],
   measure: () => Promise<T>,
 ): Promise<{ result: T; serverMicros: number[]; clientMicros: number }> {
   const before = await Promise.all(pairs.map(({ sandbox }) => sandbox.stats()));
@@ -208,19 +160,16 @@ export async function benchSandbox(options: {
   const root = mkdtempSync(join(tmpdir(), 'wxpay-bench-sandbox-'));
   const fewDir = join(root, 'few');
   const manyDir = join(root, 'many');
-  const running: RunningSandbox[] = [];
+  const running: SandboxPeer[] = [];
   const workloads: Workload[] = [];
   try {
     process.stderr.write(`  prefilling ${fewPackets} and ${manyPackets} red packets\n`);
     const started = performance.now();
-    await Promise.all([
-      spawnServer({ mode: 'setup', dataDir: fewDir, packets: fewPackets }).next<SetupDone>(),
-      spawnServer({ mode: 'setup', dataDir: manyDir, packets: manyPackets }).next<SetupDone>(),
-    ]);
+    await Promise.all([setUpSandboxPeer(fewDir, fewPackets), setUpSandboxPeer(manyDir, manyPackets)]);
     const prefillSeconds = (performance.now() - started) / 1000;
-    const few = await serveDataDir(fewDir);
+    const few = await serveSandboxPeer(fewDir);
     running.push(few);
-    const many = await serveDataDir(manyDir);
+    const many = await serveSandboxPeer(manyDir);
     running.push(many);
 
     const fewSender = redpackSender(fewDir, '1');

@@ -5,7 +5,7 @@ import { redpackLifeJob, redpackLifeWork } from './v2/redpack.js';
 import { refundCompletionJob, refundCompletionWork } from './v3/refunds.js';
 
 /** The name notification delivery is registered under. */
-export const notificationDeliveryWork = 'notification delivery';
+const notificationDeliveryWork = 'notification delivery';
 
 /**
  * Registers the sandbox's due work on `ctx.clock.due`. `deliverNotifications` (the notifier's `tick`) is left out

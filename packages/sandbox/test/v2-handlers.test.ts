@@ -7,15 +7,9 @@ import type { SandboxContext, SandboxReply } from '../src/context.js';
 import type { Faults } from '../src/faults.js';
 import { type Pem, verifyClientCertificate } from '../src/pki.js';
 import type { MerchantConfig, Store } from '../src/store.js';
-import {
-  createCouponStock,
-  listCouponStocks,
-  listRedpacks,
-  openRedpack,
-  settleRedpacks,
-  topUp,
-} from '../src/v2/actions.js';
+import { createCouponStock, listCouponStocks, listRedpacks, openRedpack, topUp } from '../src/v2/actions.js';
 import { v2Endpoint } from '../src/v2/endpoints.js';
+import { settleRedpacks } from '../src/v2/redpack.js';
 import { handleV2 } from '../src/v2/router.js';
 import { createNonce } from '../src/wire/nonce.js';
 import { signV2 } from '../src/wire/v2-sign.js';

@@ -8,7 +8,8 @@ import type { NotifyFn, SandboxCall, SandboxContext, SandboxReply } from '../src
 import { Faults } from '../src/faults.js';
 import type { Pem, PublicKeyPair } from '../src/pki.js';
 import type { MerchantConfig, SigningMode, Store } from '../src/store.js';
-import { listOrders, payOrder, settleRefunds } from '../src/v3/actions.js';
+import { listOrders, payOrder } from '../src/v3/actions.js';
+import { settleRefunds } from '../src/v3/refunds.js';
 import { handleV3 } from '../src/v3/router.js';
 import { handlerContext, issueTestKeys, merchantConfig } from './support/fixtures.js';
 

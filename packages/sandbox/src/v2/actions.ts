@@ -17,9 +17,6 @@ import type {
   RedpackStatus,
 } from '../store.js';
 
-/** Moves on every red packet that sandbox time made due (also run by the clock's registry of due work). */
-export { settleRedpacks } from './redpack.js';
-
 /** A red packet as the admin API shows it; times are `yyyy-MM-dd HH:mm:ss` China time, as the APIs write them. */
 export interface RedpackView {
   mch_billno: string;

@@ -325,23 +325,22 @@ function limitRefusal(
 
 function queryHandler(kind: RedpackKind): V2Handler {
   return (ctx, { merchant, fields, now }) => {
-    const found = ctx.store.redpacks.get({ mch_id: merchant.mchid, mch_billno: requiredField(fields, 'mch_billno') });
+    // The router settled whatever sandbox time made due, so the stored packet is as it is now.
+    const row = ctx.store.redpacks.get({ mch_id: merchant.mchid, mch_billno: requiredField(fields, 'mch_billno') });
     const notFound = (detail: string): Outcome =>
       refuse({ code: 'NOT_FOUND', officialText: '指定单号数据不存在', detail });
     // Another merchant's billno, or a packet of the other kind, is not there for this query.
-    if (found === undefined || found.kind !== kind) return notFound('no red packet with this mch_billno');
-    if (now - found.send_time > redpackQueryWindowSeconds) {
+    if (row === undefined || row.kind !== kind) return notFound('no red packet with this mch_billno');
+    if (now - row.send_time > redpackQueryWindowSeconds) {
       return notFound('red packets can be queried for 30 days after sending');
     }
-    if (requiredField(fields, 'appid') !== found.wxappid) {
+    if (requiredField(fields, 'appid') !== row.wxappid) {
       return refuse({
         code: 'PARAM_ERROR',
         officialText: '参数错误',
         detail: 'appid: not the appid the red packet was sent with',
       });
     }
-    // The router settled whatever sandbox time made due, so the stored packet is as it is now.
-    const row = found;
     return succeed({
       detail_id: row.detail_id,
       status: row.status,

@@ -1,5 +1,6 @@
-// What the sandbox's operator (admin API, CLI, tests) does in place of a payer and of time: pay or fail an order,
-// list orders, and settle due refunds. Failures are AdminErrors (no such order, wrong state, bad input).
+// What the sandbox's operator (admin API, CLI, tests) does in place of a payer: pay or fail an order, and list orders
+// (due refunds complete through the clock's registry of due work). Failures are AdminErrors (no such order, wrong
+// state, bad input).
 import { invalidInput, invalidState, notFound } from '../admin-error.js';
 import type { SandboxContext } from '../context.js';
 import { newSandboxOpenid } from '../ids.js';
@@ -111,6 +112,3 @@ export function listOrders(ctx: SandboxContext, filter: OrderFilter = {}): { [ke
     .slice(0, options.limit)
     .map(transactionView);
 }
-
-/** Completes every refund that has been PROCESSING for 60 sandbox seconds (also run by the clock's registry of due work). */
-export { settleRefunds } from './refunds.js';

@@ -6,7 +6,7 @@ const pool = Buffer.alloc(4096);
 let next = pool.length;
 
 /** One random byte (0..255). */
-export function randomByte(): number {
+function randomByte(): number {
   if (next === pool.length) {
     randomFillSync(pool);
     next = 0;
