@@ -16,6 +16,7 @@ import {
   type V2RefundNotification,
 } from './v2/notification.js';
 import { callV2, type V2Context } from './v2/pipeline.js';
+import type { PlatformCertificateFile } from './v3/certificates-reply.js';
 import { type ApiFamily, KeyStore } from './v3/key-store.js';
 import { type Notification, type NotificationInput, parseNotification } from './v3/notification.js';
 import {
@@ -204,8 +205,12 @@ export class Wxpay {
     return key;
   }
 
-  /** Downloads the platform certificates now (they are otherwise fetched on first need and refreshed periodically). */
-  async refreshCertificates(family: ApiFamily = 'mainland'): Promise<void> {
+  /**
+   * Downloads the platform certificates now (they are otherwise fetched on first need and refreshed periodically) and
+   * returns the downloaded set, decrypted and verified (its reply signed by one of them or a key already trusted),
+   * e.g. to save the PEMs. A download already in flight is joined.
+   */
+  async refreshCertificates(family: ApiFamily = 'mainland'): Promise<PlatformCertificateFile[]> {
     if (!this.#keyStore.canDownload) {
       throw new ValidationError('options.apiv3Key', 'downloading certificates needs apiv3Key, serial and privateKey');
     }

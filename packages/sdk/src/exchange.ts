@@ -1,7 +1,7 @@
 // One HTTP request/reply on an undici dispatcher: a deadline for the whole attempt, the caller's AbortSignal, a capped
 // reply body, and an exact answer to "could any byte of this request have reached the server?".
 import type { Dispatcher } from 'undici';
-import { ValidationError, WxpayConnectionError, WxpayParseError } from './errors.js';
+import { MAX_ERROR_BODY_CHARS, ValidationError, WxpayConnectionError, WxpayParseError } from './errors.js';
 import type { TransportResponse } from './transport.js';
 
 /** `WxpayConnectionError.code` when the attempt did not complete within `timeout` (connect, headers and whole body). */
@@ -23,6 +23,20 @@ export interface ExchangeLimits {
   timeout: number;
   maxBodyBytes: number;
   signal?: AbortSignal | undefined;
+}
+
+/**
+ * A reply larger than the request's `maxBodyBytes`: a WxpayParseError to callers, told apart by class (not message) by
+ * callers that report it their own way (a bill download).
+ */
+export class ReplyTooLargeError extends WxpayParseError {
+  constructor(
+    readonly maxBodyBytes: number,
+    received: string,
+    status: number,
+  ) {
+    super(`reply body exceeds ${maxBodyBytes} bytes`, received, status);
+  }
 }
 
 /** The error an abort ends a call with; `sent`: whether any request of the call may have reached the server. */
@@ -99,8 +113,7 @@ export function exchange(
       onResponseData(_controller, chunk) {
         size += chunk.length;
         if (size > maxBodyBytes) {
-          const received = Buffer.concat(chunks).toString('utf8');
-          stop(new WxpayParseError(`reply body exceeds ${maxBodyBytes} bytes`, received, status));
+          stop(new ReplyTooLargeError(maxBodyBytes, startOf(chunks), status));
           return;
         }
         chunks.push(chunk);
@@ -120,6 +133,10 @@ export function exchange(
           method: request.method as 'GET',
           headers: request.headers,
           body: request.body,
+          // undici's own timers follow this attempt's deadline, not the agent's: a request given a longer deadline
+          // than the client's (a bill download) must not be cut at the client's.
+          headersTimeout: timeout,
+          bodyTimeout: timeout,
         },
         handler,
       );
@@ -127,6 +144,22 @@ export function exchange(
       fail(toTransportError(error, false, host));
     }
   });
+}
+
+/**
+ * The start of the bytes received as text, enough for an error's capped `body` (one UTF-16 unit never takes more than
+ * three UTF-8 bytes) without joining and decoding a large reply whole.
+ */
+function startOf(chunks: readonly Buffer[]): string {
+  const wanted = MAX_ERROR_BODY_CHARS * 3 + 3;
+  const head: Buffer[] = [];
+  let size = 0;
+  for (const chunk of chunks) {
+    if (size >= wanted) break;
+    head.push(chunk);
+    size += chunk.length;
+  }
+  return Buffer.concat(head).subarray(0, wanted).toString('utf8');
 }
 
 function flattenHeaders(raw: Record<string, string | string[] | undefined>): Record<string, string> {

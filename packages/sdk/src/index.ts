@@ -43,6 +43,7 @@ export type { MerchantCredentials } from './transport.js';
 export { checkV2Request } from './v2/check-request.js';
 export type { V2Fields, V2RefundNotification } from './v2/notification.js';
 export { Transformer, type XmlObject, type XmlValue } from './v2/xml.js';
+export type { PlatformCertificateFile } from './v3/certificates-reply.js';
 export type { ApiFamily, KeyStore, KeyStoreView } from './v3/key-store.js';
 export {
   isKnownNotification,

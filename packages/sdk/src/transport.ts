@@ -163,7 +163,7 @@ export class Transport {
       secureContext,
     });
     return new Agent({
-      // Backstops only: the per-attempt deadline (exchange.ts) covers headers and body and always ends first.
+      // Backstops only: exchange.ts sets each request's own (its attempt deadline), which also always ends first.
       headersTimeout: timeout,
       bodyTimeout: timeout,
       keepAliveTimeout: 30_000,

@@ -17,7 +17,7 @@ import {
 } from '../src/index.js';
 import { rejectionOfType as rejection } from './support/rejection.js';
 import { useV3Server } from './support/v3-harness.js';
-import { startV3Server, type V3Reply, type V3Request } from './support/v3-server.js';
+import { type RecordedV3Request, startV3Server, type V3Reply, type V3Request } from './support/v3-server.js';
 
 /** The shape of the official example (docs/endpoints.md#bill-files), with a goods name holding a comma. */
 const BILL = [
@@ -33,6 +33,8 @@ const sha1 = (data: string | Buffer) => createHash('sha1').update(data).digest('
 /** What the application endpoints announce, and what the download serves. */
 let announced: { hash_type: string; hash_value: string; download_url?: string };
 let file: V3Reply;
+/** How many downloads to answer 503 before serving `file`. */
+let failingDownloads = 0;
 const v3 = useV3Server({ handle: serve });
 
 /** A client trusting the WeChat Pay public key, without retries; closed after the test. */
@@ -49,7 +51,11 @@ function serve(request: V3Request): V3Reply {
   if (path === '/v3/bill/tradebill' || path === '/v3/bill/fundflowbill') {
     return { body: JSON.stringify({ download_url: downloadUrl(), ...announced }), sign: 'pubkey' };
   }
-  if (path === '/v3/billdownload/file') return file;
+  if (path === '/v3/billdownload/file') {
+    if (failingDownloads === 0) return file;
+    failingDownloads--;
+    return { status: 503, body: '{"code":"SYSTEM_ERROR","message":"busy"}', sign: 'none' };
+  }
   return { status: 404, body: '{"code":"NOT_FOUND","message":"no such path"}', sign: 'none' };
 }
 
@@ -58,13 +64,14 @@ function fileReply(bytes: Buffer): V3Reply {
   return { body: '', bodyBytes: bytes, sign: 'none', headers: { 'Content-Type': 'application/octet-stream' } };
 }
 
-function downloads(): V3Request[] {
+function downloads(): RecordedV3Request[] {
   return v3.server.requests.filter((request) => request.path.startsWith('/v3/billdownload/file'));
 }
 
 beforeEach(() => {
   announced = { hash_type: 'SHA1', hash_value: sha1(BILL) };
   file = fileReply(Buffer.from(BILL, 'utf8'));
+  failingDownloads = 0;
 });
 
 describe('downloadBill', () => {
@@ -230,6 +237,37 @@ describe('downloadBill', () => {
     }
   });
 
+  it('lets a download outlast the client timeout when its own deadline is longer', async () => {
+    // undici's own header and body timers (set from the client timeout) must not end the download before its deadline.
+    const slow = await startV3Server({
+      pki: v3.pki,
+      keys: v3.keys,
+      handle: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        return fileReply(Buffer.from(BILL, 'utf8'));
+      },
+    });
+    try {
+      const bill = await client({ baseURL: slow.url, timeout: 100 }).downloadBill(
+        { download_url: `${slow.url}/v3/billdownload/file?token=t`, ...announced },
+        { timeout: 10_000 },
+      );
+      expect(bill.text()).toBe(BILL);
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it('retries the download GET like any read after a 5xx, signing each attempt afresh', async () => {
+    failingDownloads = 1;
+    const bill = await client({ maxRetries: 1 }).downloadBill({ download_url: downloadUrl(), ...announced });
+    expect(bill.text()).toBe(BILL);
+    const [first, second] = downloads();
+    expect(downloads()).toHaveLength(2);
+    expect(second?.authOk).toBe(true);
+    expect(second?.headers.authorization).not.toBe(first?.headers.authorization);
+  });
+
   it('takes the reply of an earlier application as is', async () => {
     const bill = await client().downloadBill({ download_url: downloadUrl(), ...announced });
     expect(bill.text()).toBe(BILL);
@@ -299,6 +337,13 @@ describe('downloadBill', () => {
   it('validates the application before sending anything', async () => {
     const error = await rejection(client().downloadBill({ tradebill: { bill_date: '2022/03/21' } }), ValidationError);
     expect(error).toMatchObject({ field: 'query.bill_date', rule: 'date yyyy-MM-dd' });
+    for (const options of [{ maxBytes: 0 }, { timeout: 0 }, { timeout: Number.NaN }, { timeout: -1 }]) {
+      const refused = await rejection(
+        client().downloadBill({ tradebill: { bill_date: '2022-03-21' } }, options),
+        ValidationError,
+      );
+      expect(refused.field).toBe(Object.keys(options)[0]);
+    }
     expect(v3.server.requests).toHaveLength(0);
   });
 

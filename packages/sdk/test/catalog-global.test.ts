@@ -12,8 +12,7 @@ import type {
 } from '../src/catalog/global.js';
 import type { HttpVerb } from '../src/catalog/types.js';
 import { findV3Endpoint, type V3Endpoints, type V3Path, v3Endpoints } from '../src/catalog/v3.js';
-import type { ValidationError } from '../src/errors.js';
-import { changed, rejectionOf, ruleError, runRules, type V3Options } from './support/v3-catalog-calls.js';
+import { catalogueChecks, changed, ruleError, type V3Options } from './support/v3-catalog-calls.js';
 
 const common = { mchid: '1900000109' } as const;
 const institutional = { sp_mchid: '1900000100', sub_mchid: '1900000109' } as const;
@@ -125,22 +124,8 @@ function verbOf(path: GlobalPath): HttpVerb {
   return facts[path].verb;
 }
 
-function run(path: GlobalPath, options: object): void {
-  runRules(path, verbOf(path), options);
-}
-
-/** The ValidationError `path`'s rules throw for its valid common-mode call (or `base`) with `changes` applied. */
-function rejection(
-  path: GlobalPath,
-  changes: Record<string, unknown>,
-  base: object = validCommon[path],
-): ValidationError {
-  return rejectionOf(path, verbOf(path), base, changes);
-}
-
-function accepts(path: GlobalPath, changes: Record<string, unknown>, base: object = validCommon[path]): void {
-  expect(() => run(path, changed(base, changes))).not.toThrow();
-}
+/** Rejections and acceptances are of each path's valid common-mode call unless a `base` is given. */
+const { run, rejection, accepts } = catalogueChecks(verbOf, validCommon);
 
 const createOrders = [native, jsapi, app, mweb] as const;
 const lookups = [byId, byOutTradeNo, refundByNo, refundById] as const;

@@ -19,7 +19,7 @@ import type { TransferBill, TransferBillCreated, TransferBillRequest } from '../
 import type { HttpVerb } from '../src/catalog/types.js';
 import { findV3Endpoint, type V3Endpoints, type V3Path, v3Endpoints } from '../src/catalog/v3.js';
 import { exampleOrder as order, exampleTransfer as transfer } from './support/mainland-examples.js';
-import { changed, rejectionOf, runRules, type V3Options } from './support/v3-catalog-calls.js';
+import { catalogueChecks, type V3Options } from './support/v3-catalog-calls.js';
 
 type MainlandPath = Exclude<V3Path, `v3/global/${string}` | 'v3/certificates'>;
 
@@ -115,18 +115,13 @@ const facts: {
   'v3/merchant/media/upload': { verb: 'post' },
 };
 
-function run(path: MainlandPath, options: object): void {
-  runRules(path, facts[path].verb, options);
-}
+const checks = catalogueChecks((path: MainlandPath) => facts[path].verb, valid);
+const { run, accepts } = checks;
 
 /** The ValidationError the rules of `path` throw for its valid call with `changes`, as `{ field, rule }`. */
 function rejection(path: MainlandPath, changes: Record<string, unknown>): { field: string; rule: string } {
-  const { field, rule } = rejectionOf(path, facts[path].verb, valid[path], changes);
+  const { field, rule } = checks.rejection(path, changes);
   return { field, rule };
-}
-
-function accepts(path: MainlandPath, changes: Record<string, unknown>): void {
-  expect(() => run(path, changed(valid[path], changes))).not.toThrow();
 }
 
 const directOrders = [

@@ -180,6 +180,25 @@ describe('KeyStore bootstrap download', () => {
     expect(download).toHaveBeenCalledTimes(1);
   });
 
+  it('hands back the verified certificates of an explicit refresh, PEM and validity, joining one in flight', async () => {
+    const clock = manualClock();
+    const download = fakeDownload(clock);
+    const store = createStore(clock, { apiv3Key: keys.apiv3Key, download });
+    const [first, joined] = await Promise.all([store.refresh('mainland'), store.refresh('mainland')]);
+    expect(download).toHaveBeenCalledTimes(1);
+    expect(joined).toEqual(first);
+    const bySerial = new Map(first.map((c) => [c.serial, c]));
+    for (const certificate of [keys.platformOld, keys.platformNew]) {
+      expect(bySerial.get(certificate.serial)).toEqual({
+        serial: certificate.serial,
+        pem: certificate.pem,
+        notBefore: certificate.notBefore.getTime(),
+        notAfter: certificate.notAfter.getTime(),
+      });
+    }
+    expect(first).toHaveLength(2);
+  });
+
   it('trusts nothing that does not decrypt with the APIv3 key', async () => {
     const clock = manualClock();
     const download = fakeDownload(clock, { apiv3Key: 'an0therApiV3KeyOf32Characters000' });
@@ -299,9 +318,10 @@ describe('KeyStore single-flight refresh', () => {
     await expect(Promise.all(waiting)).resolves.toEqual([
       keys.platformNew.serial,
       keys.platformOld.serial,
-      undefined,
-      undefined,
-      undefined,
+      // Each refresh resolves to the set the shared download verified.
+      expect.arrayContaining([expect.objectContaining({ serial: keys.platformNew.serial })]),
+      expect.arrayContaining([expect.objectContaining({ serial: keys.platformNew.serial })]),
+      expect.arrayContaining([expect.objectContaining({ serial: keys.platformNew.serial })]),
     ]);
     expect(download).toHaveBeenCalledTimes(1);
 

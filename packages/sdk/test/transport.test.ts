@@ -5,8 +5,9 @@ import { createServer as createTcpServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Wxpay, WxpayConnectionError } from '../src/index.js';
+import { MAX_ERROR_BODY_CHARS, Wxpay, WxpayConnectionError, WxpayParseError } from '../src/index.js';
 import { Transport } from '../src/transport.js';
+import { startLoopbackHttps } from './support/loopback.js';
 import { createTestPki, type TestPki } from './support/test-pki.js';
 import { startV2Server, type V2Server } from './support/v2-server.js';
 
@@ -112,6 +113,34 @@ describe('fail-over', () => {
       }),
     ).rejects.toMatchObject({ name: 'WxpayParseError' });
     await transport.close();
+  });
+
+  it('keeps only the start of an oversized reply on the error', async () => {
+    // 1 MiB in 64 KiB writes against a 512 KiB cap: the error holds the capped start, marked truncated.
+    const big = await startLoopbackHttps({ key: pki.serverKey, cert: pki.serverCert }, async (_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      for (let i = 0; i < 16; i++) res.write('x'.repeat(64 * 1024));
+      res.end();
+    });
+    const transport = new Transport({ ca: pki.caCert, timeout: 2000, maxBodyBytes: 512 * 1024 });
+    try {
+      const error = await transport
+        .send({ method: 'GET', origins: [big.url], path: '/big', headers: {}, security: false })
+        .then(
+          () => undefined,
+          (caught: unknown) => caught,
+        );
+      expect(error).toBeInstanceOf(WxpayParseError);
+      expect(error).toMatchObject({
+        message: `reply body exceeds ${512 * 1024} bytes`,
+        body: 'x'.repeat(MAX_ERROR_BODY_CHARS),
+        bodyTruncated: true,
+        status: 200,
+      });
+    } finally {
+      await transport.close();
+      await big.close();
+    }
   });
 });
 

@@ -1,12 +1,13 @@
 // Downloads a bill: apply (signed reply), fetch `download_url` with a signed GET (the reply is NOT signed), unpack
 // gzip, and check the announced hash over the uncompressed bytes before anything is handed out. The whole bill is held
 // in memory for that, up to a cap (docs/protocol.md#apiv3-bill-downloads).
-import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import type { BillReply, BillTarType, FundFlowBillQuery, TradeBillQuery } from '../catalog/bills.js';
+import { sha1Hex } from '../crypto/hash.js';
 import { timingSafeEqualString } from '../crypto/timing-safe.js';
 import { quoteRemote, ValidationError, WxpayIntegrityError, WxpayParseError } from '../errors.js';
+import { ReplyTooLargeError } from '../exchange.js';
 import { callV3, errorOf, sendRequest, type V3Context } from '../v3/pipeline.js';
 import { VerifiedBill } from './verified-bill.js';
 
@@ -43,6 +44,10 @@ export async function downloadBill(
 ): Promise<VerifiedBill> {
   const maxBytes = options.maxBytes ?? DEFAULT_BILL_MAX_BYTES;
   if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) throw new ValidationError('maxBytes', 'positive integer');
+  const { timeout } = options;
+  if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0)) {
+    throw new ValidationError('timeout', 'positive number of milliseconds');
+  }
   const { reply, tarType } = await resolveSource(context, source, options.signal);
   const expected = announcedDigest(reply);
   const target = downloadTarget(reply.download_url, context.origins('mainland'));
@@ -59,18 +64,18 @@ export async function downloadBill(
       idempotent: false,
       signal: options.signal,
       maxBodyBytes: maxBytes,
-      timeout: options.timeout,
+      timeout,
     });
   } catch (error) {
     // The transport's own error would carry the start of the unverified bill; this one carries nothing of it.
-    if (error instanceof WxpayParseError && error.message.startsWith('reply body exceeds')) {
+    if (error instanceof ReplyTooLargeError) {
       throw new WxpayIntegrityError('too large', undefined, undefined, `the bill exceeds maxBytes (${maxBytes})`);
     }
     throw error;
   }
   if (response.status < 200 || response.status >= 300) throw await errorOf(context, response, 'mainland');
   const bill = await unpack(response.body, tarType, maxBytes);
-  const actual = createHash('sha1').update(bill).digest('hex');
+  const actual = sha1Hex(bill);
   if (!timingSafeEqualString(actual, expected)) {
     throw new WxpayIntegrityError(
       'hash mismatch',

@@ -69,14 +69,3 @@ export const fundFlowBillEndpoint = defineEndpoint({
   host: 'mainland',
   validate: fundFlowBillRules,
 });
-
-/**
- * The download named by `download_url` (not a route of the chain: its reply is a file, not JSON). Described here so the
- * one unsigned APIv3 reply the SDK accepts is listed with the catalogue.
- */
-export const billDownloadEndpoint = defineEndpoint({
-  path: 'v3/billdownload/file',
-  verb: 'get',
-  host: 'mainland',
-  unsignedReply: true,
-});

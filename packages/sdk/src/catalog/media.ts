@@ -19,7 +19,13 @@ export interface MediaUploadReply {
 export const IMAGE_MAX_BYTES = 2 * 1024 * 1024;
 
 /** The file types the page allows, by suffix (any case), with the Content-Type their part is sent with. */
-export const IMAGE_TYPES: Readonly<Record<string, string>> = { jpg: 'image/jpeg', png: 'image/png', bmp: 'image/bmp' };
+const IMAGE_TYPES: Readonly<Record<string, string>> = { jpg: 'image/jpeg', png: 'image/png', bmp: 'image/bmp' };
+
+/** The Content-Type of an image the endpoint takes, from the file name's suffix; undefined for any other file. */
+export function imageType(filename: string): string | undefined {
+  const suffix = /\.([A-Za-z]+)$/.exec(filename)?.[1]?.toLowerCase();
+  return suffix !== undefined && Object.hasOwn(IMAGE_TYPES, suffix) ? IMAGE_TYPES[suffix] : undefined;
+}
 
 /**
  * The `upload` option of any upload, catalogued or not: a file name fit for a multipart header (1..128 characters, no
@@ -42,8 +48,7 @@ export function checkUploadFile(upload: unknown): ImageUpload {
 
 function uploadImageRules({ upload }: V3CallParts): void {
   const { filename, data } = checkUploadFile(upload);
-  const suffix = /\.([A-Za-z]+)$/.exec(filename)?.[1]?.toLowerCase();
-  if (suffix === undefined || !Object.hasOwn(IMAGE_TYPES, suffix)) {
+  if (imageType(filename) === undefined) {
     throw new ValidationError('upload.filename', 'ends in .jpg, .png or .bmp');
   }
   if (data.byteLength > IMAGE_MAX_BYTES) {

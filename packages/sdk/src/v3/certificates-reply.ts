@@ -20,6 +20,20 @@ export interface TrustedKey {
   notAfter: number;
 }
 
+/** A platform certificate as downloaded, decrypted and verified: what `refreshCertificates()` hands back. */
+export interface PlatformCertificateFile {
+  /** As WeChat Pay writes it: uppercase hex. */
+  serial: string;
+  /** The certificate (public: safe to save and to print). */
+  pem: string;
+  /** Unix ms. */
+  notBefore: number;
+  notAfter: number;
+}
+
+/** The downloaded certificates of one reply by serial: each trusted key with its certificate text. */
+export type DownloadedCertificates = Map<string, TrustedKey & { pem: string }>;
+
 /** The only `encrypt_certificate.algorithm` the certificates endpoint uses. */
 const CERTIFICATE_ALGORITHM = 'AEAD_AES_256_GCM';
 
@@ -41,7 +55,7 @@ interface SealedCertificate {
  * and SignatureVerificationError `certificate serial mismatch` (a certificate listed under another serial).
  * Errors keep the reply as received (it holds only ciphertext), never a decrypted item.
  */
-export function openCertificatesReply(reply: TransportResponse, apiv3Key: string): Map<string, TrustedKey> {
+export function openCertificatesReply(reply: TransportResponse, apiv3Key: string): DownloadedCertificates {
   let text: string;
   try {
     text = utf8.decode(reply.body);
@@ -58,7 +72,7 @@ export function openCertificatesReply(reply: TransportResponse, apiv3Key: string
   const list = isRecord(parsed) ? parsed.data : undefined;
   if (!Array.isArray(list)) throw malformed('the certificates reply has no data array');
 
-  const keys = new Map<string, TrustedKey>();
+  const keys: DownloadedCertificates = new Map();
   for (const [index, item] of list.entries()) {
     // Only our own index goes into messages: the item's values are remote input.
     const sealed = readSealedCertificate(item);
@@ -97,7 +111,7 @@ export function openCertificatesReply(reply: TransportResponse, apiv3Key: string
         `signature verification failed: certificate serial mismatch (downloaded item ${index})`,
       );
     }
-    keys.set(certificate.serial, certificate.trusted);
+    keys.set(certificate.serial, { ...certificate.trusted, pem });
   }
   return keys;
 }

@@ -12,7 +12,13 @@ import {
   WxpayAPIError,
 } from '../errors.js';
 import type { TransportResponse } from '../transport.js';
-import { openCertificatesReply, readCertificate, type TrustedKey } from './certificates-reply.js';
+import {
+  type DownloadedCertificates,
+  openCertificatesReply,
+  type PlatformCertificateFile,
+  readCertificate,
+  type TrustedKey,
+} from './certificates-reply.js';
 import { type HeaderRecord, verifyWechatpaySignature } from './verifier.js';
 
 /** Which certificates endpoint serves a merchant: `/v3/certificates` or `/v3/global/certificates`. */
@@ -62,7 +68,7 @@ export class KeyStore {
   readonly #keys = new Map<string, TrustedKey>();
   readonly #options: KeyStoreOptions;
   readonly #minRefreshIntervalMs: number;
-  #refreshing: Promise<void> | undefined;
+  #refreshing: Promise<DownloadedCertificates> | undefined;
   /** When (by `now`) the last download started, whether it succeeded or not. */
   #lastAttempt: number | undefined;
   #lastSuccess: number | undefined;
@@ -151,8 +157,9 @@ export class KeyStore {
    * and sign the reply. A download already in flight is shared instead of starting another; otherwise one starts even
    * within `minRefreshIntervalMs` (the caller asked for it), and the interval of automatic downloads restarts from it.
    */
-  async refresh(family: ApiFamily): Promise<void> {
-    return this.#refreshing ?? this.#startDownload(family);
+  async refresh(family: ApiFamily): Promise<PlatformCertificateFile[]> {
+    const downloaded = await (this.#refreshing ?? this.#startDownload(family));
+    return [...downloaded].map(([serial, { pem, notBefore, notAfter }]) => ({ serial, pem, notBefore, notAfter }));
   }
 
   /** Names and flags only: what JSON.stringify shows (and what logs should show) of a store. */
@@ -180,13 +187,16 @@ export class KeyStore {
 
   /** Joins a download in flight, or starts one unless the last one started less than the interval ago. */
   async #refreshAutomatically(family: ApiFamily): Promise<void> {
-    if (this.#refreshing) return this.#refreshing;
+    if (this.#refreshing) {
+      await this.#refreshing;
+      return;
+    }
     const now = this.#now();
     const elapsed = this.#lastAttempt === undefined ? Number.POSITIVE_INFINITY : now - this.#lastAttempt;
     // A clock stepped back (elapsed < 0) says nothing about when the last download was: allow one, which restarts the
     // interval from the new time, rather than wait until the clock is back where it was.
     if (elapsed >= 0 && elapsed < this.#minRefreshIntervalMs) return;
-    return this.#startDownload(family);
+    await this.#startDownload(family);
   }
 
   /** Starts a background refresh when the downloaded certificates are older than `refreshEveryMs`. */
@@ -197,12 +207,13 @@ export class KeyStore {
     this.#refreshAutomatically(family).catch(() => undefined);
   }
 
-  #startDownload(family: ApiFamily): Promise<void> {
+  #startDownload(family: ApiFamily): Promise<DownloadedCertificates> {
     this.#lastAttempt = this.#now();
     const download = this.#download(family)
       .then(
-        () => {
+        (downloaded) => {
           this.#lastFailure = undefined;
+          return downloaded;
         },
         (error: unknown) => {
           this.#lastFailure = error;
@@ -238,10 +249,10 @@ export class KeyStore {
     return error;
   }
 
-  async #download(family: ApiFamily): Promise<void> {
+  async #download(family: ApiFamily): Promise<DownloadedCertificates> {
     const download = this.#options.download;
     const apiv3Key = this.#options.apiv3Key;
-    if (!download || !apiv3Key) return;
+    if (!download || !apiv3Key) return new Map();
     let reply: TransportResponse;
     try {
       reply = await download(family);
@@ -264,8 +275,10 @@ export class KeyStore {
       findKey: (serial) => downloaded.get(serial)?.key ?? this.find(serial),
     });
     // Old certificates are kept: during rotation WeChat Pay may still sign with the previous one.
-    for (const [serial, entry] of downloaded) this.#keys.set(serial, entry);
+    for (const [serial, { key, notBefore, notAfter }] of downloaded)
+      this.#keys.set(serial, { key, notBefore, notAfter });
     this.#lastSuccess = this.#options.now();
+    return downloaded;
   }
 
   /** Configured keys are the caller's: a problem with one is a ValidationError naming it. */

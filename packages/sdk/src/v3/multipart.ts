@@ -1,19 +1,11 @@
 // The multipart/form-data body of an APIv3 upload: a `meta` JSON part ({ filename, sha256 }) and the `file` part.
 // The request signature covers the `meta` JSON only (docs/protocol.md#apiv3-multipart-uploads).
-import { IMAGE_TYPES, type ImageUpload } from '../catalog/media.js';
+import { type ImageUpload, imageType } from '../catalog/media.js';
 import { sha256Hex } from '../crypto/hash.js';
 import { createNonce } from '../crypto/nonce.js';
 import type { RequestBody } from './request-body.js';
 
 const CRLF = '\r\n';
-
-/** The Content-Type of the file part, by its suffix; anything uncatalogued goes as plain bytes. */
-function fileType(filename: string): string {
-  const suffix = /\.([A-Za-z]+)$/.exec(filename)?.[1]?.toLowerCase();
-  return suffix !== undefined && Object.hasOwn(IMAGE_TYPES, suffix)
-    ? (IMAGE_TYPES[suffix] as string)
-    : 'application/octet-stream';
-}
 
 /**
  * Builds the body. The `meta` part holds exactly the JSON text that is signed, so the server can check the signature
@@ -30,7 +22,8 @@ export function multipartBody(upload: ImageUpload): RequestBody {
     `--${boundary}${CRLF}Content-Disposition: form-data; name="meta"${CRLF}Content-Type: application/json${CRLF}${CRLF}` +
     `${meta}${CRLF}--${boundary}${CRLF}` +
     `Content-Disposition: form-data; name="file"; filename="${upload.filename}"${CRLF}` +
-    `Content-Type: ${fileType(upload.filename)}${CRLF}${CRLF}`;
+    // Anything but a catalogued image type goes as plain bytes.
+    `Content-Type: ${imageType(upload.filename) ?? 'application/octet-stream'}${CRLF}${CRLF}`;
   const tail = `${CRLF}--${boundary}--${CRLF}`;
   return {
     body: Buffer.concat([Buffer.from(head, 'utf8'), data, Buffer.from(tail, 'utf8')]),

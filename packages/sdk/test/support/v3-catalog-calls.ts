@@ -1,5 +1,6 @@
 // Test helper for the APIv3 catalogue tests: runs an endpoint's runtime rules on call options as the client splits
 // them, and changes a valid call at given locations to see which rule refuses it.
+import { expect } from 'vitest';
 import type { HttpVerb, V3CallParts } from '../../src/catalog/types.js';
 import { findV3Endpoint, type V3Endpoints, type V3Path } from '../../src/catalog/v3.js';
 import { ValidationError } from '../../src/errors.js';
@@ -63,4 +64,22 @@ export function rejectionOf(
   const error = ruleError(path, verb, changed(base, changes));
   if (error === undefined) throw new Error(`expected ${path} to reject ${JSON.stringify(changes)}`);
   return error;
+}
+
+/** A catalogue test's checks of its paths, each against its valid call (or `base`) with `changes` applied. */
+export function catalogueChecks<P extends string>(verbOf: (path: P) => HttpVerb, valid: { readonly [K in P]: object }) {
+  return {
+    /** Runs the rules of `path` on `options`. */
+    run(path: P, options: object): void {
+      runRules(path, verbOf(path), options);
+    },
+    /** The ValidationError the rules throw; fails the test when they accept. */
+    rejection(path: P, changes: Record<string, unknown>, base: object = valid[path]): ValidationError {
+      return rejectionOf(path, verbOf(path), base, changes);
+    },
+    /** Fails the test when the rules refuse. */
+    accepts(path: P, changes: Record<string, unknown>, base: object = valid[path]): void {
+      expect(() => runRules(path, verbOf(path), changed(base, changes))).not.toThrow();
+    },
+  };
 }
