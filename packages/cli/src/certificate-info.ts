@@ -16,9 +16,9 @@ export interface CertificateInfo {
   expired: boolean;
 }
 
-/** The serial the way WeChat Pay writes it (Node already gives hex; colons and case differ between tools). */
+/** The serial the way WeChat Pay writes it: Node gives hex without colons, with whole bytes; WeChat Pay's is uppercase. */
 export function wechatSerial(certificate: X509Certificate): string {
-  return certificate.serialNumber.replaceAll(':', '').toUpperCase();
+  return certificate.serialNumber.toUpperCase();
 }
 
 /** `C=CN\nO=...\nCN=...` (Node's form) on one line. */
@@ -40,12 +40,23 @@ export function certificateInfo(certificate: X509Certificate, now: number): Cert
   };
 }
 
-/** How a certificate's validity reads today: `expired ...`, `not valid before ...`, or the days left. */
-export function validityText(certificate: X509Certificate, now: number): string {
+export interface Validity {
+  /** Expired, or not valid yet: either way it cannot be used today. */
+  usable: boolean;
+  daysLeft: number;
+  /** `expired ...`, `not valid before ...`, or `valid until ... (n days left)`. */
+  text: string;
+}
+
+/** How a certificate's validity reads today. */
+export function validity(certificate: X509Certificate, now: number): Validity {
   const info = certificateInfo(certificate, now);
-  if (Date.parse(certificate.validTo) <= now) return `expired ${info.notAfter} (${-info.daysLeft} days ago)`;
-  if (Date.parse(certificate.validFrom) > now) return `not valid before ${info.notBefore}`;
-  return `valid until ${info.notAfter} (${info.daysLeft} days left)`;
+  const { daysLeft } = info;
+  if (info.expired) return { usable: false, daysLeft, text: `expired ${info.notAfter} (${-daysLeft} days ago)` };
+  if (Date.parse(certificate.validFrom) > now) {
+    return { usable: false, daysLeft, text: `not valid before ${info.notBefore}` };
+  }
+  return { usable: true, daysLeft, text: `valid until ${info.notAfter} (${daysLeft} days left)` };
 }
 
 /** Every certificate of a PEM text (a file may hold a chain); throws when one of them does not parse. */

@@ -2,6 +2,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { isPlainObject } from './config.js';
 import { ConfigError } from './errors.js';
+import { holdsPem } from './pem-value.js';
 
 /** Variable -> config key, by kind of value. Documented in the README ("Configuration"); keep the two equal. */
 const STRING_VARIABLES = {
@@ -51,7 +52,7 @@ function variableValue(env: NodeJS.ProcessEnv, name: string): string | undefined
 
 /** A PEM value of a variable: PEM text as it is, a path made absolute against the working directory. */
 function pemOrPath(value: string, cwd: string): string {
-  return value.includes('-----BEGIN ') || isAbsolute(value) ? value : resolve(cwd, value);
+  return holdsPem(value) || isAbsolute(value) ? value : resolve(cwd, value);
 }
 
 /** Puts the WXPAY_* values over `base` (a copy is returned; `base` is not changed). */

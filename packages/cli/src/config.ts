@@ -1,14 +1,12 @@
 // A merchant configuration's content: `Wxpay` client options as JSON (the sandbox's `merchantConfig()` as it is), with
 // PEM values inline or as file paths relative to its file. Which file or profile a command uses: config-resolve.ts.
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { WxpayOptions } from 'wxpay';
 import { ConfigError } from './errors.js';
 import { type PemSource, pemValue, readConfigFile } from './pem-value.js';
 
 export interface LoadedConfig {
-  /** What errors name: the absolute path of the config (or profiles) file, or the variables that gave the options. */
-  file: string;
   options: WxpayOptions;
   /** An `appid` (or `wxappid`) key of the file: the default of --wxappid. */
   appid: string | undefined;
@@ -56,7 +54,7 @@ export function readConfigJson(file: string): unknown {
  * Checks a config object and reads the PEM files it names: a config file's content, a profile, or what the WXPAY_*
  * variables made of one. `file` is what errors name; relative PEM paths are read from `dir`.
  */
-export function parseConfig(raw: unknown, file: string, dir = dirname(file)): LoadedConfig {
+export function parseConfig(raw: unknown, file: string, dir: string): LoadedConfig {
   if (!isPlainObject(raw)) throw new ConfigError('config', 'a JSON object of client options', file);
   const fail = (field: string, rule: string): never => {
     throw new ConfigError(field, rule, file);
@@ -123,5 +121,5 @@ export function parseConfig(raw: unknown, file: string, dir = dirname(file)): Lo
   if (raw.ca !== undefined) {
     options.ca = Array.isArray(raw.ca) ? raw.ca.map((value, i) => pem(`ca[${i}]`, value)) : pem('ca', raw.ca);
   }
-  return { file, options: options as WxpayOptions, appid, pemSources };
+  return { options: options as WxpayOptions, appid, pemSources };
 }

@@ -12,6 +12,11 @@ export interface PemSource {
 
 const PEM_BLOCK = '-----BEGIN ';
 
+/** Whether a value is PEM text itself rather than the name of a file holding it. */
+export function holdsPem(value: string): boolean {
+  return value.includes(PEM_BLOCK);
+}
+
 /**
  * Only a value that plainly is a file name is ever repeated in a message: a value that is neither PEM nor a file name
  * may be a key pasted without its armour, and must not be printed.
@@ -54,12 +59,12 @@ export function pemValue(
       configFile,
     );
   }
-  if (value.includes(PEM_BLOCK)) {
+  if (holdsPem(value)) {
     sources.push({ field, from: 'inline' });
     return value;
   }
   const text = readConfigFile(configFile, configDir, field, value).toString('utf8');
-  if (!text.includes(PEM_BLOCK)) {
+  if (!holdsPem(text)) {
     throw new ConfigError(field, `the file${shown(value)} holds no PEM block ("-----BEGIN ...")`, configFile);
   }
   sources.push({ field, from: isAbsolute(value) ? value : resolve(configDir, value) });

@@ -11,10 +11,10 @@ import { ownVersion } from './own-version.js';
 export type ProgramIO = Omit<CommandIO, 'verbose'>;
 
 /** Builds the program; `setExit` receives the status of the command that ran. */
-export function buildProgram(io: ProgramIO, setExit: (code: number) => void, version = ownVersion()): Command {
+function buildProgram(io: ProgramIO, setExit: (code: number) => void): Command {
   const program = new Command('wxpay')
     .description('WeChat Pay from the command line')
-    .version(version, '--version', 'print the version')
+    .version(ownVersion(), '--version', 'print the version')
     .option('-v, --verbose', 'explain what is done (never secret values) on stderr')
     .helpOption('-h, --help', 'show help')
     .showHelpAfterError('(wxpay --help, or wxpay <command> --help, for usage)')

@@ -26,7 +26,7 @@ function eta(seconds: number | undefined): string {
 }
 
 /** `sent 12, failed 0, unknown 0, left 88 | 12.34 yuan | 2.0/s | ETA 44s` */
-export function progressLine(progress: PayoutProgress): string {
+function progressLine(progress: PayoutProgress): string {
   const c = progress.counts;
   return (
     `sent ${c.sent}, failed ${c.failed}, unknown ${c.unknown}, left ${left(progress)} | ${yuan(c.sentAmount)} yuan | ` +

@@ -17,7 +17,7 @@ export function readInputFile(path: string, option: string): Buffer {
 }
 
 /** Everything on stdin, as bytes (so a signature can be checked over exactly what was given). */
-export async function readStdin(stdin: NodeJS.ReadableStream = process.stdin): Promise<Buffer> {
+async function readStdin(stdin: NodeJS.ReadableStream = process.stdin): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
   return Buffer.concat(chunks);

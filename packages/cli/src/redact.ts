@@ -1,6 +1,6 @@
 // What -v may show of an exchange: Authorization and APIv2 signatures replaced, configured secrets never shown.
 
-export const REDACTED = '[redacted]';
+const REDACTED = '[redacted]';
 
 /** Headers whose values are credentials. */
 const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie']);

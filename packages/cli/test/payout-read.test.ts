@@ -69,6 +69,9 @@ describe('wxpay payout report', () => {
     expect(result.code).toBe(0);
     const records = JSON.parse(result.stdout) as Array<Record<string, unknown>>;
     expect(records).toHaveLength(4);
+    // One record a line, between the brackets (README).
+    const lines = result.stdout.split('\n');
+    expect(lines).toEqual(['[', ...records.map((r, i) => `${JSON.stringify(r)}${i < 3 ? ',' : ''}`), ']', '']);
     expect(Object.keys(records[0] as object)).toEqual([
       'row',
       'openid',

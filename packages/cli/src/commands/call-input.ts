@@ -51,7 +51,7 @@ const PARAM = /^\{([A-Za-z][A-Za-z0-9_]*)\}$|^_([A-Za-z][A-Za-z0-9_]*?)_$/;
 const CALL_OPTION_KEYS = new Set(['xml', 'json', 'query', 'headers', 'security', 'signal', 'unsignedReply']);
 
 /** `v2/a/b`, `/v2/a/b` or `v2.a.b` as `v2/a/b`; it must name an APIv2 or APIv3 endpoint. */
-export function normalisePath(input: string): { path: string; protocol: 'v2' | 'v3'; params: string[] } {
+function normalisePath(input: string): { path: string; protocol: 'v2' | 'v3'; params: string[] } {
   const trimmed = input.trim().replace(/^\/+|\/+$/g, '');
   // Dots separate segments only in a path without a slash: WeChat Pay's paths have none inside a segment.
   const segments = trimmed.includes('/') ? trimmed.split('/') : trimmed.split('.');

@@ -1,10 +1,10 @@
 // `wxpay certs download` (fetch, verify and save the platform certificates) and `wxpay certs show` (read a PEM file).
-import { createDecipheriv, X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { type ApiFamily, type PlatformCertificate, SignatureVerificationError, WxpayDecryptError } from 'wxpay';
-import { certificateInfo, pemCertificates, validityText, wechatSerial } from '../certificate-info.js';
+import { type ApiFamily, WxpayDecryptError } from 'wxpay';
+import { certificateInfo, pemCertificates, validity, wechatSerial } from '../certificate-info.js';
 import { type ConfigFlags, commandConfig, configOption, profileOption } from '../command-config.js';
 import { clientOf } from '../config-resolve.js';
 import { UsageError } from '../errors.js';
@@ -22,8 +22,6 @@ interface DownloadFlags extends ConfigFlags {
 interface ShowFlags {
   json?: boolean;
 }
-
-const GCM_TAG_BYTES = 16;
 
 export function addCertsCommands(program: Command, runner: CommandRunner): void {
   const certs = program
@@ -82,31 +80,6 @@ Example:
     );
 }
 
-/**
- * The certificate PEM of one item of the reply. The SDK decrypts the same items when it refreshes its key store but
- * keeps only their public keys, so the PEM text is opened here (AEAD_AES_256_GCM with the APIv3 key) and then checked
- * against the key the SDK verified under that serial.
- */
-function openItem(item: PlatformCertificate, apiv3Key: string): X509Certificate {
-  const { algorithm, nonce, associated_data: associatedData, ciphertext } = item.encrypt_certificate;
-  if (algorithm !== 'AEAD_AES_256_GCM') {
-    throw new WxpayDecryptError('unsupported algorithm', `certificate ${item.serial_no}: unsupported algorithm`);
-  }
-  try {
-    // ciphertext || 16-byte tag; a wrong key, a changed byte or a short value all fail the tag check.
-    const sealed = Buffer.from(ciphertext, 'base64');
-    const decipher = createDecipheriv('aes-256-gcm', Buffer.from(apiv3Key, 'utf8'), Buffer.from(nonce, 'utf8'), {
-      authTagLength: GCM_TAG_BYTES,
-    });
-    decipher.setAuthTag(sealed.subarray(sealed.length - GCM_TAG_BYTES));
-    decipher.setAAD(Buffer.from(associatedData ?? '', 'utf8'));
-    const pem = Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - GCM_TAG_BYTES)), decipher.final()]);
-    return new X509Certificate(pem);
-  } catch {
-    throw new WxpayDecryptError('authentication failed', `certificate ${item.serial_no}: does not decrypt`);
-  }
-}
-
 async function certsDownload(flags: DownloadFlags, io: CommandIO): Promise<number> {
   const config = commandConfig(flags, io);
   const wxpay = clientOf(config);
@@ -114,31 +87,20 @@ async function certsDownload(flags: DownloadFlags, io: CommandIO): Promise<numbe
   detail(io, `client: ${JSON.stringify(wxpay.toJSON())}`);
   detail(io, `downloading from ${family === 'global' ? '/v3/global/certificates' : '/v3/certificates'}`);
   try {
-    // The SDK downloads, decrypts and trusts the set only when the reply verifies with one of them (or a known key).
-    await wxpay.refreshCertificates(family);
-    // The same list again, through a call whose reply the SDK verifies with the keys it now holds.
-    const reply = family === 'global' ? await wxpay.v3.global.certificates.get() : await wxpay.v3.certificates.get();
-    const apiv3Key = config.options.apiv3Key as string;
+    // The SDK downloads and decrypts the set, and hands it back only when the reply verifies with one of them (or a key
+    // it already trusted).
+    const downloaded = await wxpay.refreshCertificates(family);
     const dir = resolve(flags.output);
-    const saved: Array<{ file: string; certificate: X509Certificate }> = [];
-    for (const item of reply.data) {
-      const certificate = openItem(item, apiv3Key);
-      const serial = wechatSerial(certificate);
-      const trusted = wxpay.keyStore.find(serial);
-      if (serial !== item.serial_no.toUpperCase() || trusted === undefined || !trusted.equals(certificate.publicKey)) {
-        throw new SignatureVerificationError(
-          'certificate not verified',
-          `certificate ${serial} is not the one the SDK verified under serial ${item.serial_no}: nothing saved`,
-        );
-      }
-      saved.push({ file: join(dir, `wechatpay_${serial}.pem`), certificate });
-    }
-    // Saved only once every certificate checked out, so a failure leaves no half-trusted set behind.
+    const saved = downloaded.map(({ serial, pem }) => ({
+      file: join(dir, `wechatpay_${serial}.pem`),
+      certificate: new X509Certificate(pem),
+    }));
+    // Saved only once the whole set verified, so a failure leaves no half-trusted set behind.
     mkdirSync(dir, { recursive: true });
     const now = Date.now();
     for (const { file, certificate } of saved) {
       writeFileSync(file, certificate.toString(), { mode: 0o644 });
-      io.stdout.write(`${file}  serial ${wechatSerial(certificate)}  ${validityText(certificate, now)}\n`);
+      io.stdout.write(`${file}  serial ${wechatSerial(certificate)}  ${validity(certificate, now).text}\n`);
     }
     if (saved.length === 0) say(io, 'WeChat Pay listed no platform certificates');
     return EXIT_OK;

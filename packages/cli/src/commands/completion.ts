@@ -49,7 +49,7 @@ function inheritable(option: { long?: string | undefined }): boolean {
 }
 
 /** Every command path of the program, with what may follow it, as its help shows it (hidden ones left out). */
-export function completionModel(root: Command): CompletionNode[] {
+function completionModel(root: Command): CompletionNode[] {
   const nodes: CompletionNode[] = [];
   const visit = (cmd: Command, path: string[], inherited: CompletionNode['options'], siblings?: string[]) => {
     const help = cmd.createHelp();

@@ -3,7 +3,7 @@ import { createPrivateKey, createPublicKey, KeyObject, X509Certificate } from 'n
 import { createSecureContext } from 'node:tls';
 import type { Command } from 'commander';
 import type { WxpayOptions } from 'wxpay';
-import { pemCertificates, validityText, wechatSerial } from '../certificate-info.js';
+import { pemCertificates, validity, wechatSerial } from '../certificate-info.js';
 import { type ConfigFlags, commandConfig, configOption, profileOption } from '../command-config.js';
 import { originOf } from '../config-env.js';
 import type { ResolvedConfig } from '../config-resolve.js';
@@ -23,7 +23,6 @@ interface Finding {
   text: string;
 }
 
-const DAY_MS = 86_400_000;
 /** A certificate expiring within this many days is worth a warning: renewing takes a while. */
 const WARN_DAYS = 30;
 const APIV3_KEY_BYTES = 32;
@@ -102,11 +101,10 @@ function privateKeyOf(value: string | Buffer | KeyObject): KeyObject | undefined
 function checkOptions(options: WxpayOptions, now: number): Finding[] {
   const findings: Finding[] = [];
   const add = (level: Level, field: string, what: string) => findings.push({ level, field, text: what });
-  const validity = (field: string, certificate: X509Certificate) => {
-    const notAfter = Date.parse(certificate.validTo);
-    const line = validityText(certificate, now);
-    if (notAfter <= now || Date.parse(certificate.validFrom) > now) add('problem', field, line);
-    else if (notAfter - now < WARN_DAYS * DAY_MS) add('warning', field, `${line}: renew it`);
+  const checkValidity = (field: string, certificate: X509Certificate) => {
+    const { usable, daysLeft, text: line } = validity(certificate, now);
+    if (!usable) add('problem', field, line);
+    else if (daysLeft < WARN_DAYS) add('warning', field, `${line}: renew it`);
     else add('ok', field, line);
   };
 
@@ -129,7 +127,7 @@ function checkOptions(options: WxpayOptions, now: number): Finding[] {
     try {
       merchantCert = new X509Certificate(merchant.cert);
       add('ok', 'merchant.cert', `serial ${wechatSerial(merchantCert)}`);
-      validity('merchant.cert', merchantCert);
+      checkValidity('merchant.cert', merchantCert);
     } catch {
       add('problem', 'merchant.cert', 'not an X.509 certificate in PEM');
     }
@@ -207,7 +205,7 @@ function checkOptions(options: WxpayOptions, now: number): Finding[] {
         `the certificate's serial is ${wechatSerial(certificate)}, not the name it is listed under`,
       );
     }
-    validity(field, certificate);
+    checkValidity(field, certificate);
   }
 
   const cas = options.ca === undefined ? [] : Array.isArray(options.ca) ? options.ca : [options.ca];
@@ -221,7 +219,7 @@ function checkOptions(options: WxpayOptions, now: number): Finding[] {
       continue;
     }
     if (certificates.length === 0) add('problem', field, 'no certificate in it');
-    for (const certificate of certificates) validity(field, certificate);
+    for (const certificate of certificates) checkValidity(field, certificate);
   }
 
   const absent = (['merchant', 'privateKey', 'serial', 'apiv3Key', 'secret'] as const).filter(

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { SignatureVerificationError, Transformer, WxpayDecryptError, WxpayParseError } from 'wxpay';
 import { type ConfigFlags, commandConfig, configOption, profileOption } from '../command-config.js';
+import { isPlainObject } from '../config.js';
 import { clientOf, type ResolvedConfig } from '../config-resolve.js';
 import { UsageError } from '../errors.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_SIGNATURE } from '../exit-codes.js';
@@ -98,7 +99,7 @@ function readHeaders(path: string): Record<string, string> {
   } catch {
     throw new UsageError('--headers', `${path} is not JSON`);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+  if (!isPlainObject(value)) {
     throw new UsageError('--headers', 'a JSON object of header names and values, e.g. {"wechatpay-serial": "..."}');
   }
   const headers: Record<string, string> = {};

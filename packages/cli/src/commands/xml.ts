@@ -1,6 +1,7 @@
 // `wxpay xml`: APIv2 XML to JSON and back, through the SDK's hardened parser and builder (stdin to stdout).
 import { type Command, Option } from 'commander';
 import { Transformer, ValidationError, WxpayParseError } from 'wxpay';
+import { isPlainObject } from '../config.js';
 import { EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
 import { type CommandIO, say } from '../io.js';
 import { readFileOrStdin } from '../read-input.js';
@@ -72,10 +73,10 @@ async function convertXml(file: string | undefined, flags: XmlFlags, io: Command
     } catch {
       return fail('the input is not JSON');
     }
-    if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) {
+    if (!isPlainObject(fields)) {
       return fail('the JSON is not an object of fields');
     }
-    io.stdout.write(`${Transformer.toXml(fields as Record<string, unknown>)}\n`);
+    io.stdout.write(`${Transformer.toXml(fields)}\n`);
     return EXIT_OK;
   } catch (error) {
     if (error instanceof WxpayParseError) return fail(`not APIv2 XML: ${error.message}`);
