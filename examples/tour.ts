@@ -3,7 +3,9 @@ import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { startSandbox } from '@wxpay/sandbox';
 import { isKnownNotification, type Notification, Wxpay } from 'wxpay';
+import { downloadBills, makeABillDay } from './download-bill.js';
 import { COMMON, createNativeOrder, INSTITUTIONAL, queryById, queryByOutTradeNo } from './global-query-order.js';
+import { payAndRefund } from './jsapi-pay.js';
 import { queryCouponStock } from './query-coupon-stock.js';
 import { queryWorkwxRedpack, sendWorkwxRedpack } from './query-workwx-redpack.js';
 import { queryRedpack, sendRedpack } from './send-redpack.js';
@@ -79,6 +81,14 @@ try {
   const subOrder = await queryByOutTradeNo(institution, subOrderNo, INSTITUTIONAL);
   const again = await queryById(institution, subOrder.id, INSTITUTIONAL);
   step('institution 1900000100 for sub-merchant 1900000109', `${again.out_trade_no} ${again.trade_state}`);
+
+  console.log('\n5. Mainland APIv3 (1230000109: JSAPI order, payment, refund, bill)');
+  const mainlandPay = client('1230000109');
+  const control = { url: sandbox.url, ca: sandbox.tls.ca };
+  const jsapi = await payAndRefund(mainlandPay, control, 'https://127.0.0.1/wxpay/notify');
+  step('paid and refunded in part', `${jsapi.order.trade_state}, refund ${jsapi.refund.status}`);
+  const { trade } = await downloadBills(mainlandPay, await makeABillDay(mainlandPay, control));
+  step('next day: trade bill downloaded, hash checked', `${trade.summary.total_count} lines (payments and refunds)`);
 
   console.log('\nAll four seed documents ran against the sandbox.');
 } finally {

@@ -1,14 +1,19 @@
 // Gives an example a ready client: for the sandbox in WXPAY_SANDBOX (a data directory or sandbox.json) when set,
 // otherwise for a throwaway in-process sandbox that is closed when the example ends.
-import { readSandboxConfig, type Sandbox, startSandbox } from '@wxpay/sandbox';
+import { readSandboxConfig, type Sandbox, type SandboxMerchantConfig, startSandbox } from '@wxpay/sandbox';
 import { Wxpay } from 'wxpay';
 
-export async function withSandboxClient<T>(mchid: string, run: (wxpay: Wxpay) => Promise<T>): Promise<T> {
+/** `run` also gets the merchant's sandbox config: its `baseURL` and `ca` reach the control API under `/_sandbox/`. */
+export async function withSandboxClient<T>(
+  mchid: string,
+  run: (wxpay: Wxpay, config: SandboxMerchantConfig) => Promise<T>,
+): Promise<T> {
   const configured = process.env.WXPAY_SANDBOX;
   const sandbox: Sandbox | undefined = configured ? undefined : await startSandbox({ dataDir: ':memory:' });
-  const wxpay = new Wxpay(sandbox ? sandbox.merchantConfig(mchid) : readSandboxConfig(configured as string, mchid));
+  const config = sandbox ? sandbox.merchantConfig(mchid) : readSandboxConfig(configured as string, mchid);
+  const wxpay = new Wxpay(config);
   try {
-    return await run(wxpay);
+    return await run(wxpay, config);
   } finally {
     await wxpay.close();
     await sandbox?.close();

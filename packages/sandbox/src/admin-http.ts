@@ -5,7 +5,7 @@ import type { SandboxAdmin } from './admin.js';
 import { AdminError, invalidInput } from './admin-error.js';
 import type { SandboxCall, SandboxReply } from './context.js';
 import type { FaultSettings } from './faults.js';
-import type { MerchantKind, SigningMode } from './store.js';
+import type { MerchantKind, SigningMode, TransferBillState } from './store.js';
 
 /** Reads typed values from a JSON body or a query string, naming the field when one is missing or of the wrong type. */
 class Input {
@@ -73,6 +73,15 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 const isString = (value: unknown): value is string => typeof value === 'string';
 const isNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
 
+/** The transfer an action names: `mchid` and `out_bill_no` or `transfer_bill_no`. */
+function transferKey(body: Input): { mchid: string; outBillNo?: string; transferBillNo?: string } {
+  return {
+    mchid: body.text('mchid'),
+    outBillNo: body.optionalText('out_bill_no'),
+    transferBillNo: body.optionalText('transfer_bill_no'),
+  };
+}
+
 type Route = (admin: SandboxAdmin, body: Input, query: Input, raw: Record<string, unknown>) => unknown;
 
 const routes: Record<string, Route> = {
@@ -102,6 +111,20 @@ const routes: Record<string, Route> = {
       outcome,
     });
   },
+  'GET /_sandbox/transfers': (admin, _, query) =>
+    admin.transfers({
+      mchid: query.optionalText('mchid'),
+      state: query.optionalText('state') as TransferBillState | undefined,
+      outBillNo: query.optionalText('out_bill_no'),
+    }),
+  'POST /_sandbox/transfers/confirm': (admin, body) => admin.confirmTransfer(transferKey(body)),
+  'POST /_sandbox/transfers/fail': (admin, body) =>
+    admin.failTransfer({ ...transferKey(body), reason: body.optionalText('reason') }),
+  'POST /_sandbox/refunds/fail': (admin, body) =>
+    admin.failRefund({
+      mchid: body.text('mchid'),
+      outRefundNo: body.optionalText('out_refund_no') ?? body.text('outRefundNo'),
+    }),
   'GET /_sandbox/clock': (admin) => admin.clock(),
   'POST /_sandbox/clock/advance': (admin, body) =>
     admin.advanceClock((body.optionalNumber('ms') ?? 0) + (body.optionalNumber('seconds') ?? 0) * 1000),
@@ -121,6 +144,8 @@ const routes: Record<string, Route> = {
       users: body.optionalUsers('users'),
     }),
   'GET /_sandbox/merchants/balance': (admin, _, query) => admin.balance(query.text('mchid')),
+  'GET /_sandbox/ledger': (admin, _, query) =>
+    admin.ledger({ mchid: query.optionalText('mchid'), limit: query.optionalNumber('limit') }),
   'POST /_sandbox/merchants/topup': (admin, body) => admin.topUp(body.text('mchid'), body.number('amount')),
   'GET /_sandbox/coupon-stocks': (admin) => admin.couponStocks(),
   'POST /_sandbox/coupon-stocks': (admin, body) =>
@@ -147,6 +172,11 @@ const routes: Record<string, Route> = {
   },
   'POST /_sandbox/faults/reset': (admin) => admin.resetFaults(),
   'GET /_sandbox/notifications': (admin, _, query) => admin.notifications({ mchid: query.optionalText('mchid') }),
+  'POST /_sandbox/notifications/deliver': (admin, body) => admin.deliverNotification(body.text('id')),
+  'GET /_sandbox/merchants': (admin) => admin.merchants(),
+  'GET /_sandbox/refunds': (admin, _, query) => admin.refunds({ mchid: query.optionalText('mchid') }),
+  'GET /_sandbox/orders/code-urls': (admin) => admin.codeUrls(),
+  'GET /_sandbox/orders/by-code-url': (admin, _, query) => admin.orderByCodeUrl(query.text('code_url')),
 };
 
 export async function handleAdminHttp(admin: SandboxAdmin, call: SandboxCall): Promise<SandboxReply> {

@@ -27,6 +27,14 @@ export const DEFAULTS = {
     { openid: 'oxTWIuGaIt6gTKsQRLau2M0yL16G', name: '王五' },
   ],
   globalPayer: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o',
+  /**
+   * The mainland APIv3 pages' example merchant (docs/endpoints.md#apiv3-mainland-payments): direct mode with `appid`
+   * wxd678efh567hg6787, and the service provider (`sp_appid` wx8888888888888888) of sub-merchant 1900000109, which
+   * takes wxd678efh567hg6787 as its `sub_appid`. Their payer is `globalPayer`.
+   */
+  mainlandPay: '1230000109',
+  mainlandPayAppid: 'wxd678efh567hg6787',
+  mainlandSpAppid: 'wx8888888888888888',
 } as const;
 
 /** The sandbox CA and the server certificate, created once and kept in the store. */
@@ -44,6 +52,7 @@ export async function seedDefaults(ctx: SandboxContext): Promise<void> {
   const { store } = ctx;
   if (store.getKv('seeded')) {
     bindExampleAppids(ctx);
+    await addMainlandPayMerchant(ctx);
     return;
   }
   await createMerchant(ctx, {
@@ -99,6 +108,33 @@ export async function seedDefaults(ctx: SandboxContext): Promise<void> {
   });
   store.setKv('seeded', '1');
   store.setKv('example-appids', '1');
+  await addMainlandPayMerchant(ctx);
+}
+
+/**
+ * The mainland payment merchant 1230000109 and its sub-merchant 1900000109 (which stays the global default as well),
+ * added once: on the first start, and on the next start of data directories seeded before they existed.
+ */
+async function addMainlandPayMerchant(ctx: SandboxContext): Promise<void> {
+  const { store } = ctx;
+  if (store.getKv('mainland-pay')) return;
+  if (store.merchants.get({ mchid: DEFAULTS.mainlandPay }) === undefined) {
+    await createMerchant(ctx, {
+      mchid: DEFAULTS.mainlandPay,
+      kind: 'mainland',
+      name: 'wxpay sandbox mainland payments',
+      appids: { pay: DEFAULTS.mainlandPayAppid, partner: DEFAULTS.mainlandSpAppid },
+    });
+  }
+  store.writeTransaction(() => {
+    const sub = store.merchants.get({ mchid: DEFAULTS.global });
+    if (sub !== undefined) {
+      // Its sub_appid there is bound under 1230000109 only: as the global merchant it keeps its own appids.
+      const serviceProviders = { ...sub.config.serviceProviders, [DEFAULTS.mainlandPay]: [DEFAULTS.mainlandPayAppid] };
+      store.merchants.update({ mchid: DEFAULTS.global }, { config: { ...sub.config, serviceProviders } });
+    }
+    store.setKv('mainland-pay', '1');
+  });
 }
 
 /**

@@ -8,6 +8,7 @@ async function main(): Promise<void> {
   console.log(`WeChat Pay sandbox listening at ${sandbox.url}`);
   console.log(`configuration (keys, certificates, merchants): ${sandbox.configPath}`);
   console.log(`control API: ${sandbox.url}/_sandbox/redpacks (see the @wxpay/sandbox README)`);
+  console.log(`dashboard: ${sandbox.url}/ (have the browser trust ca.pem from the data directory)`);
   console.log('Ctrl+C to stop; state is kept in the data directory.');
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {

@@ -25,6 +25,11 @@ interface MerchantEntry {
 
 export interface SandboxConfigFile {
   url: string;
+  /**
+   * Lets a browser page of another origin (or any client) change the sandbox: sent in `X-Wxpay-Sandbox-Token`
+   * (see the README's "Dashboard"). Clients that send no `Origin` need no token.
+   */
+  adminToken: string;
   /** Path of the sandbox CA certificate, relative to the data directory. */
   ca: string;
   merchants: Record<string, MerchantEntry>;
@@ -36,6 +41,7 @@ export function writeConfigFiles(
   url: string,
   caPem: string,
   merchants: readonly MerchantRow[],
+  adminToken: string,
 ): string {
   mkdirSync(dataDir, { recursive: true });
   const write = (relative: string, text: string) => {
@@ -45,10 +51,10 @@ export function writeConfigFiles(
     writeFileSync(path, text, { mode: 0o600 });
     return relative;
   };
-  const config: SandboxConfigFile = { url, ca: write('ca.pem', caPem), merchants: {} };
+  const config: SandboxConfigFile = { url, adminToken, ca: write('ca.pem', caPem), merchants: {} };
   for (const row of merchants) {
     const c = row.config;
-    const folder = `merchants/${row.mchid}`;
+    const files = merchantFiles(row);
     config.merchants[row.mchid] = {
       kind: row.kind,
       parent_mchid: row.parent_mchid,
@@ -60,15 +66,26 @@ export function writeConfigFiles(
       platformCertSerial: c.platformCert.serial,
       publicKeyId: c.publicKey.id,
       files: {
-        cert: write(`${folder}/apiclient_cert.pem`, c.apiCert.certPem),
-        key: write(`${folder}/apiclient_key.pem`, c.apiCert.keyPem),
-        platformCert: write(`${folder}/wechatpay_${c.platformCert.serial}.pem`, c.platformCert.certPem),
-        publicKey: write(`${folder}/pub_key.pem`, c.publicKey.publicKeyPem),
+        cert: write(files.cert, c.apiCert.certPem),
+        key: write(files.key, c.apiCert.keyPem),
+        platformCert: write(files.platformCert, c.platformCert.certPem),
+        publicKey: write(files.publicKey, c.publicKey.publicKeyPem),
       },
     };
   }
   write(CONFIG_FILE, `${JSON.stringify(config, null, 2)}\n`);
   return join(dataDir, CONFIG_FILE);
+}
+
+/** Where a merchant's key files are written, relative to the data directory (the dashboard shows them too). */
+export function merchantFiles(row: MerchantRow): MerchantEntry['files'] {
+  const folder = `merchants/${row.mchid}`;
+  return {
+    cert: `${folder}/apiclient_cert.pem`,
+    key: `${folder}/apiclient_key.pem`,
+    platformCert: `${folder}/wechatpay_${row.config.platformCert.serial}.pem`,
+    publicKey: `${folder}/pub_key.pem`,
+  };
 }
 
 /**

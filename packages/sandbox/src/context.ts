@@ -40,4 +40,6 @@ export interface SandboxReply {
   status: number;
   headers: Record<string, string>;
   body: string;
+  /** Bytes sent instead of `body` (a bill file, which may be gzip). */
+  bytes?: Buffer;
 }

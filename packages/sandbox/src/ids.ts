@@ -33,6 +33,8 @@ const shapes = {
   order: { prefix: '4200', stamp: 'datetime', length: 28, tail: 'serial' },
   /** WeChat Pay's refund number (`id`). */
   refund: { prefix: '5030', stamp: 'datetime', length: 29, tail: 'serial' },
+  /** `transfer_bill_no` of a merchant transfer (商家转账), 34 digits like the pages' replies. */
+  transferBill: { prefix: '1330000', stamp: 'date', length: 34, tail: 'serial' },
   /** `prepay_id`: `wx`, the time, 20 hex characters. */
   prepay: { prefix: 'wx', stamp: 'datetime', length: 36, tail: 'hex' },
 } as const satisfies Record<string, NumberShape>;

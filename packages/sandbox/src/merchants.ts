@@ -1,6 +1,7 @@
 // Merchant creation and the client configuration that points any SDK at a sandbox merchant.
 import { invalidInput, invalidState, notFound } from './admin-error.js';
 import type { SandboxContext } from './context.js';
+import { recordOpeningBalance } from './ledger.js';
 import { createPublicKey, issueMerchantCert, issuePlatformCert, randomSecret32 } from './pki.js';
 import { isUniqueViolation, type MerchantKind, type MerchantRow, type SigningMode } from './store.js';
 
@@ -68,6 +69,7 @@ export async function createMerchant(ctx: SandboxContext, input: NewMerchant): P
     issuePlatformCert(ctx.ca, input.mchid, now),
     createPublicKey(),
   ]);
+  const balance = input.balance ?? 10_000_000;
   // One transaction: a refused user leaves no half-created merchant behind.
   ctx.store.writeTransaction(() => {
     ctx.store.merchants.insert({
@@ -75,7 +77,7 @@ export async function createMerchant(ctx: SandboxContext, input: NewMerchant): P
       kind: input.kind ?? 'mainland',
       parent_mchid: input.parentMchid ?? null,
       name: input.name ?? null,
-      balance: input.balance ?? 10_000_000,
+      balance,
       rate_limit: input.rateLimit ?? 30,
       config: {
         apiv2Key: randomSecret32(),
@@ -89,6 +91,7 @@ export async function createMerchant(ctx: SandboxContext, input: NewMerchant): P
         ...(input.settings ? { settings: input.settings } : {}),
       },
     });
+    recordOpeningBalance(ctx.store, input.mchid, balance, Math.floor(now / 1000));
     for (const user of input.users ?? []) {
       const appid = user.appid ?? input.appids?.redpack;
       if (!appid) throw invalidInput(`user ${user.openid} needs an appid (or give the merchant a redpack appid)`);

@@ -25,6 +25,19 @@ export const retrySchedule: readonly number[] = [
   15, 15, 30, 180, 600, 1200, 1800, 1800, 1800, 3600, 10800, 10800, 10800, 21600, 21600,
 ];
 
+/**
+ * The ids of undelivered notifications due by a moment (unix seconds), earliest first, at most so many: the terms
+ * match the partial index `notifications_by_next_attempt_at` (store/schema.ts), so only due rows are visited.
+ */
+export const dueNotificationsSql =
+  'SELECT id FROM notifications WHERE delivered_at IS NULL AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?';
+
+/** How many due notifications one batch of a tick reads and attempts at once. */
+const dueBatchSize = 100;
+
+/** How much of a receiver's reply body each attempt keeps: enough to read a refusal, never a flood. */
+const maxReplyKept = 2048;
+
 /** The merchant must answer within this long, or the attempt fails (WeChat Pay's 5 s). */
 const defaultTimeoutMs = 5000;
 
@@ -155,19 +168,29 @@ export class Notifier {
   }
 
   async #deliverDue(): Promise<void> {
-    const now = this.#deps.clock.nowSeconds();
-    // The partial index covers undelivered rows; the due check is a range, which the table helper has no form for.
-    const due = this.#deps.store.notifications
-      .list({ delivered_at: null })
-      .filter((row) => row.next_attempt_at !== null && row.next_attempt_at <= now);
-    await Promise.all(due.map((row) => this.#attempt(row)));
+    const { store, clock } = this.#deps;
+    const now = clock.nowSeconds();
+    // Only the due rows are read, a batch at a time, through the partial index on `next_attempt_at` (the table helper
+    // has no form for a range): a backlog of notifications due later costs a tick nothing. An attempt moves its row's
+    // next_attempt_at past `now` or clears it, so the next batch holds new rows; a notification is still attempted
+    // once per tick at most, should the sandbox clock be set back while one runs.
+    const dueIds = store.statement<[number, number], { id: string }>(dueNotificationsSql);
+    const attempted = new Set<string>();
+    for (;;) {
+      const batch = dueIds.all(now, dueBatchSize).filter(({ id }) => !attempted.has(id));
+      for (const { id } of batch) attempted.add(id);
+      const rows = batch.flatMap(({ id }) => store.notifications.get({ id }) ?? []);
+      await Promise.all(rows.map((row) => this.#attempt(row)));
+      if (batch.length < dueBatchSize) return;
+    }
   }
 
   async #attempt(row: NotificationRow): Promise<void> {
     let status: number | null = null;
     let error: string | null = null;
+    let reply: string | null = null;
     try {
-      status = await this.#post(row);
+      ({ status, reply } = await this.#post(row));
       if (status < 200 || status > 299) error = `HTTP ${status}`;
     } catch (failure) {
       error = failure instanceof Error ? failure.message : String(failure);
@@ -182,7 +205,8 @@ export class Notifier {
       {
         attempts,
         last_status: status,
-        log: [...row.log, { at, status, error }],
+        // Kept only when there was one: most receivers answer 200 with nothing.
+        log: [...row.log, { at, status, error, ...(reply ? { reply } : {}) }],
         delivered_at: delivered ? at : null,
         next_attempt_at: delivered || delay === undefined ? null : at + delay,
       },
@@ -190,10 +214,11 @@ export class Notifier {
   }
 
   /**
-   * One signed POST; resolves with the HTTP status once the reply's head arrives. Only loopback literals are ever
+   * One signed POST; resolves with the HTTP status and the start of the reply's body (what the dashboard shows of
+   * each attempt) once the reply has ended. Only loopback literals are ever
    * contacted: any other host is refused here, before a DNS lookup or a connection, and recorded as a failed attempt.
    */
-  #post(row: NotificationRow): Promise<number> {
+  #post(row: NotificationRow): Promise<{ status: number; reply: string }> {
     const url = URL.canParse(row.url) ? new URL(row.url) : undefined;
     if (url === undefined) return Promise.reject(new Error('refused: notify_url is not a URL'));
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
@@ -224,8 +249,18 @@ export class Notifier {
         lookup: refuseLookup,
       };
       const onReply = (reply: http.IncomingMessage): void => {
-        reply.resume();
-        resolve(reply.statusCode ?? 0);
+        const chunks: Buffer[] = [];
+        let kept = 0;
+        reply.on('data', (chunk: Buffer) => {
+          if (kept >= maxReplyKept) return;
+          chunks.push(chunk);
+          kept += chunk.length;
+        });
+        reply.once('end', () => {
+          const text = Buffer.concat(chunks).subarray(0, maxReplyKept).toString('utf8');
+          resolve({ status: reply.statusCode ?? 0, reply: text });
+        });
+        reply.once('error', reject);
       };
       // A fresh connection per attempt (no keep-alive): a kept socket would hold the receiver's server open.
       const request =

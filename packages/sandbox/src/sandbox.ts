@@ -2,7 +2,6 @@
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { SandboxAdmin } from './admin.js';
-import { handleAdminHttp } from './admin-http.js';
 import { loadOrCreatePki, seedDefaults } from './bootstrap.js';
 import { SandboxClock } from './clock.js';
 import { writeConfigFiles } from './config-files.js';
@@ -13,6 +12,8 @@ import { merchantClientConfig, type SandboxMerchantConfig } from './merchants.js
 import { Notifier } from './notifier.js';
 import { createSandboxServer } from './server.js';
 import { openStore } from './store.js';
+import { adminToken } from './ui/browser-guard.js';
+import { Dashboard } from './ui/dashboard.js';
 import { handleV2 } from './v2/router.js';
 import { handleV3 } from './v3/router.js';
 
@@ -36,6 +37,11 @@ export interface Sandbox {
   readonly configPath: string | undefined;
   /** The sandbox CA (trust it for the sandbox's HTTPS) and the server certificate, e.g. for a local notification receiver. */
   readonly tls: { ca: string; cert: string; key: string };
+  /**
+   * Lets a browser page of another origin change the sandbox (`X-Wxpay-Sandbox-Token`); also in `sandbox.json`.
+   * Programs that send no `Origin` header need none.
+   */
+  readonly adminToken: string;
   /** Ready `Wxpay` options for a merchant (default 10000098). */
   merchantConfig(mchid?: string): SandboxMerchantConfig;
   readonly admin: SandboxAdmin;
@@ -55,19 +61,28 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     await seedDefaults(ctx);
     let url = '';
     let configPath: string | undefined;
+    const token = adminToken(store);
     const writeConfig = () => {
-      if (!inMemory) configPath = writeConfigFiles(dataDir, url, ca.certPem, store.merchants.list());
+      if (!inMemory) configPath = writeConfigFiles(dataDir, url, ca.certPem, store.merchants.list(), token);
     };
     const admin = new SandboxAdmin(ctx, notifier, {
       endpoint: () => ({ url, caPem: ca.certPem }),
       merchantsChanged: writeConfig,
+    });
+    const dashboard = new Dashboard({
+      admin,
+      store,
+      // The names the server certificate holds: the only ones a browser reaches the sandbox by.
+      ownOrigins: () => [url, url.replace('127.0.0.1', 'localhost')],
+      token,
     });
     const server = createSandboxServer({
       ctx,
       tls: serverCert,
       handleV2,
       handleV3,
-      handleAdmin: (call) => handleAdminHttp(admin, call),
+      handleAdmin: dashboard.handle,
+      stream: dashboard.stream,
     });
     await new Promise<void>((resolveListen, reject) => {
       server.once('error', reject);
@@ -83,6 +98,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         return configPath;
       },
       tls: { ca: ca.certPem, cert: serverCert.certPem, key: serverCert.keyPem },
+      adminToken: token,
       admin,
       merchantConfig(mchid = '10000098') {
         const row = store.merchants.get({ mchid });
@@ -93,6 +109,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         // Not awaited, as before: a delivery in flight may wait seconds on a slow receiver; it fails harmlessly once the
         // store is closed.
         void clock.due.stop();
+        dashboard.close();
         server.closeAllConnections();
         await new Promise<void>((done) => server.close(() => done()));
         store.close();

@@ -17,6 +17,8 @@ export interface SandboxServerOptions {
   handleV2: (ctx: SandboxContext, call: SandboxCall) => SandboxReply;
   handleV3: (ctx: SandboxContext, call: SandboxCall) => SandboxReply;
   handleAdmin: (call: SandboxCall) => Promise<SandboxReply>;
+  /** Takes over a request that needs a long-lived response (the dashboard's event stream); false for any other. */
+  stream?: (req: IncomingMessage, res: ServerResponse) => boolean;
   /** Client certificates read once per connection; one of its own by default (tests pass theirs to count reads). */
   identities?: ClientIdentities;
 }
@@ -56,6 +58,7 @@ async function serve(
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
+  if (options.stream?.(req, res)) return;
   const body = await readBody(req);
   if (body === undefined) {
     send(res, { status: 413, headers: { 'content-type': 'text/plain' }, body: 'request body too large' });
@@ -63,7 +66,8 @@ async function serve(
   }
   const call = toCall(options.ctx, identities, req, body);
   const path = call.pathAndQuery.split('?')[0] ?? '';
-  if (path.startsWith('/_sandbox/')) {
+  // `/` is the dashboard's address: WeChat Pay has no API there.
+  if (path.startsWith('/_sandbox/') || path === '/') {
     const reply = await options.handleAdmin(call);
     // Admin actions may have written inside the open turn's transaction: their reply waits for it too.
     await groups.settled();
@@ -149,9 +153,10 @@ function send(res: ServerResponse, reply: SandboxReply): void {
     // The length is the sandbox's to state, from the body it sends.
     if (name.toLowerCase() !== 'content-length') headers.push(name, reply.headers[name] as string);
   }
-  headers.push('content-length', String(Buffer.byteLength(reply.body)));
+  const payload = reply.bytes ?? reply.body;
+  headers.push('content-length', String(Buffer.byteLength(payload)));
   res.writeHead(reply.status, headers);
-  res.end(reply.body);
+  res.end(payload);
 }
 
 function internalError(error: unknown): SandboxReply {

@@ -10,6 +10,8 @@ export {
   type DailyProduct,
   type DailyTotalRow,
   type JsonValue,
+  type LedgerReason,
+  type LedgerRow,
   type MerchantConfig,
   type MerchantKind,
   type MerchantRow,
@@ -17,6 +19,7 @@ export {
   type NotificationAttempt,
   type NotificationRow,
   type OrderRow,
+  type PayApi,
   type PocketPaymentRow,
   type RedpackKind,
   type RedpackRow,
@@ -29,6 +32,8 @@ export {
   type TableName,
   type TradeState,
   type TradeType,
+  type TransferBillRow,
+  type TransferBillState,
   type UserRow,
 } from './store/schema.js';
 export { type ListOptions, Table } from './store/table.js';

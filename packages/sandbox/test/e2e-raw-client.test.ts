@@ -1,10 +1,7 @@
 // End-to-end test of the sandbox with a client that is not the wxpay SDK: plain node:https and node:crypto, the
 // test-only APIv2 MD5 signing and XML of support/raw-v2-client.ts, its own APIv3 Authorization and reply verification,
 // keys read from the sandbox's files on disk (sandbox.json + PEM). It must get the same answers the SDK gets.
-import { createPrivateKey, createPublicKey, type KeyObject, randomBytes, sign, verify } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import type { IncomingHttpHeaders } from 'node:http';
-import { request } from 'node:https';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,99 +19,21 @@ import {
   ZHANG,
 } from './support/fixtures.js';
 import { md5Signature, readReply, toXml } from './support/raw-v2-client.js';
+import {
+  expectV3Signed,
+  type Merchant,
+  nonce,
+  type RawConfig,
+  rawClient,
+  readDiskConfig,
+  type V3Reply,
+} from './support/raw-v3-client.js';
 
-// ---- What the raw client knows: the sandbox's files on disk. ----
+// ---- The raw client (support/raw-v3-client.ts), bound to the sandbox's files once they exist. ----
 
-/** One merchant as `sandbox.json` describes it (only what this client uses). */
-interface DiskMerchant {
-  secret: string;
-  serial: string;
-  workwxSecret?: string;
-  platformCertSerial: string;
-  files: { cert: string; key: string; platformCert: string };
-}
-
-interface Merchant {
-  mchid: string;
-  /** APIv2 key. */
-  secret: string;
-  workwxSecret: string | undefined;
-  /** Merchant API certificate serial, certificate and key (PEM). */
-  serial: string;
-  cert: string;
-  key: string;
-  privateKey: KeyObject;
-  platformSerial: string;
-  platformKey: KeyObject;
-}
-
-interface RawConfig {
-  url: string;
-  ca: string;
-  merchants: Record<string, Merchant>;
-}
-
-function readDiskConfig(dataDir: string): RawConfig {
-  const read = (relative: string) => readFileSync(join(dataDir, relative), 'utf8');
-  const json = JSON.parse(read('sandbox.json')) as { url: string; ca: string; merchants: Record<string, DiskMerchant> };
-  const merchants: Record<string, Merchant> = {};
-  for (const [mchid, entry] of Object.entries(json.merchants)) {
-    const key = read(entry.files.key);
-    merchants[mchid] = {
-      mchid,
-      secret: entry.secret,
-      workwxSecret: entry.workwxSecret,
-      serial: entry.serial,
-      cert: read(entry.files.cert),
-      key,
-      privateKey: createPrivateKey(key),
-      platformSerial: entry.platformCertSerial,
-      // A certificate PEM is accepted as a public key.
-      platformKey: createPublicKey(read(entry.files.platformCert)),
-    };
-  }
-  return { url: json.url, ca: read(json.ca), merchants };
-}
-
-// ---- HTTPS ----
-
-interface RawReply {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-/** One request on a fresh connection, trusting only the sandbox CA; `clientCert` presents a merchant certificate. */
-function send(
-  path: string,
-  options: { method: string; headers?: Record<string, string>; body?: string; clientCert?: Merchant },
-): Promise<RawReply> {
-  return new Promise((resolve, reject) => {
-    const tls = options.clientCert ? { cert: options.clientCert.cert, key: options.clientCert.key } : {};
-    const outgoing = request(
-      `${config.url}${path}`,
-      { method: options.method, headers: options.headers, ca: config.ca, agent: false, ...tls },
-      (reply) => {
-        const chunks: Buffer[] = [];
-        reply.on('data', (chunk: Buffer) => chunks.push(chunk));
-        reply.on('end', () =>
-          resolve({
-            status: reply.statusCode ?? 0,
-            headers: reply.headers,
-            body: Buffer.concat(chunks).toString('utf8'),
-          }),
-        );
-        reply.on('error', reject);
-      },
-    );
-    outgoing.on('error', reject);
-    outgoing.end(options.body);
-  });
-}
-
-function nonce(): string {
-  return randomBytes(16).toString('hex');
-}
+let send: RawClient['send'];
+let callV3: RawClient['callV3'];
+type RawClient = ReturnType<typeof rawClient>;
 
 // ---- APIv2: MD5 sign and XML ----
 
@@ -143,70 +62,6 @@ async function postV2(
 function expectV2Signed(fields: Fields, merchant: Merchant): void {
   expect(fields.sign).toMatch(/^[0-9A-F]{32}$/);
   expect(md5Signature(fields, `key=${merchant.secret}`)).toBe(fields.sign);
-}
-
-// ---- APIv3: Authorization and reply verification ----
-
-interface V3Reply {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: string;
-  /** The parsed JSON body (undefined when empty). */
-  json: unknown;
-}
-
-/** Signs `METHOD\npath\ntimestamp\nnonce\nbody\n` with the merchant key; `tamper` breaks the signature on purpose. */
-function authorization(merchant: Merchant, method: string, path: string, body: string, tamper = false): string {
-  const timestamp = String(Math.floor(Date.now() / 1000));
-  const nonceStr = nonce();
-  const message = `${method}\n${path}\n${timestamp}\n${nonceStr}\n${body}\n`;
-  let signature = sign('sha256', Buffer.from(message, 'utf8'), merchant.privateKey).toString('base64');
-  if (tamper) signature = `${signature.slice(0, 10)}${signature[10] === 'A' ? 'B' : 'A'}${signature.slice(11)}`;
-  const fields = { mchid: merchant.mchid, nonce_str: nonceStr, timestamp, serial_no: merchant.serial, signature };
-  const list = Object.entries(fields).map(([name, value]) => `${name}="${value}"`);
-  return `WECHATPAY2-SHA256-RSA2048 ${list.join(',')}`;
-}
-
-async function callV3(
-  merchant: Merchant,
-  method: string,
-  path: string,
-  json?: unknown,
-  options: { tamper?: boolean } = {},
-): Promise<V3Reply> {
-  const body = json === undefined ? '' : JSON.stringify(json);
-  const reply = await send(path, {
-    method,
-    headers: {
-      accept: 'application/json',
-      'user-agent': 'raw-node-client/1.0',
-      ...(json === undefined ? {} : { 'content-type': 'application/json' }),
-      authorization: authorization(merchant, method, path, body, options.tamper),
-    },
-    ...(json === undefined ? {} : { body }),
-  });
-  return { ...reply, json: reply.body === '' ? undefined : JSON.parse(reply.body) };
-}
-
-function header(headers: IncomingHttpHeaders, name: string): string {
-  const value = headers[name];
-  if (typeof value !== 'string' || value === '') throw new Error(`missing header ${name}`);
-  return value;
-}
-
-/** The reply is signed by the merchant's platform certificate from disk over `timestamp\nnonce\nbody\n`, and fresh. */
-function expectV3Signed(reply: V3Reply, merchant: Merchant): void {
-  const timestamp = header(reply.headers, 'wechatpay-timestamp');
-  const replyNonce = header(reply.headers, 'wechatpay-nonce');
-  const signature = Buffer.from(header(reply.headers, 'wechatpay-signature'), 'base64');
-  expect(header(reply.headers, 'wechatpay-serial')).toBe(merchant.platformSerial);
-  expect(Math.abs(Date.now() / 1000 - Number(timestamp))).toBeLessThan(300);
-  const message = Buffer.from(`${timestamp}\n${replyNonce}\n${reply.body}\n`, 'utf8');
-  expect(verify('sha256', message, merchant.platformKey, signature)).toBe(true);
-  // The same check fails for any other body: the verification really covers it.
-  expect(
-    verify('sha256', Buffer.from(`${timestamp}\n${replyNonce}\n${reply.body} \n`), merchant.platformKey, signature),
-  ).toBe(false);
 }
 
 function errorOf(reply: V3Reply): { code: string; message: string; detail?: Record<string, unknown> } {
@@ -241,6 +96,7 @@ beforeAll(async () => {
   world = await startTestSandbox({ dataDir, rateLimitPerSecond: null });
   sandbox = world.sandbox;
   config = readDiskConfig(dataDir);
+  ({ send, callV3 } = rawClient(config));
   sdk = world.client(MCH);
   sdkGlobal = world.client(GLOBAL);
 });

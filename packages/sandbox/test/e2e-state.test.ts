@@ -123,7 +123,7 @@ describe('config files', () => {
     expect(sandbox.configPath).toBe(configPath);
     const file = JSON.parse(readFileSync(configPath, 'utf8')) as SandboxConfigFile;
     expect(file.url).toBe(sandbox.url);
-    expect(Object.keys(file.merchants).sort()).toEqual(['10000098', '1900000100', '1900000109']);
+    expect(Object.keys(file.merchants).sort()).toEqual(['10000098', '1230000109', '1900000100', '1900000109']);
     const entry = file.merchants[MCH];
     expect(entry).toBeDefined();
     for (const relative of [file.ca, ...Object.values(entry?.files ?? {})]) {

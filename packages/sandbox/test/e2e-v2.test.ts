@@ -432,7 +432,8 @@ describe('request errors: fix the request and resend', () => {
     expectCommunicationFailure(await rawPost('/mmpaymkttransfers/query_coupon_stock', noMerchant), 'MCH_ID_EMPTY');
     const noStock = signedXml({ mch_id: MCH, appid: COUPON_APPID });
     const reply = await rawPost('/mmpaymkttransfers/query_coupon_stock', noStock);
-    expect(expectBusinessFailure(reply, 'COUPON_STOCK_ID_EMPTY')).toBe('coupon_stock_id: required');
+    // The coupon tables' description of the code (docs/endpoints.md#apiv2-coupons-代金券).
+    expect(expectBusinessFailure(reply, 'COUPON_STOCK_ID_EMPTY')).toBe('批次ID为空');
   });
 });
 

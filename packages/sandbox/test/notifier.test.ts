@@ -1,13 +1,14 @@
 // Tests for notification delivery: real loopback receivers (https trusted through the sandbox CA, and plain http),
 // signatures and decryption checked independently with node:crypto, the retry schedule in sandbox time, the log.
 import { createDecipheriv, randomBytes, sign, verify } from 'node:crypto';
+import dns from 'node:dns';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { SandboxClock } from '../src/clock.js';
 import type { SandboxContext } from '../src/context.js';
-import { Notifier, retrySchedule } from '../src/notifier.js';
+import { dueNotificationsSql, Notifier, retrySchedule } from '../src/notifier.js';
 import { type Pem, type PublicKeyPair, randomSecret32 } from '../src/pki.js';
 import type { MerchantConfig, Store } from '../src/store.js';
 import { payOrder } from '../src/v3/actions.js';
@@ -344,5 +345,76 @@ describe('background delivery', () => {
     expect(notifier.log({ mchid: '1' })).toEqual([]);
     expect(notifier.log({ eventType: 'REFUND.SUCCESS' })).toEqual([]);
     expect(notifier.log({ eventType: 'TRANSACTION.SUCCESS' })[0]?.state).toBe('pending');
+  });
+});
+
+describe('a backlog', () => {
+  /** Stores `count` notifications to a host the notifier refuses at once, due at `dueAt` (unix seconds). */
+  function stored(count: number, dueAt: number): void {
+    const at = Math.floor(now / 1000);
+    for (let i = 0; i < count; i++) {
+      store.notifications.insert({
+        id: `backlog-${dueAt}-${i}`,
+        mchid,
+        url: 'http://merchant.example/notify',
+        event_type: 'TRANSACTION.SUCCESS',
+        body: '{}',
+        next_attempt_at: dueAt,
+        created_at: at,
+      });
+    }
+  }
+
+  it('reads only the notifications that are due, through the index, however many wait for later', async () => {
+    const at = Math.floor(now / 1000);
+    stored(1000, at + 3600);
+    stored(2, at);
+    const get = vi.spyOn(store.notifications, 'get');
+    const list = vi.spyOn(store.notifications, 'list');
+    await notifier.tick();
+    const rowsRead =
+      get.mock.results.filter((result) => result.value !== undefined).length +
+      list.mock.results.reduce((sum, result) => sum + (result.value as unknown[]).length, 0);
+    expect(rowsRead).toBe(2);
+    expect(notifier.log({ state: 'pending' }).filter((delivery) => delivery.attempts.length === 1)).toHaveLength(2);
+    const plan = store.db
+      .prepare<[number, number], { detail: string }>(`EXPLAIN QUERY PLAN ${dueNotificationsSql}`)
+      .all(at, 100)
+      .map((step) => step.detail)
+      .join('\n');
+    expect(plan).toMatch(/USING INDEX notifications_by_next_attempt_at/);
+    expect(plan).not.toMatch(/SCAN notifications(?! USING)/);
+  });
+
+  it('attempts every due notification in one tick, batch after batch', async () => {
+    stored(250, Math.floor(now / 1000));
+    await notifier.tick();
+    const attempts = notifier.log().map((delivery) => delivery.attempts.length);
+    expect(attempts).toHaveLength(250);
+    expect(attempts.every((count) => count === 1)).toBe(true);
+  });
+});
+
+describe('hosts beyond this machine', () => {
+  it('never looks up or contacts any host but a loopback literal (docs/endpoints.md#notify_url-on-this-machine)', async () => {
+    const lookup = vi.spyOn(dns, 'lookup');
+    const promisedLookup = vi.spyOn(dns.promises, 'lookup');
+    const urls = [
+      'https://example.com/notify',
+      'http://example.com/notify',
+      'https://localhost.example.com/notify',
+      'http://10.0.0.1/notify',
+      'http://[::ffff:127.0.0.1]/notify',
+    ];
+    const ids = urls.map((url) => notify(url));
+    await notifier.tick();
+    expect(lookup).not.toHaveBeenCalled();
+    expect(promisedLookup).not.toHaveBeenCalled();
+    for (const id of ids) {
+      const [attempt] = notifier.log({ id })[0]?.attempts ?? [];
+      expect(attempt).toMatchObject({ status: null, error: expect.stringMatching(/only to loopback/) });
+    }
+    lookup.mockRestore();
+    promisedLookup.mockRestore();
   });
 });

@@ -83,6 +83,7 @@ describe('the request hash', () => {
 describe('the ledger', () => {
   let store: Store;
   const pem = { certPem: '', keyPem: '', serial: '' };
+  const move = { reason: 'top_up', reference: '', at: 0 } as const;
 
   beforeEach(() => {
     store = openStore(':memory:');
@@ -99,18 +100,18 @@ describe('the ledger', () => {
   });
 
   it('takes money only when it is all there, and gives it back', () => {
-    expect(debit(store, '10000001', 300)).toBe(true);
-    expect(debit(store, '10000001', 300)).toBe(false);
+    expect(debit(store, '10000001', 300, move)).toBe(true);
+    expect(debit(store, '10000001', 300, move)).toBe(false);
     expect(balanceOf(store, '10000001')).toBe(200);
-    credit(store, '10000001', 300);
+    credit(store, '10000001', 300, move);
     expect(balanceOf(store, '10000001')).toBe(500);
   });
 
   it('moves whole fen only, for merchants that exist', () => {
-    expect(() => debit(store, '10000001', 1.5)).toThrow(RangeError);
-    expect(() => credit(store, '10000001', 0)).toThrow(RangeError);
-    expect(() => credit(store, '10000002', 1)).toThrow(/no merchant 10000002/);
-    expect(debit(store, '10000002', 1)).toBe(false);
+    expect(() => debit(store, '10000001', 1.5, move)).toThrow(RangeError);
+    expect(() => credit(store, '10000001', 0, move)).toThrow(RangeError);
+    expect(() => credit(store, '10000002', 1, move)).toThrow(/no merchant 10000002/);
+    expect(debit(store, '10000002', 1, move)).toBe(false);
     expect(balanceOf(store, '10000002')).toBeUndefined();
     expect(balanceOf(store, '10000001')).toBe(500);
   });

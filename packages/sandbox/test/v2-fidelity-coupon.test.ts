@@ -59,6 +59,16 @@ function refusal(call: PromiseLike<unknown>, code: string, outcome: ResultOutcom
   return expectResultError(call, code, outcome);
 }
 
+/**
+ * A coupon failure as the coupon tables write one: the code's description (描述) in err_code_des, and no return_msg
+ * (the tables give it to communication errors only; their failure examples carry none).
+ */
+function expectCouponFailure(error: WxpayResultError, description: string): void {
+  expect(error.returnCode).toBe('SUCCESS');
+  expect(error.errCodeDes).toBe(description);
+  expect(error.returnMsg).toBeUndefined();
+}
+
 // docs/endpoints.md#mmpaymkttransfersquery_coupon_stock--query-a-coupon-stock
 describe('query_coupon_stock', () => {
   it('replies with every required field, and locked_num and used_num, times as yyyyMMddHHmmss', async () => {
@@ -81,10 +91,9 @@ describe('query_coupon_stock', () => {
 
   it('answers COUPON_STOCK_ID_NOT_VALID for another merchant’s stock, COUPON_STOCK_NOT_FOUND for none', async () => {
     const error = await refusal(queryStock(otherStock), 'COUPON_STOCK_ID_NOT_VALID', 'fix');
-    expect(error.returnMsg).toBe('批次id不正确');
-    expect(error.errCodeDes).toMatch(/another merchant/);
+    expectCouponFailure(error, '批次id不正确');
     const none = await refusal(queryStock('99999999'), 'COUPON_STOCK_NOT_FOUND', 'fix');
-    expect(none.returnMsg).toBe('批次信息不存在');
+    expectCouponFailure(none, '批次信息不存在');
   });
 });
 
@@ -122,7 +131,7 @@ describe('querycouponsinfo', () => {
     const openid = 'oCouponFidelity0000000000003';
     const sent = await sendCoupon(openid);
     const error = await refusal(queryCoupon('1000000001', openid), 'COUPON_NOT_FOUND', 'fix');
-    expect(error.returnMsg).toBe('券没有查找成功');
+    expectCouponFailure(error, '券没有查找成功');
     await refusal(queryCoupon(sent.coupon_id, 'oCouponFidelity0000000000004'), 'COUPON_NOT_FOUND', 'fix');
     await refusal(queryCoupon(sent.coupon_id, openid, otherStock), 'COUPON_STOCK_ID_NOT_VALID', 'fix');
   });
@@ -155,15 +164,36 @@ describe('send_coupon', () => {
       return_code: 'SUCCESS',
       result_code: 'FAIL',
       err_code: 'USER_AL_GET_COUPON',
-      return_msg: '你已领取过该代金券',
+      err_code_des: '你已领取过该代金券',
       ret_code: 'FAILED',
       coupon_id: '',
     });
+    expect(reply.return_msg).toBeUndefined();
   });
 
-  // The router's field rules answer a missing openid before the handler sees it (PARAM_ERROR "openid: required"), so
-  // the handler's own answer is checked directly here.
-  it('answers a request that reaches it without openid OPEN_ID_EMPTY, with an empty coupon_id', () => {
+  // The SDK refuses to send a request without openid (its catalogue marks it required), so the wire is checked with
+  // a raw client, and the handler on its own for an absent and an empty openid alike.
+  it('answers a request without openid OPEN_ID_EMPTY, with an empty coupon_id (raw client)', async () => {
+    const config = sandbox.merchantConfig(MCH);
+    const reply = await postV2(sandbox.url, config.ca, rawMerchant(config), '/mmpaymkttransfers/send_coupon', {
+      coupon_stock_id: COUPON_STOCK,
+      openid_count: '1',
+      partner_trade_no: tradeNo(),
+      appid: COUPON_APPID,
+    });
+    expect(reply).toMatchObject({
+      return_code: 'SUCCESS',
+      result_code: 'FAIL',
+      err_code: 'OPEN_ID_EMPTY',
+      err_code_des: '用户openid为空',
+      ret_code: 'FAILED',
+      ret_msg: '用户openid为空',
+      coupon_id: '',
+    });
+    expect(reply.return_msg).toBeUndefined();
+  });
+
+  it('answers OPEN_ID_EMPTY from the handler for an absent and an empty openid alike', () => {
     const pem = { certPem: '', keyPem: '', serial: '' };
     const ctx = handlerContext({ ca: pem, realNow: Date.now });
     const { store } = ctx;
@@ -187,12 +217,59 @@ describe('send_coupon', () => {
           fields: openid === undefined ? fields : { ...fields, openid },
           now: 0,
         });
-        expect(outcome.error?.code).toBe('OPEN_ID_EMPTY');
-        expect(outcome.fields).toMatchObject({ return_msg: '用户openid为空', ret_code: 'FAILED', coupon_id: '' });
+        expect(outcome.error).toEqual({ code: 'OPEN_ID_EMPTY', des: '用户openid为空' });
+        expect(outcome.fields).toMatchObject({ ret_code: 'FAILED', ret_msg: '用户openid为空', coupon_id: '' });
+        expect(outcome.fields.return_msg).toBeUndefined();
       }
       expect(store.coupons.count()).toBe(0);
     } finally {
       store.close();
+    }
+  });
+});
+
+// The failures the front door answers, in the coupon tables' words: docs/endpoints.md#apiv2-coupons-代金券.
+describe('the front door of the coupon endpoints', () => {
+  const raw = (path: string, fields: Fields) => {
+    const config = sandbox.merchantConfig(MCH);
+    return postV2(sandbox.url, config.ca, rawMerchant(config), `/mmpaymkttransfers/${path}`, fields);
+  };
+
+  it('answers an empty stock id COUPON_STOCK_ID_EMPTY with each table’s text, and a broken rule naming the field', async () => {
+    const noStock = await raw('query_coupon_stock', { coupon_stock_id: '', appid: COUPON_APPID });
+    expect(noStock).toMatchObject({
+      result_code: 'FAIL',
+      err_code: 'COUPON_STOCK_ID_EMPTY',
+      err_code_des: '批次ID为空',
+    });
+    expect(noStock.return_msg).toBeUndefined();
+    const info = await raw('querycouponsinfo', { coupon_id: '1', openid: 'o1', stock_id: '', appid: COUPON_APPID });
+    expect(info).toMatchObject({ err_code: 'COUPON_STOCK_ID_EMPTY', err_code_des: '批次id为空' });
+    const param = await raw('query_coupon_stock', { coupon_stock_id: COUPON_STOCK, appid: COUPON_APPID, version: '2' });
+    expect(param).toMatchObject({
+      err_code: 'PARAM_ERROR',
+      err_code_des: expect.stringMatching(/^校验参数错误: version: /),
+    });
+    expect(param.return_msg).toBeUndefined();
+  });
+
+  it('answers too many sends FREQ_OVER_LIMIT "超过发放频率限制，请稍后再试"', async () => {
+    sandbox.admin.setFaults({ rateLimitPerSecond: 1 });
+    try {
+      const send = () =>
+        raw('send_coupon', {
+          coupon_stock_id: COUPON_STOCK,
+          openid_count: '1',
+          partner_trade_no: tradeNo(),
+          openid: 'oCouponFidelity0000000000009',
+          appid: COUPON_APPID,
+        });
+      const replies = await Promise.all([send(), send(), send()]);
+      const limited = replies.find((reply) => reply.err_code === 'FREQ_OVER_LIMIT');
+      expect(limited).toMatchObject({ return_code: 'SUCCESS', err_code_des: '超过发放频率限制，请稍后再试' });
+      expect(limited?.return_msg).toBeUndefined();
+    } finally {
+      sandbox.admin.setFaults({ rateLimitPerSecond: 10_000 });
     }
   });
 });

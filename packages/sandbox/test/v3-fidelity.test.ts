@@ -232,6 +232,23 @@ describe('every route of the global transactions and refunds API', () => {
     expect(unknown).toMatchObject({ status: 404, code: 'RESOURCE_NOT_EXISTS' });
   });
 
+  it('says where each refund goes: channel ORIGINAL to the payer’s wallet, in the create, query and list', async () => {
+    // docs/endpoints.md#refund: the query and list replies carry channel and recv_account.
+    const outTradeNo = uniqueNo('ROUTE');
+    await paidOrder(outTradeNo);
+    const route = { channel: 'ORIGINAL', recv_account: '支付用户零钱' };
+    const created = await wxpay.v3.global.refunds.post({ json: refund(outTradeNo, uniqueNo('R')) });
+    expect(created).toMatchObject(route);
+    const queried = await raw(GLOBAL, 'GET', `/v3/global/refunds/id/${created.id}?mchid=${GLOBAL}`);
+    expect(queried.body).toMatchObject(route);
+    const listed = await raw(
+      GLOBAL,
+      'GET',
+      `/v3/global/refunds?out_trade_no=${outTradeNo}&count=10&offset=0&mchid=${GLOBAL}`,
+    );
+    expect((listed.body.data as unknown[])[0]).toMatchObject(route);
+  });
+
   it('lists the refunds of an order by out_trade_no or transaction_id, a page at a time', async () => {
     // docs/endpoints.md#list-the-refunds-of-an-order: GET /v3/global/refunds, count at most 20.
     const outTradeNo = uniqueNo('LIST');

@@ -101,6 +101,7 @@ async function runSandbox(flags: RunFlags, io: CommandIO): Promise<number> {
     lines.push(`configuration (keys, certificates, merchants): ${sandbox.configPath}`);
     lines.push(`a config for -c: wxpay sandbox config --data-dir ${sandbox.dataDir} --mchid 10000098 -o merchant.json`);
   }
+  lines.push(`dashboard: ${sandbox.url}/ (a browser must trust the sandbox CA, ca.pem in the data directory)`);
   lines.push(`control API: ${sandbox.url}/_sandbox/redpacks (see the @wxpay/sandbox README)`);
   lines.push('Ctrl+C to stop; state is kept in the data directory.');
   io.stdout.write(`${lines.join('\n')}\n`);

@@ -17,7 +17,7 @@ import {
 } from './columns.js';
 
 /** Bumped whenever a table changes shape; a database from a newer sandbox is refused rather than misread. */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
@@ -29,11 +29,37 @@ export type RedpackKind = 'NORMAL' | 'WORKWX';
 export type RedpackStatus = 'SENDING' | 'SENT' | 'RECEIVED' | 'RFUND_ING' | 'REFUND' | 'FAILED';
 /** What `daily_totals` counts: red packets (both kinds share one set of limits) or WeCom payouts to staff. */
 export type DailyProduct = 'redpack' | 'payout';
+/**
+ * Why a balance moved: the merchant was created with it, topped up; a red packet, a WeCom payout or a merchant
+ * transfer was paid from it, or a payment refunded to its payer (`pay_refund`, mainland refunds); an unopened red
+ * packet or a transfer that did not go through came back.
+ */
+export type LedgerReason =
+  | 'opening'
+  | 'top_up'
+  | 'redpack'
+  | 'redpack_refund'
+  | 'payout'
+  | 'transfer'
+  | 'transfer_refund'
+  | 'pay_refund';
 /** 1 not activated, 2 under review, 4 activated, 8 voided, 16 sending stopped. */
 export type CouponStockStatus = 1 | 2 | 4 | 8 | 16;
 export type TradeType = 'JSAPI' | 'NATIVE' | 'APP' | 'MWEB' | 'MICROPAY';
 export type TradeState = 'SUCCESS' | 'REFUND' | 'NOTPAY' | 'CLOSED' | 'REVOKED' | 'USERPAYING' | 'PAYERROR';
 export type RefundStatus = 'SUCCESS' | 'REFUNDCLOSE' | 'PROCESSING' | 'ABNORMAL';
+/** A merchant transfer's state; `TRANSFERING` is WeChat's own spelling. */
+export type TransferBillState =
+  | 'ACCEPTED'
+  | 'PROCESSING'
+  | 'WAIT_USER_CONFIRM'
+  | 'TRANSFERING'
+  | 'SUCCESS'
+  | 'FAIL'
+  | 'CANCELING'
+  | 'CANCELLED';
+/** Which APIv3 family an order or refund was made through: they differ in replies, notifications and rules. */
+export type PayApi = 'global' | 'mainland';
 
 /** Everything secret or per-merchant that is not worth a column of its own (the `merchants.config` JSON). */
 export interface MerchantConfig {
@@ -53,6 +79,12 @@ export interface MerchantConfig {
   workwx?: { corpid: string; secret: string };
   /** Knobs for individual handlers (limits, fault switches) that need no query of their own. */
   settings?: Record<string, JsonValue>;
+  /**
+   * Mainland service providers (`sp_mchid`) this merchant is also a sub-merchant of, besides `parent_mchid`, each with
+   * the appids (`sub_appid`) the merchant uses under it: one merchant id may serve several roles (1900000109 is the
+   * global default and 1230000109's mainland sub-merchant), and an appid bound for one role is not bound for another.
+   */
+  serviceProviders?: Record<string, string[]>;
 }
 
 /** One delivery attempt of a notification, newest last in `notifications.log`. */
@@ -62,6 +94,8 @@ export interface NotificationAttempt {
   /** HTTP status of the merchant's reply, or null when there was none (refused, timed out). */
   status: number | null;
   error: string | null;
+  /** The start of the merchant's reply body; absent when it was empty or there was no reply. */
+  reply?: string;
 }
 
 // ---- The tables. Money is INTEGER fen, times are INTEGER unix seconds, ids are TEXT (many exceed 2^53).
@@ -255,6 +289,8 @@ export const schema = {
       success_time: nullable(integer()),
       request_hash: text(),
       created_at: integer(),
+      /** Made through the global or the mainland API (the rows before version 5 are all global). */
+      api: withDefault(text<PayApi>(), 'global'),
     },
     primaryKey: ['mchid', 'out_trade_no'],
     unique: [['id']],
@@ -281,10 +317,43 @@ export const schema = {
       request_hash: text(),
       created_at: integer(),
       success_time: nullable(integer()),
+      /** As in `orders`. */
+      api: withDefault(text<PayApi>(), 'global'),
     },
     primaryKey: ['mchid', 'out_refund_no'],
     unique: [['id']],
     indexes: ['mchid, out_trade_no'],
+  }),
+  /** Mainland merchant transfers (商家转账), by their idempotency key: docs/endpoints.md#apiv3-merchant-transfers. */
+  transferBills: defineTable({
+    name: 'transfer_bills',
+    columns: {
+      mchid: text(),
+      out_bill_no: text(),
+      transfer_bill_no: text(),
+      appid: text(),
+      openid: text(),
+      /** The payee's name as decrypted from the request (the query encrypts it again, for the merchant). */
+      user_name: nullable(text()),
+      transfer_scene_id: text(),
+      transfer_amount: integer(),
+      transfer_remark: text(),
+      notify_url: nullable(text()),
+      user_recv_perception: nullable(text()),
+      transfer_scene_report_infos: json<JsonValue[]>(),
+      state: text<TransferBillState>(),
+      fail_reason: nullable(text()),
+      package_info: text(),
+      /** Fingerprint of the request with `user_name` decrypted (its ciphertext differs on every encryption). */
+      request_hash: text(),
+      created_at: integer(),
+      /** When `state` last changed: the moment TRANSFERING and CANCELING move on from. */
+      updated_at: integer(),
+    },
+    primaryKey: ['mchid', 'out_bill_no'],
+    unique: [['transfer_bill_no']],
+    // The life of transfers finds the bills whose next step is due.
+    indexes: ['state, updated_at'],
   }),
   notifications: defineTable({
     name: 'notifications',
@@ -307,6 +376,29 @@ export const schema = {
     primaryKey: ['id'],
     indexes: ['next_attempt_at WHERE delivered_at IS NULL'],
   }),
+  /**
+   * Every move of a merchant's balance, oldest first (src/ledger.ts writes them, in the transaction of the move). A
+   * merchant's rows add up to its balance: the first is the balance it was created with (`opening`).
+   */
+  ledger: defineTable({
+    name: 'ledger',
+    columns: {
+      /** The order of the moves; SQLite assigns it (the table's rowid). */
+      seq: integer(),
+      mchid: text(),
+      /** Fen: positive into the balance, negative out of it. */
+      amount: integer(),
+      /** The balance after this move, fen. */
+      balance: integer(),
+      reason: text<LedgerReason>(),
+      /** What moved the money: the mch_billno, partner_trade_no, ...; '' for top-ups and opening balances. */
+      reference: text(),
+      /** Unix seconds, sandbox time. */
+      at: integer(),
+    },
+    primaryKey: ['seq'],
+    indexes: ['mchid, seq'],
+  }),
 } as const;
 
 export type Schema = typeof schema;
@@ -325,7 +417,9 @@ export type CouponRow = Row<'coupons'>;
 export type PocketPaymentRow = Row<'pocketPayments'>;
 export type OrderRow = Row<'orders'>;
 export type RefundRow = Row<'refunds'>;
+export type TransferBillRow = Row<'transferBills'>;
 export type NotificationRow = Row<'notifications'>;
+export type LedgerRow = Row<'ledger'>;
 
 // ---- Migrations.
 
@@ -344,6 +438,7 @@ export function migrate(db: Database.Database): void {
       );
     }
     db.exec('CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+    const hadLedger = tableExists(db, schema.ledger.name);
     for (const definition of Object.values(schema)) {
       db.exec(createTableSql(definition));
       addUndeclaredColumns(db, definition);
@@ -352,6 +447,7 @@ export function migrate(db: Database.Database): void {
     dropUndeclaredIndexes(db);
     if (found !== undefined && found < 2) backfillDailyTotals(db);
     if (found !== undefined && found < 3) movePocketPaymentsOutOfKv(db);
+    if (!hadLedger) openLedger(db);
     db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
   })();
 }
@@ -368,6 +464,19 @@ function backfillDailyTotals(db: Database.Database): void {
       SELECT 'redpack', mch_id, ${recipient}, ${day}, COUNT(*), SUM(total_amount), MAX(send_time)
       FROM redpacks GROUP BY mch_id, ${recipient}, ${day}`);
   }
+}
+
+function tableExists(db: Database.Database, name: string): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
+}
+
+/**
+ * A database from before the ledger keeps no history of its balances: each merchant's ledger starts with its
+ * balance as it stands (an `opening` move at the upgrade), so its rows still add up to its balance.
+ */
+function openLedger(db: Database.Database): void {
+  db.exec(`INSERT INTO ledger (mchid, amount, balance, reason, reference, at)
+    SELECT mchid, balance, balance, 'opening', '', CAST(strftime('%s', 'now') AS INTEGER) FROM merchants ORDER BY mchid`);
 }
 
 /** Where a version-2 sandbox kept each pay-to-staff payment: one key-value pair per merchant and partner_trade_no. */
@@ -444,7 +553,8 @@ function createTableSql(definition: TableShape): string {
 }
 
 /**
- * Adds the columns a table of an earlier version lacks (version 4 added `merchants.config_version`). A new column
+ * Adds the columns a table of an earlier version lacks (version 4 added `merchants.config_version`, version 5
+ * `orders.api` and `refunds.api`). A new column
  * must allow NULL or have a default: the rows already there get it.
  */
 function addUndeclaredColumns(db: Database.Database, definition: TableShape): void {

@@ -168,7 +168,7 @@ export function topUp(ctx: SandboxContext, mchid: string, amountFen: number): { 
   }
   return ctx.store.writeTransaction(() => {
     merchantOrThrow(ctx, mchid);
-    credit(ctx.store, mchid, amountFen);
+    credit(ctx.store, mchid, amountFen, { reason: 'top_up', reference: '', at: ctx.clock.nowSeconds() });
     return { mchid, balance: balanceOf(ctx.store, mchid) ?? 0 };
   });
 }

@@ -9,6 +9,11 @@ import type { CouponStockRow, MerchantRow } from '../store.js';
 import { type Refusal, refuse } from './refusals.js';
 import { type Outcome, type ReplyFields, requiredField, succeed, type V2Request } from './reply.js';
 
+/** A coupon failure: its description in err_code_des, no return_msg (src/v2/refusals.ts). */
+function refuseCoupon(refusal: Refusal, fields?: ReplyFields): Outcome {
+  return refuse(refusal, fields, 'coupon');
+}
+
 /**
  * `coupon_state` as the coupon query reports it: 2 activated (usable), 4 locked (held by an order being paid),
  * 8 spent. Public sources disagree on these values; the sandbox follows the numeric reading of the query's docs.
@@ -54,7 +59,7 @@ function yuan(fen: number): string {
 
 export function queryCouponStock(ctx: SandboxContext, { merchant, fields }: V2Request): Outcome {
   const found = lookupStock(ctx, merchant, fields, 'coupon_stock_id');
-  if ('problem' in found) return refuse(found.problem);
+  if ('problem' in found) return refuseCoupon(found.problem);
   const stock = found.stock;
   const inState = (state: string): string =>
     String(ctx.store.coupons.count({ coupon_stock_id: stock.coupon_stock_id, state }));
@@ -94,9 +99,9 @@ export function sendCoupon(ctx: SandboxContext, { merchant, fields, now }: V2Req
     openid,
     ret_code: problem ? 'FAILED' : 'SUCCESS',
     coupon_id: couponId,
-    ret_msg: problem ? problem.officialText : '',
+    ret_msg: problem ? (problem.officialText ?? problem.detail) : '',
   });
-  const refused = (problem: Refusal): Outcome => refuse(problem, result('', problem));
+  const refused = (problem: Refusal): Outcome => refuseCoupon(problem, result('', problem));
   if (openid === '') {
     return refused({ code: 'OPEN_ID_EMPTY', officialText: '用户openid为空', detail: 'openid: required' });
   }
@@ -167,11 +172,11 @@ export function sendCoupon(ctx: SandboxContext, { merchant, fields, now }: V2Req
  */
 export function queryCouponsInfo(ctx: SandboxContext, { merchant, fields }: V2Request): Outcome {
   const found = lookupStock(ctx, merchant, fields, 'stock_id');
-  if ('problem' in found) return refuse(found.problem);
+  if ('problem' in found) return refuseCoupon(found.problem);
   const stock = found.stock;
   const coupon = ctx.store.coupons.get({ coupon_id: requiredField(fields, 'coupon_id'), mchid: merchant.mchid });
   if (coupon === undefined || coupon.openid !== fields.openid || coupon.coupon_stock_id !== stock.coupon_stock_id) {
-    return refuse({
+    return refuseCoupon({
       code: 'COUPON_NOT_FOUND',
       officialText: '券没有查找成功',
       detail: 'no coupon with this coupon_id for this openid and stock_id',

@@ -197,7 +197,7 @@ function sendHandler(kind: RedpackKind): V2Handler {
 
       // Expired packets have already credited their money back: the router settles what is due before any handler.
       // Nothing is recorded when the money is missing: after a top-up the same billno is a first send, not a re-entry.
-      if (!debit(ctx.store, mchid, amount)) {
+      if (!debit(ctx.store, mchid, amount, { reason: 'redpack', reference: billno, at: now })) {
         return refuse({
           code: 'NOTENOUGH',
           officialText: officialText.NOTENOUGH,
@@ -451,7 +451,13 @@ function moveOn(ctx: SandboxContext, row: RedpackRow, changes: Partial<RedpackRo
     { mch_id: row.mch_id, mch_billno: row.mch_billno, status: row.status },
     changes,
   );
-  if (updated === 1 && changes.status === 'REFUND') credit(ctx.store, row.mch_id, row.total_amount);
+  if (updated === 1 && changes.status === 'REFUND') {
+    credit(ctx.store, row.mch_id, row.total_amount, {
+      reason: 'redpack_refund',
+      reference: row.mch_billno,
+      at: changes.refund_time ?? row.send_time,
+    });
+  }
   return updated === 1;
 }
 

@@ -11,11 +11,10 @@ import { type V2Endpoint, v2Endpoint } from './endpoints.js';
 import { findBrokenRule } from './field-rules.js';
 import { readFlatXml } from './flat-xml.js';
 import { getHbInfo, queryWorkwxRedpack, sendRedpack, sendWorkwxRedpack } from './redpack.js';
-import { refuse } from './refusals.js';
+import { type RefusalStyle, refuse } from './refusals.js';
 import {
   businessReply,
   communicationFailure,
-  fail,
   type Outcome,
   type ReplyFields,
   textReply,
@@ -39,14 +38,29 @@ interface FamilyCodes {
    * SIGN_ERROR covers both signatures).
    */
   readonly workwxSign?: string;
+  /** How the family writes a business failure (src/v2/refusals.ts). */
+  readonly style: RefusalStyle;
+  /**
+   * What the real service writes for the failures the front door answers: the 错误描述 / 描述 column of the
+   * family's error tables (docs/endpoints.md). A code without one keeps the sandbox's explanation.
+   */
+  readonly texts: Readonly<Record<string, string>>;
 }
 
-const payoutCodes: FamilyCodes = { xml: 'XML_ERROR', noMerchant: 'PARAM_ERROR', frequency: 'FREQ_LIMIT' };
+const payoutCodes: FamilyCodes = {
+  xml: 'XML_ERROR',
+  noMerchant: 'PARAM_ERROR',
+  frequency: 'FREQ_LIMIT',
+  style: 'payout',
+  texts: { PARAM_ERROR: '参数错误', FREQ_LIMIT: '超过频率限制，请稍后再试。', WORKWX_SIGN_ERROR: '企业微信签名错误' },
+};
 const couponCodes: FamilyCodes = {
   xml: 'REQ_PARAM_XML_ERR',
   noMerchant: 'MCH_ID_EMPTY',
   frequency: 'FREQ_LIMIT',
   missing: { coupon_stock_id: 'COUPON_STOCK_ID_EMPTY', stock_id: 'COUPON_STOCK_ID_EMPTY' },
+  style: 'coupon',
+  texts: { PARAM_ERROR: '校验参数错误', COUPON_STOCK_ID_EMPTY: '批次ID为空' },
 };
 
 interface EndpointSpec {
@@ -87,11 +101,21 @@ const specs: readonly EndpointSpec[] = [
   // send_coupon documents a frequency code of its own.
   {
     name: 'send_coupon',
-    codes: { ...couponCodes, frequency: 'FREQ_OVER_LIMIT' },
+    codes: {
+      ...couponCodes,
+      frequency: 'FREQ_OVER_LIMIT',
+      texts: { ...couponCodes.texts, FREQ_OVER_LIMIT: '超过发放频率限制，请稍后再试' },
+    },
     echo: couponEcho,
     handle: sendCoupon,
   },
-  { name: 'querycouponsinfo', codes: couponCodes, echo: couponEcho, handle: queryCouponsInfo },
+  // querycouponsinfo's table writes "id" in lower case.
+  {
+    name: 'querycouponsinfo',
+    codes: { ...couponCodes, texts: { ...couponCodes.texts, COUPON_STOCK_ID_EMPTY: '批次id为空' } },
+    echo: couponEcho,
+    handle: queryCouponsInfo,
+  },
 ];
 
 /** Every APIv2 endpoint the sandbox serves, by request path. */
@@ -132,19 +156,20 @@ export function handleV2(ctx: SandboxContext, call: SandboxCall): SandboxReply {
     const workwx = merchant.config.workwx;
     // Without WeCom payment enabled there is no secret to check workwx_sign against: the merchant may not call.
     if (workwx === undefined) {
-      return processedReply(spec, fields, merchant, fail('NO_COMPETENCE', 'mch_id has no WeCom payment enabled'));
+      const noCompetence = refuseAt(spec.codes, 'NO_COMPETENCE', 'mch_id has no WeCom payment enabled');
+      return processedReply(spec, fields, merchant, noCompetence);
     }
     const workwxProblem = checkWorkwxSign(fields, spec.wire.workwxFields, workwx.secret);
     if (workwxProblem !== undefined) {
       const code = spec.codes.workwxSign;
       return code === undefined
         ? communicationFailure('SIGN_ERROR', workwxProblem)
-        : processedReply(spec, fields, merchant, refuseAt(code, workwxProblem));
+        : processedReply(spec, fields, merchant, refuseAt(spec.codes, code, workwxProblem));
     }
   }
 
   if (!ctx.faults.allow(mchid, merchant.rate_limit, Date.now())) {
-    const tooMany = refuseAt(spec.codes.frequency, 'too many requests: slow down and retry later');
+    const tooMany = refuseAt(spec.codes, spec.codes.frequency, 'too many requests: slow down and retry later');
     return processedReply(spec, fields, merchant, tooMany);
   }
 
@@ -236,21 +261,10 @@ function checkFields(spec: Endpoint, fields: Readonly<Record<string, string>>): 
   const broken = findBrokenRule(spec.wire.fields, spec.wire.crossRules, fields);
   if (broken === undefined) return undefined;
   const ownCode = broken.rule === 'required' ? spec.codes.missing?.[broken.field] : undefined;
-  return refuseAt(ownCode ?? 'PARAM_ERROR', `${broken.field}: ${broken.rule}`);
+  return refuseAt(spec.codes, ownCode ?? 'PARAM_ERROR', `${broken.field}: ${broken.rule}`);
 }
 
-/**
- * What the real service writes in `return_msg` for the business failures the front door answers (the 错误描述 of the
- * payout tables, docs/endpoints.md); `err_code_des` keeps the sandbox's explanation. A code without a documented text
- * keeps the explanation in both.
- */
-const officialTexts: Readonly<Record<string, string>> = {
-  PARAM_ERROR: '参数错误',
-  FREQ_LIMIT: '超过频率限制，请稍后再试。',
-  WORKWX_SIGN_ERROR: '企业微信签名错误',
-};
-
-function refuseAt(code: string, detail: string): Outcome {
-  const officialText = officialTexts[code];
-  return officialText === undefined ? fail(code, detail) : refuse({ code, officialText, detail });
+/** A business failure the front door answers, written as the endpoint's family writes it. */
+function refuseAt(codes: FamilyCodes, code: string, detail: string): Outcome {
+  return refuse({ code, officialText: codes.texts[code], detail }, {}, codes.style);
 }

@@ -86,7 +86,7 @@ export function payWwspTrans2Pocket(ctx: SandboxContext, { merchant, fields, now
     const overLimit = limitRefusal(ctx, merchant, openid, amount, now, limit);
     if (overLimit !== undefined) return refused(overLimit);
 
-    if (!debit(ctx.store, mchid, amount)) {
+    if (!debit(ctx.store, mchid, amount, { reason: 'payout', reference: partnerTradeNo, at: now })) {
       return refused({
         code: 'NOTENOUGH',
         officialText: '余额不足',

@@ -6,6 +6,7 @@ import type { SandboxContext } from '../context.js';
 import { newSandboxOpenid } from '../ids.js';
 import type { JsonValue, OrderRow, TradeState } from '../store.js';
 import { notifiedMchid } from './auth.js';
+import { mainlandTransactionView } from './mainland/orders.js';
 import { payerCurrency, settle, tradeStateDescriptions, transactionView } from './orders.js';
 
 export interface PayOrderInput {
@@ -34,7 +35,7 @@ export function payOrder(ctx: SandboxContext, input: PayOrderInput): { [key: str
     const key = { mchid: order.mchid, out_trade_no: order.out_trade_no };
     if (outcome === 'PAYERROR') {
       ctx.store.orders.update(key, { trade_state: 'PAYERROR', trade_state_desc: tradeStateDescriptions.PAYERROR });
-      return transactionView({ ...order, trade_state: 'PAYERROR', trade_state_desc: tradeStateDescriptions.PAYERROR });
+      return orderView({ ...order, trade_state: 'PAYERROR', trade_state_desc: tradeStateDescriptions.PAYERROR });
     }
     const { payerTotal, rate } = settle(order.currency, order.amount_total);
     const changes = {
@@ -48,7 +49,7 @@ export function payOrder(ctx: SandboxContext, input: PayOrderInput): { [key: str
       bank_type: sandboxBankType,
     } satisfies Partial<OrderRow>;
     ctx.store.orders.update(key, changes);
-    const view = transactionView({ ...order, ...changes });
+    const view = orderView({ ...order, ...changes });
     ctx.notify({
       mchid: notifiedMchid(order),
       url: order.notify_url,
@@ -59,6 +60,11 @@ export function payOrder(ctx: SandboxContext, input: PayOrderInput): { [key: str
     });
     return view;
   });
+}
+
+/** The order as its own API's query returns it (mainland orders name `transaction_id`, global ones `id`). */
+function orderView(order: OrderRow): { [key: string]: JsonValue } {
+  return order.api === 'mainland' ? mainlandTransactionView(order) : transactionView(order);
 }
 
 function findPayable(ctx: SandboxContext, input: PayOrderInput): OrderRow {
@@ -110,5 +116,5 @@ export function listOrders(ctx: SandboxContext, filter: OrderFilter = {}): { [ke
   return [...unique.values()]
     .sort((a, b) => b.created_at - a.created_at)
     .slice(0, options.limit)
-    .map(transactionView);
+    .map(orderView);
 }

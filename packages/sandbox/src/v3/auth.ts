@@ -147,19 +147,33 @@ export function resolveMode(
   }
   const subMchid = text('sub_mchid') ?? '';
   const merchant = ctx.store.merchants.get({ mchid: subMchid });
-  if (merchant === undefined || merchant.parent_mchid !== caller.mchid) {
+  if (merchant === undefined || !isSubMerchantOf(merchant, caller.mchid)) {
     throw new V3Error(403, 'NO_AUTH', `sub_mchid ${subMchid} is not a sub-merchant of ${caller.mchid}`);
   }
   if (appIds === 'present') {
     checkAppId(caller, text('sp_appid'), field('sp_appid'), location);
-    checkAppId(merchant, text('sub_appid'), field('sub_appid'), location);
+    const underProvider = merchant.config.serviceProviders?.[caller.mchid] ?? [];
+    checkAppId(merchant, text('sub_appid'), field('sub_appid'), location, underProvider);
   }
   return { kind: 'institutional', institution: caller, merchant };
 }
 
-/** An app id, when sent, must be one bound to the merchant. */
-function checkAppId(merchant: MerchantRow, appid: string | undefined, field: string, location: ParamLocation): void {
-  if (appid === undefined || Object.values(merchant.config.appids).includes(appid)) return;
+/** The institution (`parent_mchid`) or a mainland service provider (`config.serviceProviders`) may act for it. */
+function isSubMerchantOf(merchant: MerchantRow, mchid: string): boolean {
+  return merchant.parent_mchid === mchid || Object.hasOwn(merchant.config.serviceProviders ?? {}, mchid);
+}
+
+/** An app id, when sent, must be one bound to the merchant (or, for a sub_appid, to it under its provider). */
+function checkAppId(
+  merchant: MerchantRow,
+  appid: string | undefined,
+  field: string,
+  location: ParamLocation,
+  alsoBound: readonly string[] = [],
+): void {
+  if (appid === undefined || Object.values(merchant.config.appids).includes(appid) || alsoBound.includes(appid)) {
+    return;
+  }
   throw new V3Error(400, 'APPID_MCHID_NOT_MATCH', `appid ${appid} is not bound to merchant ${merchant.mchid}`, {
     field,
     value: appid,

@@ -127,6 +127,24 @@ class FieldReader {
     return key;
   }
 
+  /** A list of at least `min` JSON objects, each read with rules (`/transfer_scene_report_infos/0/`). */
+  objects(key: string, min: number): FieldReader[] {
+    const value = this.valueOf(key);
+    if (value === undefined) throw this.broken(key, ruleText.required);
+    if (!Array.isArray(value) || value.length < min) throw this.broken(key, `array of >= ${min} objects`);
+    return value.map((entry, i) => {
+      if (!isJsonObject(entry)) throw this.broken(`${key}/${i}`, ruleText.object);
+      return new FieldReader(entry, `${this.nameOf(key)}/${i}/`);
+    });
+  }
+
+  /** `text` made of `characters` only (a regex character class such as `[0-9A-Za-z]`). */
+  code(key: string, maxLength: number, characters: string): string {
+    const value = this.text(key, maxLength);
+    if (!new RegExp(`^${characters}+$`).test(value)) throw this.broken(key, ruleText.charset(characters));
+    return value;
+  }
+
   private checkText(key: string, value: unknown, maxLength: number, whenEmpty: string): string {
     if (typeof value !== 'string') throw this.broken(key, ruleText.string);
     if (value === '') throw this.broken(key, whenEmpty);
@@ -281,8 +299,168 @@ function checkCreateRefund({ json }: V3RequestParts): void {
   amount.currency('currency');
 }
 
+// ---- mainland merchant transfers (docs/endpoints.md#apiv3-merchant-transfers)
+
+const outBillNoCharacters = '[0-9A-Za-z]';
+/** Transfers of this many fen (2,000 yuan) or more must name the payee. */
+const userNameRequiredFromFen = 200_000;
+/** Limits the pages do not state (names, perceptions, report lines): generous, only to keep values sane. */
+const freeTextMax = 1024;
+
+function checkCreateTransferBill({ json }: V3RequestParts): void {
+  const body = bodyFields(json);
+  body.text('appid', idMax);
+  body.code('out_bill_no', idMax, outBillNoCharacters);
+  body.text('transfer_scene_id', 36);
+  body.text('openid', 64);
+  const amount = body.amount('transfer_amount');
+  if (amount >= userNameRequiredFromFen) {
+    body.text('user_name', freeTextMax, ruleText.requiredWhen(`/transfer_amount >= ${userNameRequiredFromFen}`));
+  } else {
+    body.optionalText('user_name', freeTextMax);
+  }
+  body.text('transfer_remark', 32);
+  body.notifyUrl('notify_url', true);
+  body.optionalText('user_recv_perception', freeTextMax);
+  for (const info of body.objects('transfer_scene_report_infos', 1)) {
+    info.text('info_type', freeTextMax);
+    info.text('info_content', freeTextMax);
+  }
+}
+
+/** A transfer named in the path by `out_bill_no` (a cancel sends no body). */
+function checkOutBillNo({ params }: V3RequestParts): void {
+  new FieldReader(params, '').code('out_bill_no', idMax, outBillNoCharacters);
+}
+
+function checkTransferBillNo({ params }: V3RequestParts): void {
+  new FieldReader(params, '').text('transfer_bill_no', 64);
+}
+
+// ---- mainland payments, refunds and bills (docs/endpoints.md, "APIv3 mainland ...")
+
+/** An optional value among `allowed`. */
+function optionalOneOf(fields: FieldReader, key: string, allowed: readonly string[]): void {
+  if (fields.isGiven(key)) fields.oneOf(key, allowed);
+}
+
+/** The mode a mainland path serves: direct paths take `appid` + `mchid`, partner paths the `sp_`/`sub_` ids. */
+function checkMainlandMode(fields: FieldReader, appIds: AppIds, partner: boolean): Mode {
+  const mode = checkMode(fields, appIds);
+  if (partner && mode === 'common') throw fields.broken('sp_mchid', ruleText.required);
+  if (!partner && mode === 'institutional')
+    throw fields.broken('sp_mchid', ruleText.exclusiveWith(fields.nameOf('mchid')));
+  return mode;
+}
+
+function checkMainlandCreateOrder(tradeType: TradeType, partner: boolean): (parts: V3RequestParts) => void {
+  return ({ json }) => {
+    const body = bodyFields(json);
+    const mode = checkMainlandMode(body, 'required', partner);
+    body.text('description', 127);
+    const outTradeNo = body.code('out_trade_no', idMax, '[0-9A-Za-z_|*-]');
+    if (outTradeNo.length < 6) throw body.broken('out_trade_no', ruleText.minLength(6));
+    body.optionalText('time_expire', 64);
+    body.optionalText('attach', 128);
+    body.notifyUrl('notify_url', false);
+    body.optionalText('goods_tag', 32);
+    const amount = body.object('amount');
+    amount.amount('total');
+    optionalOneOf(amount, 'currency', ['CNY']);
+    if (tradeType === 'JSAPI') checkJsapiPayer(body, mode);
+    const scene = tradeType === 'MWEB' ? body.object('scene_info') : body.optionalObject('scene_info');
+    if (scene !== undefined) {
+      scene.text('payer_client_ip', 45);
+      const h5 = tradeType === 'MWEB' ? scene.object('h5_info') : scene.optionalObject('h5_info');
+      h5?.oneOf('type', ['iOS', 'Android', 'Wap']);
+    }
+    body.optionalObject('detail');
+    body.optionalObject('settle_info');
+  };
+}
+
+/** A mainland order lookup: the number in the path, the mode's ids in the query. */
+function checkMainlandLookup(param: string, partner: boolean): (parts: V3RequestParts) => void {
+  return ({ params, query }) => {
+    new FieldReader(params, '').text(param, idMax);
+    checkMainlandMode(new FieldReader(query, 'query.'), 'none', partner);
+  };
+}
+
+function checkMainlandClose(partner: boolean): (parts: V3RequestParts) => void {
+  return ({ params, json }) => {
+    new FieldReader(params, '').text('out_trade_no', idMax);
+    checkMainlandMode(bodyFields(json), 'none', partner);
+  };
+}
+
+function checkMainlandRefund({ json }: V3RequestParts): void {
+  const body = bodyFields(json);
+  body.optionalText('sub_mchid', idMax);
+  body.eitherOf('out_trade_no', 'transaction_id', idMax);
+  body.code('out_refund_no', 64, '[0-9A-Za-z_|*@-]');
+  const reason = body.optionalText('reason', 80);
+  if (reason !== undefined && Buffer.byteLength(reason, 'utf8') > 80) throw body.broken('reason', 'at most 80 bytes');
+  body.notifyUrl('notify_url', true);
+  optionalOneOf(body, 'funds_account', ['AVAILABLE', 'UNSETTLED']);
+  const amount = body.object('amount');
+  const refund = amount.amount('refund');
+  const total = amount.amount('total');
+  if (refund > total) throw amount.broken('refund', ruleText.notAbove(amount.nameOf('total')));
+  amount.oneOf('currency', ['CNY']);
+}
+
+function checkMainlandRefundQuery({ params, query }: V3RequestParts): void {
+  new FieldReader(params, '').text('out_refund_no', 64);
+  new FieldReader(query, 'query.').optionalText('sub_mchid', idMax);
+}
+
+/** A bill application: a real `yyyy-MM-dd` date, and the bill's kind among the documented values. */
+function checkBill(kind: 'trade' | 'fundflow'): (parts: V3RequestParts) => void {
+  return ({ query }) => {
+    const fields = new FieldReader(query, 'query.');
+    const date = fields.text('bill_date', 10);
+    const parsed = /^\d{4}-\d{2}-\d{2}$/.test(date) ? new Date(`${date}T00:00:00Z`) : undefined;
+    if (parsed === undefined || Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== date) {
+      throw fields.broken('bill_date', 'date yyyy-MM-dd');
+    }
+    if (kind === 'trade') {
+      optionalOneOf(fields, 'bill_type', ['ALL', 'SUCCESS', 'REFUND']);
+      fields.optionalText('sub_mchid', idMax);
+    } else {
+      optionalOneOf(fields, 'account_type', ['BASIC', 'OPERATION', 'FEES']);
+    }
+    optionalOneOf(fields, 'tar_type', ['GZIP']);
+  };
+}
+
+function checkBillDownload({ query }: V3RequestParts): void {
+  new FieldReader(query, 'query.').text('token', 128);
+}
+
+const mainlandChecks: [string, (parts: V3RequestParts) => void][] = [
+  ...[false, true].flatMap((partner): [string, (parts: V3RequestParts) => void][] => {
+    const base = partner ? 'v3/pay/partner/transactions' : 'v3/pay/transactions';
+    return [
+      [`post ${base}/jsapi`, checkMainlandCreateOrder('JSAPI', partner)],
+      [`post ${base}/native`, checkMainlandCreateOrder('NATIVE', partner)],
+      [`post ${base}/app`, checkMainlandCreateOrder('APP', partner)],
+      [`post ${base}/h5`, checkMainlandCreateOrder('MWEB', partner)],
+      [`get ${base}/id/{transaction_id}`, checkMainlandLookup('transaction_id', partner)],
+      [`get ${base}/out-trade-no/{out_trade_no}`, checkMainlandLookup('out_trade_no', partner)],
+      [`post ${base}/out-trade-no/{out_trade_no}/close`, checkMainlandClose(partner)],
+    ];
+  }),
+  ['post v3/refund/domestic/refunds', checkMainlandRefund],
+  ['get v3/refund/domestic/refunds/{out_refund_no}', checkMainlandRefundQuery],
+  ['get v3/bill/tradebill', checkBill('trade')],
+  ['get v3/bill/fundflowbill', checkBill('fundflow')],
+  ['get v3/billdownload/file', checkBillDownload],
+];
+
 /** By `verb path-template`, as the router names its routes; the certificate downloads take no parameters. */
 const checks: ReadonlyMap<string, (parts: V3RequestParts) => void> = new Map([
+  ...mainlandChecks,
   ['post v3/global/transactions/native', checkCreateOrder('NATIVE')],
   ['post v3/global/transactions/jsapi', checkCreateOrder('JSAPI')],
   ['post v3/global/transactions/app', checkCreateOrder('APP')],
@@ -295,6 +473,10 @@ const checks: ReadonlyMap<string, (parts: V3RequestParts) => void> = new Map([
   ['get v3/global/refunds', checkListRefunds],
   ['get v3/global/refunds/out-refund-no/{out_refund_no}', checkLookup('out_refund_no', 64)],
   ['get v3/global/refunds/id/{refund_id}', checkLookup('refund_id', idMax)],
+  ['post v3/fund-app/mch-transfer/transfer-bills', checkCreateTransferBill],
+  ['get v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}', checkOutBillNo],
+  ['get v3/fund-app/mch-transfer/transfer-bills/transfer-bill-no/{transfer_bill_no}', checkTransferBillNo],
+  ['post v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}/cancel', checkOutBillNo],
 ]);
 
 /** Checks a routed call; throws a ValidationError for the first broken rule. Routes without checks pass. */

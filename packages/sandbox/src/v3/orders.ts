@@ -212,6 +212,7 @@ function newOrder(
     success_time: null,
     request_hash: hash,
     created_at: now,
+    api: 'global',
   };
 }
 

@@ -24,6 +24,13 @@ export const refundRules = {
   maxOrderAgeSeconds: 365 * 86_400,
 } as const;
 
+/**
+ * Where a refund's money goes, as the global refund query and list report it (`channel`, `recv_account`:
+ * docs/endpoints.md#refund): back the way it came (ORIGINAL), which for the sandbox's payers, who all pay from their
+ * wallet balance, is the payer's wallet (支付用户零钱).
+ */
+const refundRoute = { channel: 'ORIGINAL', recv_account: '支付用户零钱' } as const;
+
 /** The refund as the create and the query return it (and the plaintext of REFUND.SUCCESS). */
 export function refundView(refund: RefundRow, exchangeRate: number | null): { [key: string]: JsonValue } {
   const view: { [key: string]: JsonValue } = {
@@ -32,6 +39,7 @@ export function refundView(refund: RefundRow, exchangeRate: number | null): { [k
     out_refund_no: refund.out_refund_no,
     out_trade_no: refund.out_trade_no,
     transaction_id: refund.order_id,
+    ...refundRoute,
   };
   if (refund.reason !== null) view.reason = refund.reason;
   view.create_time = formatRfc3339China(refund.created_at * 1000);
@@ -161,6 +169,7 @@ function newRefund(ctx: SandboxContext, mode: Mode, order: OrderRow, json: unkno
     request_hash: hash,
     created_at: now,
     success_time: null,
+    api: 'global',
   };
 }
 
@@ -228,6 +237,7 @@ function listEntry(refund: RefundRow, exchangeRate: number | null): { [key: stri
   const entry: { [key: string]: JsonValue } = {
     id: refund.id,
     out_refund_no: refund.out_refund_no,
+    ...refundRoute,
     create_time: formatRfc3339China(refund.created_at * 1000),
   };
   if (refund.success_time !== null) entry.success_time = formatRfc3339China(refund.success_time * 1000);
@@ -247,7 +257,7 @@ export function refundCompletionJob(ctx: SandboxContext): DueJob {
     settleRefunds(ctx, now);
     const first = ctx.store
       .statement<[], { first: number | null }>(
-        "SELECT MIN(created_at) AS first FROM refunds WHERE status = 'PROCESSING'",
+        "SELECT MIN(created_at) AS first FROM refunds WHERE status = 'PROCESSING' AND api = 'global'",
       )
       .get()?.first;
     return first === null || first === undefined ? undefined : first + refundProcessingSeconds;
@@ -260,7 +270,7 @@ export function refundCompletionJob(ctx: SandboxContext): DueJob {
  */
 export function settleRefunds(ctx: SandboxContext, now = ctx.clock.nowSeconds()): { [key: string]: JsonValue }[] {
   const due = ctx.store.refunds
-    .list({ status: 'PROCESSING' })
+    .list({ status: 'PROCESSING', api: 'global' }) // mainland refunds complete in v3/mainland/refunds.ts
     .filter((refund) => refund.created_at + refundProcessingSeconds <= now);
   // Nothing due, nothing to lock: the background timer asks often.
   if (due.length === 0) return [];

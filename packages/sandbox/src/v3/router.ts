@@ -3,10 +3,20 @@
 // delays, dropped replies) belong to the server, which applies them to v2 and v3 alike.
 import { ValidationError } from 'wxpay';
 import type { SandboxCall, SandboxContext, SandboxReply } from '../context.js';
+import { newRequestId } from '../ids.js';
 import type { JsonValue, MerchantRow } from '../store.js';
 import { authenticate } from './auth.js';
 import { downloadCertificates } from './certificates.js';
 import { checkV3Request, type HttpVerb } from './checks.js';
+import { applyFundFlowBill, applyTradeBill, downloadBillFile } from './mainland/bills.js';
+import { createMainlandOrder, queryMainlandOrderById, queryMainlandOrderByOutTradeNo } from './mainland/orders.js';
+import { createMainlandRefund, queryMainlandRefund } from './mainland/refunds.js';
+import {
+  cancelTransferBill,
+  createTransferBill,
+  queryTransferBillByNo,
+  queryTransferBillByOutBillNo,
+} from './mainland/transfers.js';
 import { closeOrder, closeOrderById, createOrder, queryOrderById, queryOrderByOutTradeNo } from './orders.js';
 import { createRefund, listRefunds, queryRefund, queryRefundById } from './refunds.js';
 import { type ParamLocation, paramError, renderReply, V3Error } from './reply.js';
@@ -21,6 +31,8 @@ export interface V3Request {
   query: Readonly<Record<string, string>>;
   /** The parsed JSON body (undefined for GET). */
   json: unknown;
+  /** The request headers, names in lower case (`wechatpay-serial` names the key of encrypted fields). */
+  headers?: Readonly<Record<string, string>>;
 }
 
 /** What a handler answers: a status and a JSON body (none for 204). */
@@ -28,7 +40,8 @@ export interface V3Outcome {
   status: number;
   body?: object;
   /** Sign with the platform certificate whatever the merchant's mode (the certificate download). */
-  platform?: boolean;
+  platform?: boolean /** A file sent as it is, unsigned, instead of a JSON body (a bill download: WeChat Pay signs none). */;
+  file?: Buffer;
 }
 
 type Handler = (request: V3Request) => V3Outcome;
@@ -53,6 +66,45 @@ const routes: readonly Route[] = [
   { verb: 'get', template: 'v3/global/refunds', handle: listRefunds },
   { verb: 'get', template: 'v3/global/refunds/out-refund-no/{out_refund_no}', handle: queryRefund },
   { verb: 'get', template: 'v3/global/refunds/id/{refund_id}', handle: queryRefundById },
+  { verb: 'post', template: 'v3/fund-app/mch-transfer/transfer-bills', handle: createTransferBill },
+  {
+    verb: 'get',
+    template: 'v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}',
+    handle: queryTransferBillByOutBillNo,
+  },
+  {
+    verb: 'get',
+    template: 'v3/fund-app/mch-transfer/transfer-bills/transfer-bill-no/{transfer_bill_no}',
+    handle: queryTransferBillByNo,
+  },
+  {
+    verb: 'post',
+    template: 'v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}/cancel',
+    handle: cancelTransferBill,
+  },
+  { verb: 'post', template: 'v3/pay/transactions/jsapi', handle: createMainlandOrder('JSAPI') },
+  { verb: 'post', template: 'v3/pay/transactions/native', handle: createMainlandOrder('NATIVE') },
+  { verb: 'post', template: 'v3/pay/transactions/app', handle: createMainlandOrder('APP') },
+  { verb: 'post', template: 'v3/pay/transactions/h5', handle: createMainlandOrder('MWEB') },
+  { verb: 'get', template: 'v3/pay/transactions/id/{transaction_id}', handle: queryMainlandOrderById },
+  { verb: 'get', template: 'v3/pay/transactions/out-trade-no/{out_trade_no}', handle: queryMainlandOrderByOutTradeNo },
+  { verb: 'post', template: 'v3/pay/transactions/out-trade-no/{out_trade_no}/close', handle: closeOrder },
+  { verb: 'post', template: 'v3/pay/partner/transactions/jsapi', handle: createMainlandOrder('JSAPI') },
+  { verb: 'post', template: 'v3/pay/partner/transactions/native', handle: createMainlandOrder('NATIVE') },
+  { verb: 'post', template: 'v3/pay/partner/transactions/app', handle: createMainlandOrder('APP') },
+  { verb: 'post', template: 'v3/pay/partner/transactions/h5', handle: createMainlandOrder('MWEB') },
+  { verb: 'get', template: 'v3/pay/partner/transactions/id/{transaction_id}', handle: queryMainlandOrderById },
+  {
+    verb: 'get',
+    template: 'v3/pay/partner/transactions/out-trade-no/{out_trade_no}',
+    handle: queryMainlandOrderByOutTradeNo,
+  },
+  { verb: 'post', template: 'v3/pay/partner/transactions/out-trade-no/{out_trade_no}/close', handle: closeOrder },
+  { verb: 'post', template: 'v3/refund/domestic/refunds', handle: createMainlandRefund },
+  { verb: 'get', template: 'v3/refund/domestic/refunds/{out_refund_no}', handle: queryMainlandRefund },
+  { verb: 'get', template: 'v3/bill/tradebill', handle: applyTradeBill },
+  { verb: 'get', template: 'v3/bill/fundflowbill', handle: applyFundFlowBill },
+  { verb: 'get', template: 'v3/billdownload/file', handle: downloadBillFile },
   { verb: 'get', template: 'v3/global/certificates', handle: downloadCertificates },
   { verb: 'get', template: 'v3/certificates', handle: downloadCertificates },
 ];
@@ -71,6 +123,10 @@ export function handleV3(ctx: SandboxContext, call: SandboxCall): SandboxReply {
     // state time has reached.
     ctx.clock.due.settle();
     const outcome = dispatch(ctx, caller, call);
+    if (outcome.file !== undefined) {
+      const headers = { 'Request-ID': newRequestId(), 'Content-Type': 'application/octet-stream' };
+      return { status: outcome.status, headers, body: '', bytes: outcome.file };
+    }
     return renderReply(ctx, { ...outcome, merchant: caller, requestedSerial });
   } catch (error) {
     if (error instanceof V3Error) return renderError(ctx, error, caller, requestedSerial);
@@ -100,7 +156,7 @@ function dispatch(ctx: SandboxContext, caller: MerchantRow, call: SandboxCall): 
     const query = parseQuery(rawQuery);
     const json = verb === 'get' ? undefined : parseBody(call.rawBody);
     checkFields(route, params, query, json);
-    return route.handle({ ctx, caller, params, query, json });
+    return route.handle({ ctx, caller, params, query, json, headers: call.headers });
   }
   throw new V3Error(404, 'NOT_FOUND', `no API ${call.method} ${rawPath}`);
 }
