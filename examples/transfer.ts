@@ -2,20 +2,14 @@
 // (WAIT_USER_CONFIRM: hand package_info to wx.requestMerchantTransfer); on the sandbox the control API confirms in the
 // user's place, and the query follows the bill to SUCCESS.
 // Run: npx tsx examples/transfer.ts
-import { request } from 'node:https';
 import type { TransferBill, Wxpay } from 'wxpay';
+import { postControl, type SandboxControl } from './support/control.js';
 import { isMain, withSandboxClient } from './support/sandbox-client.js';
 
 export const MCHID = '1230000109';
 export const APPID = 'wxd678efh567hg6787';
 /** The sandbox's default user of the mainland examples. */
 export const OPENID = 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o';
-
-/** Where the sandbox's control API is (its own URL) and the CA its certificate chains to. */
-export interface SandboxControl {
-  url: string;
-  ca: string;
-}
 
 /** Creates a 1.00 yuan cash-marketing transfer (scene 1000) to the default user. */
 export async function createTransfer(wxpay: Wxpay, outBillNo: string) {
@@ -36,24 +30,6 @@ export async function createTransfer(wxpay: Wxpay, outBillNo: string) {
   });
 }
 
-/** The user confirms, on the sandbox: `POST /_sandbox/transfers/confirm`. */
-export function confirmOnSandbox(control: SandboxControl, outBillNo: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const outgoing = request(
-      `${control.url}/_sandbox/transfers/confirm`,
-      { method: 'POST', ca: control.ca, headers: { 'content-type': 'application/json' } },
-      (reply) => {
-        reply.resume();
-        reply.on('end', () =>
-          reply.statusCode === 200 ? resolve() : reject(new Error(`confirm answered ${reply.statusCode}`)),
-        );
-      },
-    );
-    outgoing.on('error', reject);
-    outgoing.end(JSON.stringify({ mchid: MCHID, out_bill_no: outBillNo }));
-  });
-}
-
 /** Queries the bill until it reaches a final state (SUCCESS, FAIL or CANCELLED). */
 export async function waitForFinalState(wxpay: Wxpay, outBillNo: string, intervalMs = 500): Promise<TransferBill> {
   for (let attempt = 0; ; attempt++) {
@@ -70,7 +46,8 @@ export async function waitForFinalState(wxpay: Wxpay, outBillNo: string, interva
 export async function payByTransfer(wxpay: Wxpay, control: SandboxControl, outBillNo: string): Promise<TransferBill> {
   const created = await createTransfer(wxpay, outBillNo);
   console.log(created.transfer_bill_no, created.state);
-  await confirmOnSandbox(control, outBillNo);
+  // The user confirms, on the sandbox.
+  await postControl(control, '/_sandbox/transfers/confirm', { mchid: MCHID, out_bill_no: outBillNo });
   return waitForFinalState(wxpay, outBillNo);
 }
 

@@ -18,7 +18,7 @@ export interface NewMerchant {
   signingMode?: SigningMode;
   /** Starting balance in fen (default 10 000 000 = 100 000 yuan). */
   balance?: number;
-  /** Requests per second before FREQ_LIMIT / RATELIMIT_EXCEEDED (default 30). */
+  /** Requests per second before FREQ_LIMIT / RATELIMIT_EXCEEDED / FREQUENCY_LIMITED (default 30). */
   rateLimit?: number;
   /**
    * Handler knobs: `sendingSeconds` (red packets stay SENDING that long), `redpackUserDailyCount`,

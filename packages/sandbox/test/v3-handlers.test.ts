@@ -372,14 +372,19 @@ describe('errors', () => {
     expect(send('DELETE', '/v3/global/refunds').status).toBe(404);
   });
 
-  it('answers 429 RATELIMIT_EXCEEDED past the merchant rate limit', () => {
+  // docs/endpoints.md: the global error table says RATELIMIT_EXCEEDED, the mainland ones FREQUENCY_LIMITED.
+  it.each([
+    ['global', `/v3/global/transactions/id/1?mchid=${ids.global}`, 'RATELIMIT_EXCEEDED'],
+    ['mainland payments', `/v3/pay/transactions/id/1?mchid=${ids.global}`, 'FREQUENCY_LIMITED'],
+    ['mainland refunds', '/v3/refund/domestic/refunds/R1', 'FREQUENCY_LIMITED'],
+    ['merchant transfers', '/v3/fund-app/mch-transfer/transfer-bills/out-bill-no/B10000001', 'FREQUENCY_LIMITED'],
+  ])('answers 429 past the merchant rate limit, in the words of its API (%s)', (_family, path, code) => {
     store.merchants.update({ mchid: ids.global }, { rate_limit: 2 });
-    const path = `/v3/global/transactions/id/1?mchid=${ids.global}`;
-    expect(send('GET', path).status).toBe(404);
-    expect(send('GET', path).status).toBe(404);
+    expect(send('GET', path).status).not.toBe(429);
+    expect(send('GET', path).status).not.toBe(429);
     const limited = send('GET', path);
     expect(limited.status).toBe(429);
-    expect(json(limited).code).toBe('RATELIMIT_EXCEEDED');
+    expect(json(limited).code).toBe(code);
     expect(verifiedSerial(limited, keys.platform.certPem)).toBe(keys.platform.serial);
   });
 });
@@ -488,6 +493,14 @@ describe('orders', () => {
     expect(() => payOrder(ctx, { mchid: ids.global, outTradeNo: 'T20250115001' })).toThrow(/CLOSED/);
     const missing = send('POST', '/v3/global/transactions/out-trade-no/NOPE/close', { mchid: ids.global });
     expect(json(missing).code).toBe('ORDER_NOT_EXIST');
+  });
+
+  it('closes an order only through its own API: the mainland close does not find a global order', () => {
+    send('POST', '/v3/global/transactions/native', nativeOrder());
+    const mainland = send('POST', '/v3/pay/transactions/out-trade-no/T20250115001/close', { mchid: ids.global });
+    expect([mainland.status, json(mainland).code]).toEqual([404, 'ORDER_NOT_EXIST']);
+    const order = json(send('GET', `/v3/global/transactions/out-trade-no/T20250115001?mchid=${ids.global}`));
+    expect(order.trade_state).toBe('NOTPAY');
   });
 
   it('records a failed payment as PAYERROR without a notification', () => {

@@ -337,6 +337,8 @@ describe('mainland refunds', () => {
 
 describe('mainland bills', () => {
   it('bills a day: totals are the day’s payments and refunds; gzip and plain verify and parse', async () => {
+    // The earlier tests' refunds complete first, so none completes on the billed day (near China midnight, one would).
+    await sandbox.admin.advanceClock(61_000);
     await startNextChinaDay(sandbox, 9);
     const day = new Date(sandbox.admin.clock().now + 8 * 3_600_000).toISOString().slice(0, 10);
     const totals = [123, 4567];
@@ -394,5 +396,27 @@ describe('mainland bills', () => {
     await refused(get('v3/bill/fundflowbill', { bill_date: dayOf(-40) }), 400, 'NO_STATEMENT_EXIST');
     await refused(get('v3/bill/tradebill', { bill_date: dayOf(3) }), 400, 'INVALID_REQUEST');
     await refused(get('v3/bill/tradebill', { bill_date: dayOf(-100) }), 400, 'INVALID_REQUEST');
+  });
+});
+
+// Last: it moves the sandbox clock a year on.
+describe('mainland refunds over time', () => {
+  it('refuses a refund of an order paid more than a year ago with 400 INVALID_REQUEST, recording nothing', async () => {
+    // docs/endpoints.md#apiv3-mainland-refunds: refunds within a year (365 days) of payment.
+    const no = uniqueNo('YR');
+    await post('v3/pay/transactions/native', { ...directJsapi(no, 300), payer: undefined });
+    await sandbox.admin.payOrder({ mchid: SP, outTradeNo: no });
+    const refund = (outRefundNo: string) => ({
+      out_trade_no: no,
+      out_refund_no: outRefundNo,
+      amount: { refund: 100, total: 300, currency: 'CNY' },
+    });
+    await sandbox.admin.advanceClock(365 * 86_400_000 - 2000);
+    // 365 days less a second after payment: still refundable.
+    expect(await post('v3/refund/domestic/refunds', refund(uniqueNo('YI')))).toMatchObject({ status: 'PROCESSING' });
+    await sandbox.admin.advanceClock(60_000);
+    const late = uniqueNo('YL');
+    await refused(post('v3/refund/domestic/refunds', refund(late)), 400, 'INVALID_REQUEST');
+    await refused(get(`v3/refund/domestic/refunds/${late}`, {}), 404, 'RESOURCE_NOT_EXISTS');
   });
 });

@@ -1,23 +1,19 @@
-// Mainland merchant transfers from a client that is not the wxpay SDK: plain node:https and node:crypto, its own
-// APIv3 Authorization, its own RSA-OAEP of user_name and its own check of the reply signature. Covers what the SDK
-// refuses to send (so only the sandbox's own rules can answer it): names that do not decrypt, a missing or unknown
-// Wechatpay-Serial, broken field rules.
-import {
-  constants,
-  createPrivateKey,
-  createPublicKey,
-  type KeyObject,
-  privateDecrypt,
-  publicEncrypt,
-  randomBytes,
-  sign,
-  verify,
-} from 'node:crypto';
-import type { IncomingHttpHeaders } from 'node:http';
-import { request } from 'node:https';
+// Mainland merchant transfers from a client that is not the wxpay SDK: plain node:https and node:crypto (the raw client
+// of support/raw-v3-client.ts: its own APIv3 Authorization and check of the reply signature), its own RSA-OAEP of
+// user_name. Covers what the SDK refuses to send (so only the sandbox's own rules can answer it): names that do not
+// decrypt, a missing or unknown Wechatpay-Serial, broken field rules.
+import { constants, createPublicKey, privateDecrypt, publicEncrypt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SandboxMerchantConfig } from '../src/merchants.js';
 import { startTestSandbox, type TestSandbox, uniqueNo } from './support/fixtures.js';
+import {
+  configuredMerchant,
+  expectV3Signed,
+  header,
+  type Merchant,
+  rawClient,
+  type V3Reply,
+} from './support/raw-v3-client.js';
 
 const MCHID = '1230000903';
 const APPID = 'wxd678efh567hg6787';
@@ -26,69 +22,30 @@ const PATH = '/v3/fund-app/mch-transfer/transfer-bills';
 
 let world: TestSandbox;
 let merchant: SandboxMerchantConfig;
-let privateKey: KeyObject;
+let raw: Merchant;
+let client: ReturnType<typeof rawClient>;
 /** The merchant's two WeChat Pay keys: the platform certificate and the public key, by serial / id. */
 let platformSerial: string;
 let publicKeyId: string;
 
-interface Reply {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: string;
-  json: Record<string, unknown>;
-}
+type Reply = V3Reply & { json: Record<string, unknown> };
 
-/** One signed APIv3 call on a fresh connection trusting only the sandbox CA. */
-function call(
+/** One signed APIv3 call on a fresh connection trusting only the sandbox CA (support/raw-v3-client.ts). */
+async function call(
   method: 'GET' | 'POST',
   path: string,
   json?: unknown,
   headers: Record<string, string> = {},
 ): Promise<Reply> {
-  const body = json === undefined ? '' : JSON.stringify(json);
-  const timestamp = String(Math.floor(Date.now() / 1000));
-  const nonce = randomBytes(16).toString('hex');
-  const signature = sign('sha256', Buffer.from(`${method}\n${path}\n${timestamp}\n${nonce}\n${body}\n`), privateKey);
-  const authorization =
-    `WECHATPAY2-SHA256-RSA2048 mchid="${MCHID}",nonce_str="${nonce}",timestamp="${timestamp}",` +
-    `serial_no="${merchant.serial}",signature="${signature.toString('base64')}"`;
-  return new Promise((resolve, reject) => {
-    const outgoing = request(
-      `${merchant.baseURL}${path}`,
-      {
-        method,
-        ca: merchant.ca,
-        agent: false,
-        headers: {
-          accept: 'application/json',
-          authorization,
-          ...(json === undefined ? {} : { 'content-type': 'application/json' }),
-          ...headers,
-        },
-      },
-      (reply) => {
-        const chunks: Buffer[] = [];
-        reply.on('data', (chunk: Buffer) => chunks.push(chunk));
-        reply.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          resolve({ status: reply.statusCode ?? 0, headers: reply.headers, body: text, json: JSON.parse(text) });
-        });
-        reply.on('error', reject);
-      },
-    );
-    outgoing.on('error', reject);
-    outgoing.end(body);
-  });
+  return (await client.callV3(raw, method, path, json, { headers })) as Reply;
 }
 
 /** The reply is signed by the key its Wechatpay-Serial names, over `timestamp\nnonce\nbody\n`. */
 function expectSigned(reply: Reply): void {
-  const serial = String(reply.headers['wechatpay-serial']);
+  const serial = header(reply.headers, 'wechatpay-serial');
   const pem = merchant.certs[serial];
   expect(pem, `a key of the merchant signs: ${serial}`).toBeDefined();
-  const message = `${reply.headers['wechatpay-timestamp']}\n${reply.headers['wechatpay-nonce']}\n${reply.body}\n`;
-  const signature = Buffer.from(String(reply.headers['wechatpay-signature']), 'base64');
-  expect(verify('sha256', Buffer.from(message), createPublicKey(pem ?? ''), signature)).toBe(true);
+  expectV3Signed(reply, raw, { serial, key: createPublicKey(pem ?? '') });
 }
 
 /** RSA-OAEP (SHA-1) under a PEM certificate or public key, base64: WeChat Pay's sensitive-field encryption. */
@@ -130,7 +87,8 @@ beforeAll(async () => {
     appids: { transfer: APPID },
     settings: { transferMaxAmount: 500_000 },
   });
-  privateKey = createPrivateKey(merchant.privateKey);
+  raw = configuredMerchant(merchant);
+  client = rawClient({ url: merchant.baseURL, ca: merchant.ca, merchants: { [MCHID]: raw } });
   const serials = Object.keys(merchant.certs);
   publicKeyId = serials.find((serial) => serial.startsWith('PUB_KEY_ID_')) ?? '';
   platformSerial = serials.find((serial) => serial !== publicKeyId) ?? '';
@@ -154,7 +112,7 @@ describe('user_name, encrypted by the client itself', () => {
       expect(queried.status).toBe(200);
       expectSigned(queried);
       const plaintext = privateDecrypt(
-        { key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' },
+        { key: raw.privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' },
         Buffer.from(String(queried.json.user_name), 'base64'),
       );
       expect(plaintext.toString('utf8')).toBe('王五');

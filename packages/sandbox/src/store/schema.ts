@@ -114,7 +114,7 @@ export const schema = {
       config_version: withDefault(integer(), 0),
       /** Funds available for red packets and payouts, fen. */
       balance: withDefault(integer(), 0),
-      /** Requests per second before FREQ_LIMIT / RATELIMIT_EXCEEDED. */
+      /** Requests per second before FREQ_LIMIT / RATELIMIT_EXCEEDED / FREQUENCY_LIMITED. */
       rate_limit: withDefault(integer(), 30),
     },
     primaryKey: ['mchid'],

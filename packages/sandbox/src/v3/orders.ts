@@ -5,10 +5,10 @@ import { formatRfc3339China } from '../clock.js';
 import type { SandboxContext } from '../context.js';
 import { newWechatNumber } from '../ids.js';
 import { requestHash } from '../request-hash.js';
-import type { JsonValue, OrderRow, TradeState, TradeType } from '../store.js';
+import type { JsonValue, OrderRow, PayApi, TradeState, TradeType } from '../store.js';
 import { createNonce } from '../wire/nonce.js';
 import { type Mode, modeIds, modeWhere, resolveMode } from './auth.js';
-import { paramError, V3Error } from './reply.js';
+import { numberReused, paramError, V3Error } from './reply.js';
 import type { V3Outcome, V3Request } from './router.js';
 
 export type CreatableTradeType = Exclude<TradeType, 'MICROPAY'>;
@@ -103,66 +103,91 @@ export function transactionView(order: OrderRow): { [key: string]: JsonValue } {
   return view;
 }
 
-/** The order of a mode by WeChat's `id` or the merchant's `out_trade_no`, or 404 ORDER_NOT_EXIST. */
-export function findOrder(ctx: SandboxContext, mode: Mode, key: { id: string } | { out_trade_no: string }): OrderRow {
+/** An order's key: WeChat's `id` or the merchant's `out_trade_no`, and the API it was made through when it matters. */
+type OrderKey = ({ id: string } | { out_trade_no: string }) & { api?: PayApi };
+
+/** The order of a mode by its key, or 404 ORDER_NOT_EXIST. */
+export function findOrder(ctx: SandboxContext, mode: Mode, key: OrderKey): OrderRow {
   const order = ctx.store.orders.get({ ...modeWhere(mode), ...key });
   if (order === undefined) throw new V3Error(404, 'ORDER_NOT_EXIST', 'the order does not exist');
   return order;
 }
 
-/** `POST /v3/global/transactions/{native|jsapi|app|mweb}`. */
-export function createOrder(tradeType: CreatableTradeType): (request: V3Request) => V3Outcome {
+/** Mainland merchants are paid in CNY only (docs/endpoints.md#apiv3-mainland-payments). */
+const mainlandCurrency = 'CNY';
+
+/** How each API refuses a resend: the mainland pages quote WeChat Pay's own Chinese messages. */
+const reentryMessages: Readonly<Record<PayApi, { reused: string; paid: string; closed: string }>> = {
+  global: {
+    reused: 'out_trade_no already used with different parameters',
+    paid: 'the order has been paid',
+    closed: 'the order is closed',
+  },
+  mainland: { reused: '201 商户订单号重复', paid: '该订单已支付', closed: '订单已关闭' },
+};
+
+/**
+ * `POST /v3/global/transactions/{native|jsapi|app|mweb}`, and with `api` 'mainland' the mainland
+ * `v3/pay[/partner]/transactions/{jsapi|native|app|h5}` (CNY only; an H5 order is an MWEB order answering `h5_url`).
+ */
+export function createOrder(tradeType: CreatableTradeType, api: PayApi = 'global'): (request: V3Request) => V3Outcome {
   return ({ ctx, caller, json }) => {
     const mode = resolveMode(ctx, caller, json as Record<string, unknown>, 'body', 'present');
-    const currency = textAt(json, 'amount', 'currency') ?? '';
-    if (settlementRates[currency] === undefined) {
-      const supported = Object.keys(settlementRates).join('|');
-      throw paramError(
-        '/amount/currency',
-        'body',
-        `currency not supported by the sandbox (one of ${supported})`,
-        currency,
-      );
-    }
+    if (api === 'global') checkSettlementCurrency(json);
     const outTradeNo = textAt(json, 'out_trade_no') ?? '';
     const hash = requestHash(json);
     return ctx.store.writeTransaction(() => {
       const existing = ctx.store.orders.get({ mchid: mode.merchant.mchid, out_trade_no: outTradeNo });
-      if (existing !== undefined) return { status: 200, body: reenter(existing, hash) };
-      const order = newOrder(ctx, mode, tradeType, json, hash);
+      if (existing !== undefined) return { status: 200, body: reenter(existing, hash, api) };
+      const order = newOrder(ctx, mode, tradeType, json, hash, api);
       ctx.store.orders.insert(order);
       return { status: 200, body: createdReply(order) };
     });
   };
 }
 
-/** A resend with the same out_trade_no: the same answer for the same body, otherwise a conflict. */
-function reenter(order: OrderRow, hash: string): object {
-  if (order.request_hash !== hash) {
-    throw new V3Error(400, 'INVALID_REQUEST', 'out_trade_no already used with different parameters', {
-      field: '/out_trade_no',
-      value: order.out_trade_no,
-      issue: 'out_trade_no already used with different parameters',
-      location: 'body',
-    });
+function checkSettlementCurrency(json: unknown): void {
+  const currency = textAt(json, 'amount', 'currency') ?? '';
+  if (settlementRates[currency] === undefined) {
+    const supported = Object.keys(settlementRates).join('|');
+    throw paramError(
+      '/amount/currency',
+      'body',
+      `currency not supported by the sandbox (one of ${supported})`,
+      currency,
+    );
   }
-  if (order.trade_state === 'SUCCESS' || order.trade_state === 'REFUND') throw orderPaid();
+}
+
+/**
+ * A resend with the same out_trade_no: the same answer for the same body to the same API; other fields under a used
+ * number are refused (INVALID_REQUEST), and a paid or closed order says so.
+ */
+function reenter(order: OrderRow, hash: string, api: PayApi): object {
+  const messages = reentryMessages[api];
+  if (order.request_hash !== hash || order.api !== api) {
+    throw numberReused('out_trade_no', order.out_trade_no, messages.reused);
+  }
+  if (order.trade_state === 'SUCCESS' || order.trade_state === 'REFUND') {
+    throw new V3Error(400, 'ORDERPAID', messages.paid);
+  }
   if (order.trade_state === 'CLOSED' || order.trade_state === 'REVOKED') {
-    throw new V3Error(400, 'ORDER_CLOSED', 'the order is closed');
+    throw new V3Error(400, 'ORDER_CLOSED', messages.closed);
   }
   return createdReply(order);
 }
 
 function orderPaid(): V3Error {
-  return new V3Error(400, 'ORDERPAID', 'the order has been paid');
+  return new V3Error(400, 'ORDERPAID', reentryMessages.global.paid);
 }
 
-function createdReply(order: Pick<OrderRow, 'trade_type' | 'prepay_id' | 'code_url' | 'mweb_url'>): object {
+/** The create's reply: the link or prepay id of the trade type (the mainland API names the H5 link `h5_url`). */
+function createdReply(order: Pick<OrderRow, 'trade_type' | 'prepay_id' | 'code_url' | 'mweb_url' | 'api'>): object {
   switch (order.trade_type) {
     case 'NATIVE':
       return { code_url: order.code_url };
     case 'MWEB':
-      return { mweb_url: order.mweb_url };
+      return order.api === 'mainland' ? { h5_url: order.mweb_url } : { mweb_url: order.mweb_url };
     default:
       return { prepay_id: order.prepay_id };
   }
@@ -174,6 +199,7 @@ function newOrder(
   tradeType: CreatableTradeType,
   json: unknown,
   hash: string,
+  api: PayApi,
 ): OrderRow {
   const now = ctx.clock.nowSeconds();
   const institutional = mode.kind === 'institutional';
@@ -193,9 +219,9 @@ function newOrder(
     description: textAt(json, 'description') ?? '',
     attach: textAt(json, 'attach') ?? null,
     notify_url: textAt(json, 'notify_url') ?? '',
-    merchant_category_code: textAt(json, 'merchant_category_code') ?? null,
+    merchant_category_code: api === 'global' ? (textAt(json, 'merchant_category_code') ?? null) : null,
     amount_total: integerAt(json, 'amount', 'total'),
-    currency: textAt(json, 'amount', 'currency') ?? '',
+    currency: api === 'global' ? (textAt(json, 'amount', 'currency') ?? '') : mainlandCurrency,
     payer_total: null,
     payer_currency: null,
     exchange_rate: null,
@@ -212,7 +238,7 @@ function newOrder(
     success_time: null,
     request_hash: hash,
     created_at: now,
-    api: 'global',
+    api,
   };
 }
 
@@ -243,15 +269,20 @@ export function queryOrderByOutTradeNo({ ctx, caller, params, query }: V3Request
  * closed order again is harmless and answers 204 too; a paid one cannot be closed (ORDERPAID).
  */
 export function closeOrder(request: V3Request): V3Outcome {
-  return close(request, { out_trade_no: request.params.out_trade_no ?? '' });
+  return close(request, { out_trade_no: request.params.out_trade_no ?? '', api: 'global' });
 }
 
 /** `POST /v3/global/transactions/id/{transaction_id}/close`: the same close, the order named by WeChat Pay's number. */
 export function closeOrderById(request: V3Request): V3Outcome {
-  return close(request, { id: request.params.transaction_id ?? '' });
+  return close(request, { id: request.params.transaction_id ?? '', api: 'global' });
 }
 
-function close({ ctx, caller, json }: V3Request, key: { id: string } | { out_trade_no: string }): V3Outcome {
+/** `POST v3/pay[/partner]/transactions/out-trade-no/{out_trade_no}/close`: the same close, of a mainland order. */
+export function closeMainlandOrder(request: V3Request): V3Outcome {
+  return close(request, { out_trade_no: request.params.out_trade_no ?? '', api: 'mainland' });
+}
+
+function close({ ctx, caller, json }: V3Request, key: OrderKey): V3Outcome {
   const mode = resolveMode(ctx, caller, json as Record<string, unknown>, 'body', 'none');
   return ctx.store.writeTransaction(() => {
     const order = findOrder(ctx, mode, key);

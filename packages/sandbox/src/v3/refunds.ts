@@ -5,10 +5,10 @@ import { type DueJob, formatRfc3339China } from '../clock.js';
 import type { SandboxContext } from '../context.js';
 import { newWechatNumber } from '../ids.js';
 import { requestHash } from '../request-hash.js';
-import type { JsonValue, OrderRow, RefundRow } from '../store.js';
+import type { JsonValue, OrderRow, PayApi, RefundRow } from '../store.js';
 import { type Mode, modeIds, modeWhere, notifiedMchid, resolveMode } from './auth.js';
 import { integerAt, textAt, tradeStateDescriptions } from './orders.js';
-import { paramError, V3Error } from './reply.js';
+import { numberReused, paramError, V3Error } from './reply.js';
 import type { V3Outcome, V3Request } from './router.js';
 
 /** How long a refund stays PROCESSING, sandbox seconds (real ones take from seconds to days). */
@@ -30,6 +30,38 @@ export const refundRules = {
  * wallet balance, is the payer's wallet (支付用户零钱).
  */
 const refundRoute = { channel: 'ORIGINAL', recv_account: '支付用户零钱' } as const;
+
+/**
+ * How each API refuses a refund: the mainland page (docs/endpoints.md#apiv3-mainland-refunds) answers a refund above
+ * what the order has left with INVALID_REQUEST and quotes WeChat Pay's Chinese messages.
+ */
+const refusals: Readonly<
+  Record<
+    PayApi,
+    {
+      noOrder: string;
+      notPaid: (state: string) => string;
+      tooOld: string;
+      tooMuch: { code: string; message: (refundable: number) => string };
+    }
+  >
+> = {
+  global: {
+    noOrder: 'the order to refund does not exist',
+    notPaid: (state) => `the order cannot be refunded: it is ${state}`,
+    tooOld: 'the order was paid more than a year ago and can no longer be refunded',
+    tooMuch: {
+      code: 'NOT_ENOUGH',
+      message: (refundable) => `the refund exceeds what the order can still refund (${refundable})`,
+    },
+  },
+  mainland: {
+    noOrder: '订单不存在',
+    notPaid: (state) => `订单状态不允许退款: ${state}`,
+    tooOld: '交易时间超过一年的订单无法提交退款',
+    tooMuch: { code: 'INVALID_REQUEST', message: (refundable) => `申请退款金额超过订单可退金额 (${refundable})` },
+  },
+};
 
 /** The refund as the create and the query return it (and the plaintext of REFUND.SUCCESS). */
 export function refundView(refund: RefundRow, exchangeRate: number | null): { [key: string]: JsonValue } {
@@ -69,46 +101,47 @@ export function createRefund({ ctx, caller, json }: V3Request): V3Outcome {
   const hash = requestHash(json);
   return ctx.store.writeTransaction(() => {
     const existing = ctx.store.refunds.get({ mchid: mode.merchant.mchid, out_refund_no: outRefundNo });
-    if (existing !== undefined) {
-      if (existing.request_hash !== hash) {
-        throw new V3Error(400, 'INVALID_REQUEST', 'out_refund_no already used with different parameters', {
-          field: '/out_refund_no',
-          value: outRefundNo,
-          issue: 'out_refund_no already used with different parameters',
-          location: 'body',
-        });
-      }
-      return { status: 200, body: viewWithOrder(ctx, existing) };
-    }
-    const order = refundedOrder(ctx, mode, json);
+    if (existing !== undefined) return { status: 200, body: viewWithOrder(ctx, reentered(existing, hash, 'global')) };
+    const order = refundedOrder(ctx, mode, json, 'global');
     checkRefundRules(ctx, order);
-    const refund = newRefund(ctx, mode, order, json, hash);
+    const refund = newRefund(ctx, mode, order, json, hash, 'global');
     ctx.store.refunds.insert(refund);
     ctx.clock.due.expect(refundCompletionWork, refund.created_at + refundProcessingSeconds);
     return { status: 200, body: refundView(refund, order.exchange_rate) };
   });
 }
 
-/** The paid order a refund request names (by `transaction_id` or `out_trade_no`, within the mode). */
-function refundedOrder(ctx: SandboxContext, mode: Mode, json: unknown): OrderRow {
+/** A resend of a used out_refund_no: the refund it made when the body (and the API) is the same, else refused. */
+export function reentered(existing: RefundRow, hash: string, api: PayApi): RefundRow {
+  if (existing.request_hash !== hash || existing.api !== api) {
+    throw numberReused('out_refund_no', existing.out_refund_no);
+  }
+  return existing;
+}
+
+/**
+ * The paid order of the API a refund request names (by `transaction_id` or `out_trade_no`, within the mode), paid
+ * less than a year ago (docs/endpoints.md#refund-rules: 365 days from `success_time`).
+ */
+export function refundedOrder(ctx: SandboxContext, mode: Mode, json: unknown, api: PayApi): OrderRow {
   const transactionId = textAt(json, 'transaction_id');
   const key =
     transactionId === undefined ? { out_trade_no: textAt(json, 'out_trade_no') ?? '' } : { id: transactionId };
-  const order = ctx.store.orders.get({ ...modeWhere(mode), ...key });
-  if (order === undefined) throw new V3Error(404, 'RESOURCE_NOT_EXISTS', 'the order to refund does not exist');
+  const order = ctx.store.orders.get({ ...modeWhere(mode), ...key, api });
+  if (order === undefined) throw new V3Error(404, 'RESOURCE_NOT_EXISTS', refusals[api].noOrder);
   if (order.trade_state !== 'SUCCESS' && order.trade_state !== 'REFUND') {
-    throw new V3Error(400, 'INVALID_REQUEST', `the order cannot be refunded: it is ${order.trade_state}`);
+    throw new V3Error(400, 'INVALID_REQUEST', refusals[api].notPaid(order.trade_state));
+  }
+  const paidAt = order.success_time ?? order.created_at;
+  if (ctx.clock.nowSeconds() - paidAt > refundRules.maxOrderAgeSeconds) {
+    throw new V3Error(400, 'INVALID_REQUEST', refusals[api].tooOld);
   }
   return order;
 }
 
-/** The order's age, its number of refunds, and the time since its last refund; a refusal records nothing. */
+/** The global API's further rules: the number of refunds of the order, and the time since its last refund. */
 function checkRefundRules(ctx: SandboxContext, order: OrderRow): void {
   const now = ctx.clock.nowSeconds();
-  const paidAt = order.success_time ?? order.created_at;
-  if (now - paidAt > refundRules.maxOrderAgeSeconds) {
-    throw new V3Error(400, 'INVALID_REQUEST', 'the order was paid more than a year ago and can no longer be refunded');
-  }
   const earlier = ctx.store.refunds.list({ order_id: order.id });
   if (earlier.length >= refundRules.maxRefundsPerOrder) {
     throw new V3Error(
@@ -127,7 +160,15 @@ function checkRefundRules(ctx: SandboxContext, order: OrderRow): void {
   }
 }
 
-function newRefund(ctx: SandboxContext, mode: Mode, order: OrderRow, json: unknown, hash: string): RefundRow {
+/** A new PROCESSING refund of `order`, up to what the order has left; a refusal records nothing. */
+export function newRefund(
+  ctx: SandboxContext,
+  mode: Mode,
+  order: OrderRow,
+  json: unknown,
+  hash: string,
+  api: PayApi,
+): RefundRow {
   const refund = integerAt(json, 'amount', 'refund');
   const total = integerAt(json, 'amount', 'total');
   const currency = textAt(json, 'amount', 'currency') ?? '';
@@ -143,7 +184,8 @@ function newRefund(ctx: SandboxContext, mode: Mode, order: OrderRow, json: unkno
     .filter((r) => r.status === 'PROCESSING' || r.status === 'SUCCESS');
   const refundable = order.amount_total - sum(earlier.map((r) => r.amount_refund));
   if (refund > refundable) {
-    throw new V3Error(400, 'NOT_ENOUGH', `the refund exceeds what the order can still refund (${refundable})`, {
+    const { code, message } = refusals[api].tooMuch;
+    throw new V3Error(400, code, message(refundable), {
       field: '/amount/refund',
       value: refund,
       issue: `at most ${refundable}`,
@@ -169,7 +211,7 @@ function newRefund(ctx: SandboxContext, mode: Mode, order: OrderRow, json: unkno
     request_hash: hash,
     created_at: now,
     success_time: null,
-    api: 'global',
+    api,
   };
 }
 

@@ -36,6 +36,19 @@ export function paramError(field: string, location: ParamLocation, issue: string
   return new V3Error(400, 'PARAM_ERROR', `parameter ${field} is invalid: ${issue}`, { field, value, issue, location });
 }
 
+/**
+ * 400 INVALID_REQUEST for an idempotency key (`out_trade_no`, `out_refund_no`, `out_bill_no`) resent with other
+ * fields; `message` as the API words it.
+ */
+export function numberReused(
+  name: string,
+  value: string,
+  message = `${name} already used with different parameters`,
+): V3Error {
+  const issue = `${name} already used with different parameters`;
+  return new V3Error(400, 'INVALID_REQUEST', message, { field: `/${name}`, value, issue, location: 'body' });
+}
+
 /** The private key a reply or notification is signed with, and the `Wechatpay-Serial` that names it. */
 export interface SigningKey {
   serial: string;

@@ -9,7 +9,7 @@ import { authenticate } from './auth.js';
 import { downloadCertificates } from './certificates.js';
 import { checkV3Request, type HttpVerb } from './checks.js';
 import { applyFundFlowBill, applyTradeBill, downloadBillFile } from './mainland/bills.js';
-import { createMainlandOrder, queryMainlandOrderById, queryMainlandOrderByOutTradeNo } from './mainland/orders.js';
+import { queryMainlandOrderById, queryMainlandOrderByOutTradeNo } from './mainland/orders.js';
 import { createMainlandRefund, queryMainlandRefund } from './mainland/refunds.js';
 import {
   cancelTransferBill,
@@ -17,7 +17,14 @@ import {
   queryTransferBillByNo,
   queryTransferBillByOutBillNo,
 } from './mainland/transfers.js';
-import { closeOrder, closeOrderById, createOrder, queryOrderById, queryOrderByOutTradeNo } from './orders.js';
+import {
+  closeMainlandOrder,
+  closeOrder,
+  closeOrderById,
+  createOrder,
+  queryOrderById,
+  queryOrderByOutTradeNo,
+} from './orders.js';
 import { createRefund, listRefunds, queryRefund, queryRefundById } from './refunds.js';
 import { type ParamLocation, paramError, renderReply, V3Error } from './reply.js';
 
@@ -40,7 +47,8 @@ export interface V3Outcome {
   status: number;
   body?: object;
   /** Sign with the platform certificate whatever the merchant's mode (the certificate download). */
-  platform?: boolean /** A file sent as it is, unsigned, instead of a JSON body (a bill download: WeChat Pay signs none). */;
+  platform?: boolean;
+  /** A file sent as it is, unsigned, instead of a JSON body (a bill download: WeChat Pay signs none). */
   file?: Buffer;
 }
 
@@ -82,24 +90,28 @@ const routes: readonly Route[] = [
     template: 'v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}/cancel',
     handle: cancelTransferBill,
   },
-  { verb: 'post', template: 'v3/pay/transactions/jsapi', handle: createMainlandOrder('JSAPI') },
-  { verb: 'post', template: 'v3/pay/transactions/native', handle: createMainlandOrder('NATIVE') },
-  { verb: 'post', template: 'v3/pay/transactions/app', handle: createMainlandOrder('APP') },
-  { verb: 'post', template: 'v3/pay/transactions/h5', handle: createMainlandOrder('MWEB') },
+  { verb: 'post', template: 'v3/pay/transactions/jsapi', handle: createOrder('JSAPI', 'mainland') },
+  { verb: 'post', template: 'v3/pay/transactions/native', handle: createOrder('NATIVE', 'mainland') },
+  { verb: 'post', template: 'v3/pay/transactions/app', handle: createOrder('APP', 'mainland') },
+  { verb: 'post', template: 'v3/pay/transactions/h5', handle: createOrder('MWEB', 'mainland') },
   { verb: 'get', template: 'v3/pay/transactions/id/{transaction_id}', handle: queryMainlandOrderById },
   { verb: 'get', template: 'v3/pay/transactions/out-trade-no/{out_trade_no}', handle: queryMainlandOrderByOutTradeNo },
-  { verb: 'post', template: 'v3/pay/transactions/out-trade-no/{out_trade_no}/close', handle: closeOrder },
-  { verb: 'post', template: 'v3/pay/partner/transactions/jsapi', handle: createMainlandOrder('JSAPI') },
-  { verb: 'post', template: 'v3/pay/partner/transactions/native', handle: createMainlandOrder('NATIVE') },
-  { verb: 'post', template: 'v3/pay/partner/transactions/app', handle: createMainlandOrder('APP') },
-  { verb: 'post', template: 'v3/pay/partner/transactions/h5', handle: createMainlandOrder('MWEB') },
+  { verb: 'post', template: 'v3/pay/transactions/out-trade-no/{out_trade_no}/close', handle: closeMainlandOrder },
+  { verb: 'post', template: 'v3/pay/partner/transactions/jsapi', handle: createOrder('JSAPI', 'mainland') },
+  { verb: 'post', template: 'v3/pay/partner/transactions/native', handle: createOrder('NATIVE', 'mainland') },
+  { verb: 'post', template: 'v3/pay/partner/transactions/app', handle: createOrder('APP', 'mainland') },
+  { verb: 'post', template: 'v3/pay/partner/transactions/h5', handle: createOrder('MWEB', 'mainland') },
   { verb: 'get', template: 'v3/pay/partner/transactions/id/{transaction_id}', handle: queryMainlandOrderById },
   {
     verb: 'get',
     template: 'v3/pay/partner/transactions/out-trade-no/{out_trade_no}',
     handle: queryMainlandOrderByOutTradeNo,
   },
-  { verb: 'post', template: 'v3/pay/partner/transactions/out-trade-no/{out_trade_no}/close', handle: closeOrder },
+  {
+    verb: 'post',
+    template: 'v3/pay/partner/transactions/out-trade-no/{out_trade_no}/close',
+    handle: closeMainlandOrder,
+  },
   { verb: 'post', template: 'v3/refund/domestic/refunds', handle: createMainlandRefund },
   { verb: 'get', template: 'v3/refund/domestic/refunds/{out_refund_no}', handle: queryMainlandRefund },
   { verb: 'get', template: 'v3/bill/tradebill', handle: applyTradeBill },
@@ -116,9 +128,7 @@ export function handleV3(ctx: SandboxContext, call: SandboxCall): SandboxReply {
   if (!auth.ok) return renderError(ctx, auth.error, auth.merchant, requestedSerial);
   const caller = auth.merchant;
   try {
-    if (!ctx.faults.allow(caller.mchid, caller.rate_limit, Date.now())) {
-      throw new V3Error(429, 'RATELIMIT_EXCEEDED', 'too many requests, slow down');
-    }
+    if (!ctx.faults.allow(caller.mchid, caller.rate_limit, Date.now())) throw rateLimited(call.pathAndQuery);
     // Whatever sandbox time made due (refunds completing, ...) happens before anything reads, so every query sees the
     // state time has reached.
     ctx.clock.due.settle();
@@ -134,6 +144,15 @@ export function handleV3(ctx: SandboxContext, call: SandboxCall): SandboxReply {
     const message = error instanceof Error ? error.message : String(error);
     return renderError(ctx, new V3Error(500, 'SYSTEM_ERROR', `sandbox error: ${message}`), caller, requestedSerial);
   }
+}
+
+/**
+ * The 429 of the API family the path belongs to: the global API answers RATELIMIT_EXCEEDED, the mainland payments,
+ * refunds, bills and transfers FREQUENCY_LIMITED (docs/endpoints.md, the error tables of each).
+ */
+function rateLimited(pathAndQuery: string): V3Error {
+  const code = pathAndQuery.startsWith('/v3/global/') ? 'RATELIMIT_EXCEEDED' : 'FREQUENCY_LIMITED';
+  return new V3Error(429, code, 'too many requests, slow down');
 }
 
 function renderError(

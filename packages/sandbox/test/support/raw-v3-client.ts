@@ -6,6 +6,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { expect } from 'vitest';
+import type { SandboxMerchantConfig } from '../../src/merchants.js';
 
 /** One merchant as `sandbox.json` describes it (only what this client uses). */
 interface DiskMerchant {
@@ -58,6 +59,22 @@ export function readDiskConfig(dataDir: string): RawConfig {
   return { url: json.url, ca: read(json.ca), merchants };
 }
 
+/** A merchant as `admin.createMerchant` returns it, before any file on disk names it. */
+export function configuredMerchant(config: SandboxMerchantConfig): Merchant {
+  const platformSerial = Object.keys(config.certs).find((serial) => !serial.startsWith('PUB_KEY_ID_')) ?? '';
+  return {
+    mchid: config.mchid,
+    secret: config.secret,
+    workwxSecret: config.workwxSecret,
+    serial: config.serial,
+    cert: config.merchant.cert,
+    key: config.merchant.key,
+    privateKey: createPrivateKey(config.privateKey),
+    platformSerial,
+    platformKey: createPublicKey(config.certs[platformSerial] ?? ''),
+  };
+}
+
 export interface RawReply {
   status: number;
   headers: IncomingHttpHeaders;
@@ -94,16 +111,17 @@ export function authorization(merchant: Merchant, method: string, path: string, 
   return `WECHATPAY2-SHA256-RSA2048 ${list.join(',')}`;
 }
 
+export interface CallOptions {
+  /** Break the signature on purpose. */
+  tamper?: boolean;
+  /** More request headers (`wechatpay-serial` names the key of encrypted fields). */
+  headers?: Record<string, string>;
+}
+
 /** `send` (one request on a fresh connection, trusting only the sandbox CA) and `callV3` (signed JSON) for `config`. */
 export function rawClient(config: RawConfig): {
   send(path: string, options: SendOptions): Promise<RawReply>;
-  callV3(
-    merchant: Merchant,
-    method: string,
-    path: string,
-    json?: unknown,
-    options?: { tamper?: boolean },
-  ): Promise<V3Reply>;
+  callV3(merchant: Merchant, method: string, path: string, json?: unknown, options?: CallOptions): Promise<V3Reply>;
 } {
   const send = (path: string, options: SendOptions): Promise<RawReply> =>
     new Promise((resolve, reject) => {
@@ -129,7 +147,7 @@ export function rawClient(config: RawConfig): {
     method: string,
     path: string,
     json?: unknown,
-    options: { tamper?: boolean } = {},
+    options: CallOptions = {},
   ): Promise<V3Reply> => {
     const body = json === undefined ? '' : JSON.stringify(json);
     const reply = await send(path, {
@@ -139,6 +157,7 @@ export function rawClient(config: RawConfig): {
         'user-agent': 'raw-node-client/1.0',
         ...(json === undefined ? {} : { 'content-type': 'application/json' }),
         authorization: authorization(merchant, method, path, body, options.tamper),
+        ...options.headers,
       },
       ...(json === undefined ? {} : { body }),
     });

@@ -1,17 +1,17 @@
 // Mainland APIv3 refunds (`v3/refund/domestic/refunds`, both merchant modes): create (idempotent on out_refund_no,
-// partial refunds up to what the order has left, paid from the merchant's balance), query, completion as sandbox time passes (PROCESSING for 60 sandbox
+// partial refunds up to what the order has left, within a year of payment, paid from the merchant's balance: the
+// global refund's pieces in v3/refunds.ts), query, completion as sandbox time passes (PROCESSING for 60 sandbox
 // seconds, then SUCCESS with REFUND.SUCCESS), and the operator's failure (ABNORMAL with REFUND.ABNORMAL).
 import { invalidInput, invalidState, notFound } from '../../admin-error.js';
 import { type DueJob, formatRfc3339China } from '../../clock.js';
 import type { SandboxContext } from '../../context.js';
-import { newWechatNumber } from '../../ids.js';
 import { debit } from '../../ledger.js';
 import { requestHash } from '../../request-hash.js';
 import type { JsonValue, OrderRow, RefundRow } from '../../store.js';
-import { type Mode, modeIds, modeWhere, notifiedMchid, resolveMode } from '../auth.js';
-import { integerAt, textAt, tradeStateDescriptions } from '../orders.js';
-import { refundProcessingSeconds } from '../refunds.js';
-import { paramError, V3Error } from '../reply.js';
+import { modeIds, modeWhere, notifiedMchid, resolveMode } from '../auth.js';
+import { textAt, tradeStateDescriptions } from '../orders.js';
+import { newRefund, reentered, refundedOrder, refundProcessingSeconds } from '../refunds.js';
+import { V3Error } from '../reply.js';
 import type { V3Outcome, V3Request } from '../router.js';
 
 /** Where the sandbox's refunds go back to: the payer's wallet balance. */
@@ -85,18 +85,11 @@ export function createMainlandRefund(request: V3Request): V3Outcome {
   return ctx.store.writeTransaction(() => {
     const existing = ctx.store.refunds.get({ mchid: mode.merchant.mchid, out_refund_no: outRefundNo });
     if (existing !== undefined) {
-      if (existing.request_hash !== hash || existing.api !== 'mainland') {
-        throw new V3Error(400, 'INVALID_REQUEST', 'out_refund_no already used with different parameters', {
-          field: '/out_refund_no',
-          value: outRefundNo,
-          issue: 'out_refund_no already used with different parameters',
-          location: 'body',
-        });
-      }
-      return { status: 200, body: mainlandRefundView(existing, ctx.store.orders.get({ id: existing.order_id })) };
+      const refund = reentered(existing, hash, 'mainland');
+      return { status: 200, body: mainlandRefundView(refund, ctx.store.orders.get({ id: refund.order_id })) };
     }
-    const order = refundedOrder(ctx, mode, json);
-    const refund = newRefund(ctx, mode, order, json, hash);
+    const order = refundedOrder(ctx, mode, json, 'mainland');
+    const refund = newRefund(ctx, mode, order, json, hash, 'mainland');
     // Refunds are paid from the merchant's available balance (payments reach it only when settled, which the sandbox
     // leaves to top-ups): without enough, WeChat Pay refuses the refund.
     const move = { reason: 'pay_refund' as const, reference: refund.out_refund_no, at: refund.created_at };
@@ -107,62 +100,6 @@ export function createMainlandRefund(request: V3Request): V3Outcome {
     ctx.clock.due.expect(mainlandRefundCompletionWork, refund.created_at + refundProcessingSeconds);
     return { status: 200, body: mainlandRefundView(refund, order) };
   });
-}
-
-function refundedOrder(ctx: SandboxContext, mode: Mode, json: unknown): OrderRow {
-  const transactionId = textAt(json, 'transaction_id');
-  const key =
-    transactionId === undefined ? { out_trade_no: textAt(json, 'out_trade_no') ?? '' } : { id: transactionId };
-  const order = ctx.store.orders.get({ ...modeWhere(mode), ...key, api: 'mainland' });
-  if (order === undefined) throw new V3Error(404, 'RESOURCE_NOT_EXISTS', '订单不存在');
-  if (order.trade_state !== 'SUCCESS' && order.trade_state !== 'REFUND') {
-    throw new V3Error(400, 'INVALID_REQUEST', `订单状态不允许退款: ${order.trade_state}`);
-  }
-  return order;
-}
-
-function newRefund(ctx: SandboxContext, mode: Mode, order: OrderRow, json: unknown, hash: string): RefundRow {
-  const refund = integerAt(json, 'amount', 'refund');
-  const total = integerAt(json, 'amount', 'total');
-  if (total !== order.amount_total) {
-    throw paramError('/amount/total', 'body', `must be the order total ${order.amount_total}`, total);
-  }
-  // Abnormal refunds gave nothing back, so they do not use up the order.
-  const refunded = ctx.store.refunds
-    .list({ order_id: order.id })
-    .filter((r) => r.status === 'PROCESSING' || r.status === 'SUCCESS')
-    .reduce((sum, r) => sum + r.amount_refund, 0);
-  const refundable = order.amount_total - refunded;
-  if (refund > refundable) {
-    throw new V3Error(400, 'INVALID_REQUEST', `申请退款金额超过订单可退金额 (${refundable})`, {
-      field: '/amount/refund',
-      value: refund,
-      issue: `at most ${refundable}`,
-      location: 'body',
-    });
-  }
-  const now = ctx.clock.nowSeconds();
-  return {
-    ...modeWhere(mode),
-    sub_mchid: mode.kind === 'institutional' ? mode.merchant.mchid : null,
-    out_refund_no: textAt(json, 'out_refund_no') ?? '',
-    id: newWechatNumber('refund', now),
-    out_trade_no: order.out_trade_no,
-    order_id: order.id,
-    amount_refund: refund,
-    amount_total: total,
-    currency: order.currency,
-    // CNY paid in CNY without discounts: the payer gets the refund back as it is.
-    payer_refund: refund,
-    payer_currency: order.payer_currency,
-    reason: textAt(json, 'reason') ?? null,
-    notify_url: textAt(json, 'notify_url') ?? null,
-    status: 'PROCESSING',
-    request_hash: hash,
-    created_at: now,
-    success_time: null,
-    api: 'mainland',
-  };
 }
 
 /** `GET v3/refund/domestic/refunds/{out_refund_no}` (`?sub_mchid=` in partner mode). */

@@ -10,7 +10,7 @@ import { requestHash } from '../../request-hash.js';
 import type { JsonValue, MerchantRow, TransferBillRow, TransferBillState } from '../../store.js';
 import { privateKeyOf, publicKeyOf } from '../../wire/keys.js';
 import { decryptOaep, encryptOaep } from '../../wire/rsa-oaep.js';
-import { V3Error } from '../reply.js';
+import { numberReused, V3Error } from '../reply.js';
 import type { V3Outcome, V3Request } from '../router.js';
 
 /**
@@ -46,14 +46,7 @@ export function createTransferBill({ ctx, caller, json, headers }: V3Request): V
   return ctx.store.writeTransaction(() => {
     const existing = ctx.store.transferBills.get({ mchid: caller.mchid, out_bill_no: outBillNo });
     if (existing !== undefined) {
-      if (existing.request_hash !== hash) {
-        throw new V3Error(400, 'INVALID_REQUEST', 'out_bill_no already used with different parameters', {
-          field: '/out_bill_no',
-          value: outBillNo,
-          issue: 'out_bill_no already used with different parameters',
-          location: 'body',
-        });
-      }
+      if (existing.request_hash !== hash) throw numberReused('out_bill_no', outBillNo);
       return { status: 200, body: createdView(existing) };
     }
     checkBusinessRules(caller, body);
