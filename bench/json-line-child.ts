@@ -12,9 +12,13 @@ export interface JsonLineChild {
   exited: Promise<void>;
 }
 
-/** Runs a bench TypeScript file in its own Node process (through tsx) and writes `request` as its first line. */
+/**
+ * Runs a bench file in its own Node process and writes `request` as its first line: TypeScript through tsx, plain
+ * JavaScript (`.mjs`) with plain `node` (for children whose memory is measured, without the loader's).
+ */
 export function spawnJsonLineChild(script: URL, request: unknown, nodeFlags: readonly string[] = []): JsonLineChild {
-  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', script.pathname], {
+  const loader = script.pathname.endsWith('.mjs') ? [] : ['--import', 'tsx'];
+  const child = spawn(process.execPath, [...nodeFlags, ...loader, script.pathname], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

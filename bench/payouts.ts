@@ -1,10 +1,11 @@
 // Payout batches (@wxpay/payouts): recipients/s of `runPayouts` (redpack, SQLite journal) against the sandbox in
 // another process, beside the same rows sent straight through the SDK with no journal, in alternating rounds; and the
 // peak RSS of a child process running a 1,000,000-row file (checked and planned whole, then sending, then aborted).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Wxpay } from 'wxpay';
+import { Wxpay, type WxpayOptions } from 'wxpay';
 import { batchTag, businessNumber } from '../packages/payouts/src/business-number.js';
 import {
   type BatchSettings,
@@ -17,7 +18,6 @@ import {
 import { readSandboxConfig } from '../packages/sandbox/src/config-files.js';
 import { spawnJsonLineChild } from './json-line-child.js';
 import { median } from './measure.js';
-import type { RssChildRequest, RssChildResult } from './payouts-child.js';
 import { whenPlanned } from './payouts-journal.js';
 import { type PayoutsPeer, startPayoutsPeer } from './payouts-peer.js';
 import { BENCH_DEFAULTS, benchRowData, writeBenchCsv } from './payouts-rows.js';
@@ -32,6 +32,37 @@ export const PAYOUTS_TARGETS = {
   /** Peak RSS of a process running a 1,000,000-row file. */
   rssBytes: 200 * 2 ** 20,
 } as const;
+
+/** The first JSON line of bench/payouts-child.mjs. */
+export interface RssChildRequest {
+  /** The bench merchant's client options, as the sandbox's data directory gives them. */
+  merchant: WxpayOptions;
+  appid: string;
+  defaults: Readonly<Record<string, string>>;
+  csv: string;
+  journal: string;
+  batchId: string;
+  sendMs: number;
+  rate: number;
+  concurrency: number;
+}
+
+/** What bench/payouts-child.mjs answers. */
+export interface RssChildResult {
+  /** From the call to the first progress report after planning: reading the file twice, writing every row. */
+  planMs: number;
+  /** Sending until the abort, and the clean stop after it. */
+  sendMs: number;
+  /** process.resourceUsage().maxRSS at the end: peak resident KiB over the process's life. */
+  maxRssKiB: number;
+  /** RSS before runPayouts is called (Node and the built packages loaded), bytes: what any such process costs. */
+  startRss: number;
+  /** Highest RSS sampled (every 50 ms) while checking and planning, and while sending, bytes. */
+  planningRss: number;
+  sendingRss: number;
+  sent: number;
+  reason: string | undefined;
+}
 
 const CONCURRENCY = 16;
 /** High enough that the pacer never waits: the sandbox's rate limit is lifted for the bench merchant. */
@@ -163,8 +194,39 @@ async function baselineRound(bench: Bench, name: string, rows: number): Promise<
   return cost;
 }
 
+const repository = new URL('..', import.meta.url).pathname;
+
+/** The newest modification time of the files under `dir` (0 when there are none). */
+function newestChange(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * The RSS child runs the built SDK and payouts packages (dist): builds them when a source is newer than its build, so
+ * the bench never measures stale code.
+ */
+function buildWhenStale(): void {
+  const stale = ['sdk', 'payouts'].filter((name) => {
+    const built = join(repository, 'packages', name, 'dist', 'esm', 'index.js');
+    try {
+      return statSync(built).mtimeMs < newestChange(join(repository, 'packages', name, 'src'));
+    } catch {
+      return true;
+    }
+  });
+  if (stale.length === 0) return;
+  process.stderr.write(`  building ${stale.join(', ')} (dist older than src)\n`);
+  const workspaces = stale.flatMap((name) => ['-w', `packages/${name}`]);
+  execFileSync('npm', ['run', 'build', ...workspaces], { cwd: repository, stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
 /** The RSS run: a `rows`-row CSV planned and sent from a child process, aborted `sendMs` after planning. */
 async function rssRun(bench: Bench, dataDir: string, rows: number, sendMs: number): Promise<PayoutsBenchResult['rss']> {
+  buildWhenStale();
   const dir = mkdtempSync(join(bench.root, 'rss-'));
   try {
     const csv = join(dir, 'recipients.csv');
@@ -172,8 +234,7 @@ async function rssRun(bench: Bench, dataDir: string, rows: number, sendMs: numbe
     writeBenchCsv(csv, rows);
     const generateMs = performance.now() - started;
     const request: RssChildRequest = {
-      dataDir,
-      mchid: bench.settings.mchid,
+      merchant: readSandboxConfig(dataDir, bench.settings.mchid),
       appid: bench.settings.appid,
       defaults: BENCH_DEFAULTS,
       csv,
@@ -183,7 +244,7 @@ async function rssRun(bench: Bench, dataDir: string, rows: number, sendMs: numbe
       rate: RATE,
       concurrency: CONCURRENCY,
     };
-    const child = spawnJsonLineChild(new URL('./payouts-child.ts', import.meta.url), request);
+    const child = spawnJsonLineChild(new URL('./payouts-child.mjs', import.meta.url), request);
     const result = await child.next<RssChildResult>();
     await child.exited;
     if (result.reason !== 'stopped' || result.sent === 0) {
@@ -305,15 +366,16 @@ export function payoutsSection(result: PayoutsBenchResult): string {
 \`runPayouts\` (\`@wxpay/payouts\`, kind \`redpack\`, SQLite journal in a temp directory, rate ${RATE.toLocaleString('en-US')}, ${result.concurrency}
 in flight) pays a fresh ${rows}-row CSV file each round to the sandbox in another process (merchant
 ${BENCH_REDPACK_MCHID}, rate limit and daily limits lifted, its ${BENCH_USERS} users round robin), timed from the call
-to its return: reading and checking the file twice, writing every row to the journal, then for every send a share of
-a claim transaction (${result.concurrency * 4} rows each), a JSON parse and a share of a settle commit (the outcomes
-written in one turn of the event loop share one). "No journal" sends the same rows through the same client with the same request
-builder (\`payoutKinds.redpack.request\`) and ${result.concurrency} in flight, and nothing else. Every round uses fresh
-business numbers (nothing is a re-entry); the variants alternate over ${result.rounds} rounds and the median is
-reported. CPU per row is each process's user + system time over all rounds divided by the rows.
+to its return: reading the file twice (checking every row, then writing every row to the journal), then for every
+send a share of a claim statement (${result.concurrency * 4} rows each), a JSON parse and a share of a settle commit
+(outcomes are handed to the journal together, up to 64 at a time, and senders do not wait for them). "No journal"
+sends the same rows through the same client with the same request builder (\`payoutKinds.redpack.request\`) and
+${result.concurrency} in flight, and nothing else. Every round uses fresh business numbers (nothing is a re-entry);
+the variants alternate over ${result.rounds} rounds and the median is reported. CPU per row is each process's user +
+system time over all rounds divided by the rows.
 
 The RSS run writes a ${rssRows}-row file (the ${BENCH_USERS} users round robin) and runs \`runPayouts\` on it in a child
-process (through tsx, as every bench file runs): it checks and plans the whole file, sends for
+process (plain \`node\` on the built packages, as the \`wxpay\` command runs): it checks and plans the whole file, sends for
 ${(rss.sendMs / 1000).toFixed(1)} s (${rss.sent.toLocaleString('en-US')} rows), then stops through its \`signal\`. The peak is the
 child's \`maxRSS\`; sampled every 50 ms it was ${mib(rss.startRss)} before \`runPayouts\` was called, at most
 ${mib(rss.planningRss)} while checking and planning and ${mib(rss.sendingRss)} while sending.

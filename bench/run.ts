@@ -1,5 +1,5 @@
 // `npm run bench`: every benchmark in one run, printed and written to docs/benchmarks.md (regenerated, never edited).
-// `--only payouts` runs one section and prints it without writing the file (for iterating on that section).
+// `--only payouts` (or `--only sdk`) runs one section and prints it without writing the file (for iterating on it).
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { benchPayouts, payoutsSection } from './payouts.js';
@@ -9,7 +9,7 @@ import { benchSdk, type WorkloadResult } from './sdk.js';
 const quick = process.argv.includes('--quick');
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt === -1 ? undefined : process.argv[onlyAt + 1];
-const sections = ['payouts'];
+const sections = ['payouts', 'sdk'];
 if (only !== undefined && !sections.includes(only)) {
   process.stderr.write(`--only takes one of: ${sections.join(', ')}\n`);
   process.exit(2);
@@ -30,6 +30,11 @@ function sdkTable(results: readonly WorkloadResult[]): string {
   ].join('\n');
 }
 
+function runSdkSection(): Promise<WorkloadResult[]> {
+  process.stderr.write(`SDK against its floor (${rounds} alternating rounds of ${roundMs} ms each)\n`);
+  return benchSdk({ rounds, roundMs });
+}
+
 function runPayoutsSection() {
   process.stderr.write(
     `Payouts: runPayouts recipients/s against the same rows with no journal (${rounds} alternating rounds), RSS\n`,
@@ -42,9 +47,12 @@ async function main(): Promise<void> {
     process.stdout.write(`${payoutsSection(await runPayoutsSection())}\n`);
     return;
   }
+  if (only === 'sdk') {
+    process.stdout.write(`${sdkTable(await runSdkSection())}\n`);
+    return;
+  }
   const started = new Date();
-  process.stderr.write(`SDK against its floor (${rounds} alternating rounds of ${roundMs} ms each)\n`);
-  const sdk = await benchSdk({ rounds, roundMs });
+  const sdk = await runSdkSection();
   process.stderr.write('Sandbox: durable sendredpack/s with few and many packets stored, RSS, APIv3 create order/s\n');
   const sandbox = await benchSandbox({ quick, rounds, roundMs });
   const payouts = await runPayoutsSection();

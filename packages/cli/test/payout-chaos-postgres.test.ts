@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres, type TestPostgres } from '../../payouts/test/support/postgres.js';
 import { type PayoutMerchant, startPayoutMerchant } from '../../payouts/test/support/sandbox-merchant.js';
-import { expectExactlyOnce, runChaos } from './chaos/chaos.js';
+import { chaosDrills, expectExactlyOnce, runChaos } from './chaos/chaos.js';
 
 let m: PayoutMerchant;
 let postgres: TestPostgres;
@@ -15,12 +15,12 @@ afterAll(async () => {
   await postgres?.stop();
 });
 
-describe.each(['redpack', 'workwx', 'pocket', 'coupon'] as const)('chaos on PostgreSQL, 4 processes: %s', (kind) => {
-  it('1,000 recipients, faults, 10+ kills: exactly once', { timeout: 240_000 }, async () => {
+describe.each(chaosDrills)('chaos on PostgreSQL, 4 processes: $kind', ({ kind, recipients, refused }) => {
+  it(`${recipients} recipients, faults, 10+ kills: exactly once`, { timeout: 240_000 }, async () => {
     const journal = await postgres.createDatabase(`chaos_${kind}`);
-    const outcome = await runChaos({ m, kind, journal, processes: 4, kills: 10 });
+    const outcome = await runChaos({ m, kind, journal, processes: 4, kills: 10, recipients });
     expect(outcome.kills).toBeGreaterThanOrEqual(10);
-    expect(outcome.rows).toHaveLength(1020);
+    expect(outcome.rows).toHaveLength(recipients + refused);
     expectExactlyOnce(m, kind, outcome);
   });
 });

@@ -101,6 +101,7 @@ describe('wxpay completion', () => {
       'workwx',
       'pocket',
       'coupon',
+      'transfer',
     ]);
     // A value after an option is not taken for a subcommand: `-c keys` does not enter `keys`.
     expect(bashCompletes(script, ['wxpay', 'xml', '--to', 'json', '--t'])).toEqual(['--to']);
@@ -117,7 +118,7 @@ describe('wxpay completion', () => {
     const fish = await tool(['completion', 'fish']);
     expect(fish.code).toBe(0);
     expect(fish.stdout).toContain("complete -c wxpay -n '__wxpay_at \\'notify verify\\'' -l headers -r -F");
-    expect(fish.stdout).toContain("-l kind -x -a 'redpack workwx pocket coupon'");
+    expect(fish.stdout).toContain("-l kind -x -a 'redpack workwx pocket coupon transfer'");
   });
 
   it.runIf(spawnSync('zsh', ['--version']).status === 0)('zsh: the script parses', async () => {

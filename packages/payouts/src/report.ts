@@ -9,6 +9,7 @@ export const payoutIdNames = {
   workwx: 'send_listid',
   pocket: 'payment_no',
   coupon: 'coupon_id',
+  transfer: 'transfer_bill_no',
 } as const;
 
 export interface ReportRecord {
@@ -20,11 +21,13 @@ export interface ReportRecord {
   state: string;
   err_code: string | null;
   err_message: string | null;
-  /** WeChat Pay's id of the payout (send_listid, payment_no or coupon_id: see `idName`). */
+  /** WeChat Pay's id of the payout (send_listid, payment_no, coupon_id or transfer_bill_no: see `payoutIdNames`). */
   wx_id: string | null;
   /** The status found by reconcile (or reported by the send). */
   status: string | null;
   refund_amount: number | null;
+  /** What the merchant still needs from the send's reply, named by the kind's `detailName` (a transfer's package_info). */
+  detail: string | null;
   attempts: number;
 }
 
@@ -64,6 +67,7 @@ export async function* reportRows(journal: Journal, batchId: string): AsyncGener
       wx_id: row.wxId,
       status: row.status,
       refund_amount: row.refundAmount,
+      detail: row.detail,
       attempts: row.attempts,
     };
   }

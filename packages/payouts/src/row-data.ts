@@ -28,17 +28,30 @@ function text(value: unknown): string | undefined {
   return undefined;
 }
 
-/** Checks one record. `number` is the row's business number (it takes part in the field rules). */
-export function checkRow(
+const columnsOfKinds = new WeakMap<PayoutKind, ReadonlySet<string>>();
+
+/** The columns `kind` takes, built once per kind rather than once per row. */
+function knownColumns(kind: PayoutKind): ReadonlySet<string> {
+  let known = columnsOfKinds.get(kind);
+  if (known === undefined) {
+    known = new Set(['openid', 'amount', ...kind.columns]);
+    columnsOfKinds.set(kind, known);
+  }
+  return known;
+}
+
+/**
+ * Reads one record into RowData (known columns, `openid`, integer fen, the defaults applied) without the kind's rules
+ * and the catalogue's field rules: what a second read of input already checked needs (see plan.ts).
+ */
+export function readRow(
   kind: PayoutKind,
-  settings: BatchSettings,
   defaults: ColumnDefaults,
   line: number,
   values: Readonly<Record<string, unknown>>,
-  number: string,
-): RowCheck {
-  const problem = (field: string, rule: string): RowCheck => ({ problem: { line, field, rule } });
-  const known = new Set(['openid', 'amount', ...kind.columns]);
+): { data: RowData } | { problem: InputProblem } {
+  const problem = (field: string, rule: string) => ({ problem: { line, field, rule } });
+  const known = knownColumns(kind);
   for (const [column, value] of Object.entries(values)) {
     if (!known.has(column))
       return problem(column, `not a column of kind ${kind.name} (columns: ${[...known].join(', ')})`);
@@ -62,10 +75,26 @@ export function checkRow(
     const value = text(values[column]) ?? defaults[column];
     if (value !== undefined) fields[column] = value;
   }
-  const data: RowData = { openid, amount, fields };
+  return { data: { openid, amount, fields } };
+}
+
+/** Checks one record. `number` is the row's business number (it takes part in the field rules). */
+export function checkRow(
+  kind: PayoutKind,
+  settings: BatchSettings,
+  defaults: ColumnDefaults,
+  line: number,
+  values: Readonly<Record<string, unknown>>,
+  number: string,
+): RowCheck {
+  const read = readRow(kind, defaults, line, values);
+  if ('problem' in read) return read;
+  const { data } = read;
+  const problem = (field: string, rule: string): RowCheck => ({ problem: { line, field, rule } });
   const kindRule = kind.rowRule?.(data);
   if (kindRule) return problem(kindRule[0], kindRule[1]);
-  const broken = checkV2Request(kind.sendPath, kind.request(data, settings, number));
+  const request = kind.request(data, settings, number);
+  const broken = kind.checkRequest ? kind.checkRequest(request) : checkV2Request(kind.sendPath, request);
   if (broken) {
     const setting = settingsFields[broken.field];
     if (setting) return { settingsProblem: { setting, rule: broken.rule } };

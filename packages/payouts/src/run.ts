@@ -80,6 +80,17 @@ export interface RunPayoutsResult {
 }
 
 const CONNECT_TRIES = 6;
+/**
+ * Outcomes are handed to the journal together, at most this long after the first of them, so that they share a commit
+ * (a commit per outcome cost more than its send). Senders do not wait for them: the claim committed before each send
+ * is what keeps a row from being paid twice; an outcome lost to a crash leaves its row `sending`, resolved later by a
+ * query or an identical resend.
+ */
+const SETTLE_DELAY_MS = 20;
+/** Outcomes handed over at once at most (sooner than SETTLE_DELAY_MS when this many are waiting). */
+const SETTLE_GROUP = 64;
+/** Outcomes waiting for the journal at most: a sender waits for the journal beyond this. */
+const MAX_UNSETTLED = 256;
 /** A row waiting longer than this ends the run (`held`): run the same command again later. */
 const MAX_WAIT_MS = 60_000;
 
@@ -169,6 +180,7 @@ class BatchRun {
   readonly #c: BatchRunContext;
   readonly #worker = newWorkerId();
   readonly #stop = stopController();
+  readonly #endpoint;
   #reason: StopReason | undefined;
   #message = '';
   readonly #queue: ClaimedRow[] = [];
@@ -176,9 +188,16 @@ class BatchRun {
   #exhausted = false;
   #counts: StateCounts | undefined;
   readonly #settledAt: number[] = [];
+  /** Outcomes not yet handed to the journal, and the writes handed over and not yet done. */
+  #outcomes: Array<{ row: ClaimedRow; outcome: Settlement }> = [];
+  #settleTimer: NodeJS.Timeout | undefined;
+  readonly #settling = new Set<Promise<void>>();
+  #unsettled = 0;
+  #settleError: { error: unknown } | undefined;
 
   constructor(context: BatchRunContext) {
     this.#c = context;
+    this.#endpoint = context.wxpay.chain(context.kind.sendPath);
   }
 
   async go(): Promise<RunPayoutsResult> {
@@ -203,10 +222,13 @@ class BatchRun {
       clearInterval(heartbeat);
       clearInterval(progress);
       this.#c.signal?.removeEventListener('abort', onAbort);
+      // Every outcome is written before this worker lets go of its rows.
+      await this.#flushSettles();
       const unsent = this.#queue.splice(0).map((row) => row.row);
       await journal.release(batchId, this.#worker, unsent, now());
       await journal.removeWorker(this.#worker);
     }
+    if (this.#settleError) throw this.#settleError.error;
     const counts = await journal.counts(batchId);
     this.#counts = counts;
     this.#report('done');
@@ -233,6 +255,7 @@ class BatchRun {
     for (;;) {
       this.#exhausted = false;
       await Promise.all(Array.from({ length: this.#c.concurrency }, () => this.#work()));
+      await this.#drainSettles();
       if (this.#reason !== undefined) return;
       const counts = await journal.counts(batchId);
       this.#counts = counts;
@@ -257,6 +280,7 @@ class BatchRun {
 
   async #work(): Promise<void> {
     for (;;) {
+      if (this.#unsettled >= MAX_UNSETTLED) await this.#drainSettles();
       const row = await this.#next();
       if (row === undefined) return;
       await this.#handle(row);
@@ -293,7 +317,12 @@ class BatchRun {
       try {
         const answer = await kind.query(wxpay, data, settings, row.number);
         if (answer.state === 'sent')
-          return this.#settle(row, { state: 'sent', wxId: answer.wxId, status: answer.status ?? null });
+          return this.#settle(row, {
+            state: 'sent',
+            wxId: answer.wxId,
+            status: answer.status ?? null,
+            detail: answer.detail ?? null,
+          });
         if (answer.state === 'failed') {
           return this.#settle(row, { state: 'failed', errCode: answer.code, errMessage: answer.message });
         }
@@ -310,13 +339,15 @@ class BatchRun {
     for (;;) {
       if (!(await pacer.take(this.#stop.signal))) return this.#release(row);
       try {
-        const reply = (await wxpay.chain(kind.sendPath).post({ xml: request })) as Record<string, unknown>;
+        const reply = kind.send
+          ? await kind.send(wxpay, request)
+          : ((await this.#endpoint.post({ xml: request })) as Record<string, unknown>);
         pacer.succeeded();
         const accepted = kind.accepted(reply);
         return this.#settle(
           row,
           accepted.state === 'sent'
-            ? { state: 'sent', wxId: accepted.wxId, status: accepted.status ?? null }
+            ? { state: 'sent', wxId: accepted.wxId, status: accepted.status ?? null, detail: accepted.detail ?? null }
             : { state: 'failed', errCode: accepted.code, errMessage: accepted.message },
         );
       } catch (error) {
@@ -355,12 +386,52 @@ class BatchRun {
     }
   }
 
-  async #settle(row: ClaimedRow, outcome: Settlement): Promise<void> {
+  /** Queues the outcome for the journal (see SETTLE_DELAY_MS); the sender goes on to its next row. */
+  #settle(row: ClaimedRow, outcome: Settlement): void {
+    this.#outcomes.push({ row, outcome });
+    this.#unsettled++;
+    if (this.#outcomes.length >= SETTLE_GROUP) this.#writeOutcomes();
+    else this.#settleTimer ??= setTimeout(() => this.#writeOutcomes(), SETTLE_DELAY_MS);
+  }
+
+  /** Hands every queued outcome to the journal at once (the SQLite journal commits them together). */
+  #writeOutcomes(): void {
+    clearTimeout(this.#settleTimer);
+    this.#settleTimer = undefined;
     const { journal, batchId, now } = this.#c;
-    if (await journal.settle(batchId, row.row, this.#worker, outcome, now())) {
-      this.#count('sending', outcome.state, outcome.state === 'sent' ? row.amount : 0);
-      this.#settledAt.push(now());
+    for (const { row, outcome } of this.#outcomes.splice(0)) {
+      const write = journal
+        .settle(batchId, row.row, this.#worker, outcome, now())
+        .then(
+          (written) => {
+            if (!written) return;
+            this.#count('sending', outcome.state, outcome.state === 'sent' ? row.amount : 0);
+            this.#settledAt.push(now());
+          },
+          (error: unknown) => {
+            // The journal failed: nothing more is sent, and the run rejects with its error once senders are done.
+            this.#settleError ??= { error };
+            this.#requestStop('stopped', 'the journal could not be written');
+          },
+        )
+        .finally(() => {
+          this.#unsettled--;
+          this.#settling.delete(write);
+        });
+      this.#settling.add(write);
     }
+  }
+
+  /** Writes every queued outcome and waits until all are written (or failed). */
+  async #flushSettles(): Promise<void> {
+    this.#writeOutcomes();
+    while (this.#settling.size > 0) await Promise.all(this.#settling);
+  }
+
+  /** As #flushSettles, then rethrows the journal's error if a write failed. */
+  async #drainSettles(): Promise<void> {
+    await this.#flushSettles();
+    if (this.#settleError) throw this.#settleError.error;
   }
 
   async #release(row: ClaimedRow): Promise<void> {

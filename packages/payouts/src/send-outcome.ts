@@ -3,6 +3,7 @@
 import {
   SignatureVerificationError,
   ValidationError,
+  WxpayAPIError,
   WxpayConnectionError,
   WxpayParseError,
   WxpayResultError,
@@ -56,7 +57,40 @@ const configurationCodes = new Set([
   'MCH_ID_EMPTY',
 ]);
 
+/**
+ * APIv3 codes that blame the configuration, not the row (every row passed the kind's rules before the first send):
+ * a scene not granted, an appid not bound, a missing scene report, a key WeChat Pay cannot decrypt `user_name` with, a
+ * product the merchant lacks. INVALID_REQUEST is also the answer to a business number resent with other fields: the
+ * journal and WeChat Pay disagree about the row, which a person must look at — never a new number.
+ */
+const v3ConfigurationCodes = new Set([
+  'PARAM_ERROR',
+  'INVALID_REQUEST',
+  'NO_AUTH',
+  'SIGN_ERROR',
+  'APPID_MCHID_NOT_MATCH',
+  'MCH_NOT_EXISTS',
+  'ACCOUNT_ERROR',
+]);
+
+/** An APIv3 error reply (WxpayAPIError: HTTP status and `code`): the same outcomes as the APIv2 table. */
+function classifyApiError(error: WxpayAPIError): SendFailure {
+  const code = error.code ?? `HTTP ${error.status}`;
+  const message = error.apiMessage ?? error.message;
+  if (code === 'NOT_ENOUGH') return { kind: 'stop', reason: 'notenough', code, message };
+  // 429 (FREQUENCY_LIMITED, RATELIMIT_EXCEEDED): nothing happened; slow down and send the same again.
+  if (error.status === 429 || code === 'FREQUENCY_LIMITED') return { kind: 'backoff', code, message };
+  // 5xx (SYSTEM_ERROR, ...): it may have happened; the query (or the identical resend) tells.
+  if (error.status >= 500) return { kind: 'unknown', code, message };
+  if (error.status === 401 || error.status === 403 || v3ConfigurationCodes.has(code)) {
+    return { kind: 'stop', reason: 'config', code, message };
+  }
+  // Any other refusal (4xx) is this row's: it did not happen under this number and will not.
+  return { kind: 'failed', code, message };
+}
+
 export function classifySendError(error: unknown): SendFailure {
+  if (error instanceof WxpayAPIError) return classifyApiError(error);
   if (error instanceof WxpayResultError) {
     const code = error.errCode ?? `return_code ${error.returnCode}`;
     const message = error.errCodeDes ?? error.returnMsg ?? error.message;

@@ -111,6 +111,26 @@ export function journalContract(name: string, open: () => Promise<Journal>): voi
       expect((await j.counts(batch)).sentAmount).toBe(big);
     });
 
+    it("keeps a sent row's detail (a transfer's package_info), also through reconcile", async () => {
+      const j = await journal();
+      const batch = await begin(j, 2);
+      await j.addRows(batch, newRows(batch, 2));
+      const worker = `${batch}-w`;
+      await j.heartbeat(worker, FOREVER);
+      await j.claim(batch, worker, 2, T);
+      await j.settle(
+        batch,
+        1,
+        worker,
+        { state: 'sent', wxId: 'bill-1', status: 'WAIT_USER_CONFIRM', detail: 'pkg' },
+        T,
+      );
+      await j.settle(batch, 2, worker, { state: 'sent', wxId: 'bill-2', status: 'WAIT_USER_CONFIRM' }, T);
+      expect((await j.rows(batch, 1, 2)).map((row) => row.detail)).toEqual(['pkg', null]);
+      await j.reconcile(batch, 1, 'SUCCESS', null, T + 2);
+      expect((await j.rows(batch, 1, 1))[0]).toMatchObject({ status: 'SUCCESS', detail: 'pkg' });
+    });
+
     it('business numbers are unique across the journal, and a rejected addRows stores none of its rows', async () => {
       const j = await journal();
       const first = await begin(j, 2);
@@ -478,6 +498,7 @@ const fresh = {
   wxId: null,
   status: null,
   refundAmount: null,
+  detail: null,
   notBefore: null,
 } as const;
 

@@ -1,10 +1,12 @@
 // The PostgreSQL journal against the Journal contract, on a real server started for this file, plus what only a
 // shared server has: URLs with passwords, and several processes creating the tables at once.
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PayoutConfigError } from '../src/errors.js';
 import type { Journal } from '../src/journal/journal.js';
 import { openJournal } from '../src/journal/open.js';
 import { openPostgresJournal } from '../src/journal/postgres.js';
+import { journalTables } from '../src/journal/schema.js';
 import { journalContract } from './journal-contract.js';
 import { startPostgres, type TestPostgres } from './support/postgres.js';
 
@@ -73,6 +75,33 @@ describe('PostgreSQL journal', () => {
       } finally {
         await closeAll(opened);
       }
+    }
+  });
+});
+
+describe('a PostgreSQL journal made before the detail column', () => {
+  it('gains it when opened, keeping its rows', async () => {
+    const url = await server!.createDatabase('before_detail');
+    const old = new pg.Client({ connectionString: url });
+    await old.connect();
+    try {
+      for (const statement of journalTables) await old.query(statement.replace(/\n\s*detail TEXT,/, ''));
+      await old.query(
+        `INSERT INTO payout_rows (batch_id, row, number, openid, amount, data, updated_at) VALUES ('b', 1, 'N1', 'o', 1, '{}', 1)`,
+      );
+    } finally {
+      await old.end();
+    }
+    const journals = await Promise.all([openPostgresJournal(url), openPostgresJournal(url)]);
+    try {
+      expect((await journals[0]!.rows('b', 1, 1))[0]).toMatchObject({ number: 'N1', detail: null });
+      await journals[0]!.heartbeat('w', 10_000);
+      await journals[0]!.claim('b', 'w', 1, 2);
+      const outcome = { state: 'sent', wxId: 'B1', status: 'WAIT_USER_CONFIRM', detail: 'pkg' } as const;
+      expect(await journals[0]!.settle('b', 1, 'w', outcome, 3)).toBe(true);
+      expect((await journals[1]!.rows('b', 1, 1))[0]).toMatchObject({ detail: 'pkg' });
+    } finally {
+      await closeAll(journals);
     }
   });
 });

@@ -141,6 +141,22 @@ describe('planBatch', () => {
     expect((await journal.batch('b1'))?.planned).toBe(false);
   });
 
+  it('never plans a row that changed after the check into one that breaks the field rules', async () => {
+    // The writing read does not check the rules again: what it wrote must hash to what the check read.
+    let reads = 0;
+    const shifting = {
+      name: 'shifting',
+      async *records() {
+        reads++;
+        yield { line: 2, values: { openid: 'o1', amount: reads === 1 ? 100 : 1 } };
+      },
+    };
+    const refused = await plan(shifting, { batchId: 'b2' }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(BatchChangedError);
+    expect(String(refused)).toMatch(/changed while it was being read/);
+    expect((await journal.batch('b2'))?.planned).toBe(false);
+  });
+
   it('refuses input another batch already paid, unless allowed', async () => {
     const rows = [{ openid: 'o1', amount: 100 }];
     await plan(arraySource('code', rows), { batchId: 'first' });

@@ -122,6 +122,8 @@ export class Wxpay {
     this.#dispatch = (verb, segments, callOptions) =>
       new APIPromise(Promise.resolve().then(() => this.#call(verb, toTemplate(segments), callOptions ?? {})));
     const dispatch = this.#dispatch;
+    // Methods are bound once, not on every access (`client.parseNotification(...)` may run per request).
+    const bound = new WeakMap<object, unknown>();
     // `client['v2/a/b']` works for any path: unknown keys containing a slash become chain nodes.
     // biome-ignore lint/correctness/noConstructorReturn: the index access style needs the instance behind a Proxy.
     return new Proxy(this, {
@@ -130,7 +132,13 @@ export class Wxpay {
           return chainNode(dispatch, splitPath(property));
         }
         const value: unknown = Reflect.get(target, property, target);
-        return typeof value === 'function' ? value.bind(target) : value;
+        if (typeof value !== 'function') return value;
+        let method = bound.get(value);
+        if (method === undefined) {
+          method = value.bind(target);
+          bound.set(value, method);
+        }
+        return method;
       },
     });
   }

@@ -59,7 +59,8 @@ export function exchange(
   limits: ExchangeLimits,
 ): Promise<TransportResponse> {
   const { timeout, maxBodyBytes, signal } = limits;
-  const host = new URL(request.origin).host;
+  // Only error messages name the host: not parsed per request.
+  const host = () => new URL(request.origin).host;
   if (signal?.aborted) return Promise.reject(abortedError(false, signal.reason));
   return new Promise((resolve, reject) => {
     // undici calls onRequestStart right before it writes the request to a connected socket: until then nothing of it
@@ -91,7 +92,7 @@ export function exchange(
       controller?.abort(error);
     };
     const timer = setTimeout(() => {
-      const message = `no complete reply from ${host} within ${timeout} ms`;
+      const message = `no complete reply from ${host()} within ${timeout} ms`;
       stop(
         new WxpayConnectionError(`${message}${written ? '' : ' (the request was never sent)'}`, written, DEADLINE_CODE),
       );
@@ -122,7 +123,7 @@ export function exchange(
         if (settle()) resolve({ status, headers, body: Buffer.concat(chunks, size) });
       },
       onResponseError(_controller, error) {
-        fail(toTransportError(error, written, host));
+        fail(toTransportError(error, written, host()));
       },
     };
     try {
@@ -141,7 +142,7 @@ export function exchange(
         handler,
       );
     } catch (error) {
-      fail(toTransportError(error, false, host));
+      fail(toTransportError(error, false, host()));
     }
   });
 }

@@ -60,6 +60,8 @@ export interface TransportView {
 /** Node's `inspect` as passed to a custom inspect method. */
 type InspectFunction = (value: unknown, options: object) => string;
 
+const MAX_CACHED_ORIGINS = 16;
+
 export class Transport {
   readonly #options: TransportOptions;
   #plain: Agent | undefined;
@@ -108,8 +110,8 @@ export class Transport {
   }
 
   async #sendOnce(agent: Agent, origin: string, request: TransportRequest): Promise<TransportResponse> {
-    const url = new URL(origin);
-    const prefix = url.pathname.replace(/\/+$/, '');
+    const url = this.#parseOrigin(origin);
+    const prefix = url.pathname;
     const timeout = request.timeout ?? this.#options.timeout;
     const maxBodyBytes = request.maxBodyBytes ?? this.#options.maxBodyBytes;
     const reply = await exchange(
@@ -127,6 +129,22 @@ export class Transport {
     // next sequential call reuse it instead of opening (and TLS-handshaking) a second connection.
     await new Promise((resolve) => setImmediate(resolve));
     return reply;
+  }
+
+  /**
+   * Origins parsed once each rather than per request: `origin` and the path prefix without a trailing `/`. A client
+   * has a handful; the cap only keeps an unexpected stream of origins from growing the cache.
+   */
+  readonly #origins = new Map<string, { origin: string; pathname: string }>();
+
+  #parseOrigin(origin: string): { origin: string; pathname: string } {
+    let parsed = this.#origins.get(origin);
+    if (parsed === undefined) {
+      const url = new URL(origin);
+      parsed = { origin: url.origin, pathname: url.pathname.replace(/\/+$/, '') };
+      if (this.#origins.size < MAX_CACHED_ORIGINS) this.#origins.set(origin, parsed);
+    }
+    return parsed;
   }
 
   #plainAgent(): Agent {

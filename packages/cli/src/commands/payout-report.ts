@@ -1,5 +1,12 @@
 // `wxpay payout report`: one record per row of a batch, streamed from the journal as one JSON array or as CSV.
-import { batchStatus, type PayoutKindName, payoutIdNames, type ReportRecord, reportRows } from '@wxpay/payouts';
+import {
+  batchStatus,
+  type PayoutKindName,
+  payoutIdNames,
+  payoutKinds,
+  type ReportRecord,
+  reportRows,
+} from '@wxpay/payouts';
 import { csvLine } from '../csv-field.js';
 import { UsageError } from '../errors.js';
 import type { CommandIO } from '../io.js';
@@ -29,8 +36,12 @@ export async function payoutReport(flags: ReportFlags, io: CommandIO): Promise<n
       );
     }
     const batchId = batches[0] as string;
-    const idName = payoutIdNames[(await batchStatus(journal, batchId)).kind as PayoutKindName] ?? 'wx_id';
+    const kind = (await batchStatus(journal, batchId)).kind as PayoutKindName;
+    const idName = payoutIdNames[kind] ?? 'wx_id';
+    // A kind that keeps part of the send's reply (a transfer's package_info, for the payee's confirmation) shows it.
+    const detailName = payoutKinds[kind]?.detailName;
     const columns = ['row', 'openid', 'amount', 'billno', 'state', 'err_code', idName, 'status', 'refund_amount'];
+    if (detailName !== undefined) columns.push(detailName);
     const record = (r: ReportRecord) => [
       r.row,
       r.openid,
@@ -41,6 +52,7 @@ export async function payoutReport(flags: ReportFlags, io: CommandIO): Promise<n
       r.wx_id,
       r.status,
       r.refund_amount,
+      ...(detailName === undefined ? [] : [r.detail]),
     ];
     const out = pacedWriter(io.stdout);
     let chunk = '';

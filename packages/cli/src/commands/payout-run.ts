@@ -18,7 +18,7 @@ import { money } from '../money.js';
 import { exitCodeOfRun } from '../payout-exit-status.js';
 import { progressDisplay } from '../progress.js';
 import { stopOnSignals } from '../signals.js';
-import { type ColumnFlagValues, columnFlags } from './payout-flags.js';
+import { type ColumnFlagValues, columnFlags, reportInfoJson } from './payout-flags.js';
 
 export interface RunFlags extends ColumnFlagValues, ConfigFlags {
   kind: PayoutKindName;
@@ -27,6 +27,10 @@ export interface RunFlags extends ColumnFlagValues, ConfigFlags {
   rate?: number;
   concurrency?: number;
   wxappid?: string;
+  /** The same as --wxappid (the field is `appid` in merchant transfers). */
+  appid?: string;
+  /** `--report-info TYPE=TEXT` lines (transfer). */
+  reportInfo?: string[];
   clientIp?: string;
   leaseSeconds?: number;
   allowRepeat?: boolean;
@@ -39,15 +43,22 @@ const appidMeaning: Record<PayoutKindName, string> = {
   workwx: 'the WeCom corpid',
   pocket: 'the WeCom corpid',
   coupon: 'the appid the coupon stock belongs to',
+  transfer: "the appid the payees' openids belong to",
 };
 
 /**
  * The defaults the flags give. A flag for a column the kind does not take is refused: the engine would ignore it, and
  * a wishing that silently never reaches anyone is a mistake worth stopping for.
  */
-function columnDefaults(kind: PayoutKindName, values: ColumnFlagValues): ColumnDefaults {
+function columnDefaults(kind: PayoutKindName, values: ColumnFlagValues & Pick<RunFlags, 'reportInfo'>): ColumnDefaults {
   const columns = payoutKinds[kind].columns;
   const defaults: Record<string, string> = {};
+  if (values.reportInfo !== undefined) {
+    if (!columns.includes('report_info')) {
+      throw new UsageError('--report-info', `kind ${kind} has no report_info (its columns: ${columns.join(', ')})`);
+    }
+    defaults.report_info = reportInfoJson(values.reportInfo);
+  }
   for (const { flag, column, key } of columnFlags) {
     const value = values[key];
     if (value === undefined) continue;
@@ -64,8 +75,11 @@ function columnDefaults(kind: PayoutKindName, values: ColumnFlagValues): ColumnD
 
 export async function payoutRun(file: string, flags: RunFlags, io: CommandIO): Promise<number> {
   const defaults = columnDefaults(flags.kind, flags);
+  if (flags.appid !== undefined && flags.wxappid !== undefined && flags.appid !== flags.wxappid) {
+    throw new UsageError('--appid', 'differs from --wxappid: give one of them');
+  }
   const config = commandConfig(flags, io);
-  const appid = flags.wxappid ?? config.appid;
+  const appid = flags.wxappid ?? flags.appid ?? config.appid;
   if (appid === undefined) {
     throw new ConfigError(
       'appid',

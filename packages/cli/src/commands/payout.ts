@@ -2,7 +2,14 @@
 import { type Command, Option } from 'commander';
 import { configOption, profileOption } from '../command-config.js';
 import { type CommandIO, say } from '../io.js';
-import { columnFlags, integerFlag, kindNames, positiveNumberFlag } from './payout-flags.js';
+import {
+  collectReportInfo,
+  columnFlags,
+  integerFlag,
+  kindNames,
+  positiveNumberFlag,
+  reportInfoFlag,
+} from './payout-flags.js';
 import type { ReconcileFlags } from './payout-reconcile.js';
 import type { ReportFlags } from './payout-report.js';
 import type { RunFlags } from './payout-run.js';
@@ -35,7 +42,9 @@ function engineRun(run: (io: CommandIO) => Promise<number>): (io: CommandIO) => 
 export function addPayoutCommands(program: Command, runner: CommandRunner): void {
   const payout = program
     .command('payout')
-    .description('pay a file of recipients exactly once: red packets, WeCom red packets, pay to pocket, coupons')
+    .description(
+      'pay a file of recipients exactly once: red packets, WeCom red packets, pay to pocket, coupons, merchant transfers',
+    )
     .addHelpText(
       'after',
       `
@@ -61,6 +70,7 @@ Example:
       '--wxappid <appid>',
       'appid of the sends (WeCom corpid for workwx and pocket; default: "appid" of the config)',
     )
+    .option('--appid <appid>', 'the same as --wxappid (merchant transfers call it appid)')
     .option(
       '--rate <n>',
       'sends a second for the merchant, shared by the workers running the journal (default 30)',
@@ -81,6 +91,12 @@ Example:
       ]),
     );
   for (const { flag, what } of columnFlags) run.option(flag, `default ${what} for rows that leave it empty`);
+  run.option(
+    reportInfoFlag,
+    'a line of the transfer scene report, repeatable (e.g. --report-info 岗位类型=外卖骑手 --report-info 报酬说明=7月配送费); ' +
+      'default report_info for rows that leave it empty',
+    collectReportInfo,
+  );
   run
     .addHelpText(
       'after',
@@ -89,6 +105,12 @@ Example (red packets from the sandbox's merchant 10000098):
   $ printf 'openid,amount\\noxTWIuGaIt6gTKsQRLau2M0yL16E,100\\noxTWIuGaIt6gTKsQRLau2M0yL16F,200\\n' > winners.csv
   $ wxpay payout run winners.csv --kind redpack -c merchant.json --journal payouts.db \\
       --wxappid wx8888888888888888 --send-name "天虹百货" --act-name "猜灯谜" --wishing "恭喜发财" --remark "多猜多得"
+
+Example (merchant transfers from the sandbox's merchant 1230000109; each payee confirms with the row's package_info,
+shown by "wxpay payout report"):
+  $ printf 'openid,amount\noUpF8uMuAJO_M2pxb1Q9zNjWeS6o,100\n' > riders.csv
+  $ wxpay payout run riders.csv --kind transfer -c merchant.json --journal payouts.db --appid wxd678efh567hg6787 \
+      --transfer-scene-id 1005 --transfer-remark "7月配送费" --report-info 岗位类型=外卖骑手 --report-info 报酬说明=7月配送费
 
 Exit status: 0 every row is final (sent or failed); 75 rows are left (stopped, top-up needed, a limit, a network
 problem): run the same command again; 65 invalid input, nothing sent; 78 configuration error; 2 bad command line;
@@ -124,8 +146,9 @@ Example:
   payout
     .command('report')
     .description(
-      "one record per row: row, openid, amount, billno, state, err_code, WeChat Pay's id (send_listid, payment_no or " +
-        'coupon_id, by kind), status, refund_amount; json is one JSON array, csv has a header line',
+      "one record per row: row, openid, amount, billno, state, err_code, WeChat Pay's id (send_listid, payment_no, " +
+        'coupon_id or transfer_bill_no, by kind), status, refund_amount (and package_info for transfer); json is one ' +
+        'JSON array, csv has a header line',
     )
     .requiredOption('--journal <path|url>', JOURNAL_HELP)
     .option('--batch <id>', 'the batch (required when the journal holds more than one)')

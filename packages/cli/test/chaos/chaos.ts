@@ -11,6 +11,19 @@ import { type PayoutMerchant, reportOf } from '../../../payouts/test/support/san
 
 const BIN = fileURLToPath(new URL('../../dist/esm/bin.js', import.meta.url));
 
+/**
+ * The drills, one a kind: how many valid recipients, and how many more WeChat Pay refuses (one every 50; none for
+ * transfers, see csvFor). Transfers run fewer rows to keep the suite's wall time down: enough that a run outlasts ten
+ * kills.
+ */
+export const chaosDrills: ReadonlyArray<{ kind: PayoutKindName; recipients: number; refused: number }> = [
+  { kind: 'redpack', recipients: 1000, refused: 20 },
+  { kind: 'workwx', recipients: 1000, refused: 20 },
+  { kind: 'pocket', recipients: 1000, refused: 20 },
+  { kind: 'coupon', recipients: 1000, refused: 20 },
+  { kind: 'transfer', recipients: 400, refused: 0 },
+];
+
 export interface ChaosPlan {
   m: PayoutMerchant;
   kind: PayoutKindName;
@@ -39,6 +52,17 @@ function defaultFlags(kind: PayoutKindName, stock: string): string[] {
       return ['--send-name', '天虹百货', '--wishing', '元宵节快乐', '--act-name', '猜灯谜', '--remark', '猜越多得越多'];
     case 'pocket':
       return ['--desc', '元宵节奖励', '--act-name', '猜灯谜'];
+    case 'transfer':
+      return [
+        '--transfer-scene-id',
+        '1000',
+        '--transfer-remark',
+        '元宵节猜灯谜奖励',
+        '--report-info',
+        '活动名称=猜灯谜',
+        '--report-info',
+        '奖励说明=猜中灯谜的奖励',
+      ];
     default:
       return ['--coupon-stock-id', stock];
   }
@@ -53,7 +77,9 @@ function csvFor(plan: ChaosPlan): { csv: string; refusedRows: number[] } {
     lines.push(`${openid},${plan.kind === 'coupon' ? '' : 100 + (i % 50)}`);
     // Every 50th row, one WeChat Pay refuses: not a user of the merchant (OPENID_ERROR), or for a one-a-user coupon
     // stock a second coupon for someone already in the file (USER_AL_GET_COUPON: which of the two fails is timing).
-    if (i % 50 === 25) {
+    // The sandbox refuses a merchant transfer for the merchant's settings (a stop), never for its payee at creation
+    // (it checks the payee when they confirm), so transfer drills have no refused rows.
+    if (i % 50 === 25 && plan.kind !== 'transfer') {
       lines.push(plan.kind === 'coupon' ? `${valid[i - 25]},` : `oRefusedRecipient${String(i).padStart(5, '0')},150`);
       refusedRows.push(lines.length);
     }
@@ -162,6 +188,8 @@ export function expectExactlyOnce(m: PayoutMerchant, kind: PayoutKindName, outco
     if (row.state === 'sent') {
       // Row for row: the sandbox holds this row's payout under its number, to its recipient.
       expect(paid.get(row.billno), `row ${row.row}`).toBe(row.openid);
+      // A transfer keeps the package_info its payee confirms with, also when the reply was lost.
+      if (kind === 'transfer') expect(row.detail, `row ${row.row}`).toEqual(expect.any(String));
     } else {
       expect(row.err_code, `row ${row.row}`).toMatch(
         kind === 'coupon' ? /^FAILED$|^USER_AL_GET_COUPON$/ : /^OPENID_ERROR$/,

@@ -45,6 +45,8 @@ export interface JournalRow extends NewRow {
   /** Status found by reconcile (RECEIVED, REFUND, ...), or the status the send reported. */
   status: string | null;
   refundAmount: number | null;
+  /** What the merchant still needs from the send's reply, by kind (a transfer's `package_info`); else null. */
+  detail: string | null;
   notBefore: number | null;
   updatedAt: number;
 }
@@ -56,7 +58,7 @@ export interface ClaimedRow extends JournalRow {
 
 /** What a worker writes after a send. `pending`/`unknown` may wait until `notBefore` (ms) before the next claim. */
 export type Settlement =
-  | { state: 'sent'; wxId: string; status: string | null }
+  | { state: 'sent'; wxId: string; status: string | null; detail?: string | null }
   | { state: 'failed'; errCode: string; errMessage: string }
   | { state: 'pending' | 'unknown'; errCode: string | null; errMessage: string | null; notBefore: number | null };
 

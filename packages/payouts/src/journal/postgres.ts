@@ -18,10 +18,11 @@ import {
   type RowColumns,
   settlementColumns,
   toBatchRecord,
+  toClaimedRow,
   toJournalRow,
   toStateCounts,
 } from './rows.js';
-import { journalTables } from './schema.js';
+import { addedRowColumns, journalTables } from './schema.js';
 
 /** Serialises table creation when several processes open a new database at once (any constant key will do). */
 const SCHEMA_LOCK_KEY = '7813220591004001';
@@ -86,10 +87,20 @@ async function createTables(pool: pg.Pool): Promise<void> {
     'SELECT count(*)::int AS missing FROM unnest($1::text[]) AS name WHERE to_regclass(name) IS NULL',
     [names],
   );
-  if (rows[0]?.missing === 0) return;
+  const columns = addedRowColumns.map(({ name }) => name);
+  const added = await pool.query<{ missing: number }>(
+    `SELECT count(*)::int AS missing FROM unnest($1::text[]) AS name WHERE NOT EXISTS (SELECT 1 FROM
+       information_schema.columns c WHERE c.table_name = 'payout_rows' AND c.column_name = name
+       AND c.table_schema = current_schema())`,
+    [columns],
+  );
+  if (rows[0]?.missing === 0 && added.rows[0]?.missing === 0) return;
   await inTransaction(pool, async (client) => {
     await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [SCHEMA_LOCK_KEY]);
     for (const statement of journalTables) await client.query(statement);
+    for (const { name, type } of addedRowColumns) {
+      await client.query(`ALTER TABLE payout_rows ADD COLUMN IF NOT EXISTS ${name} ${type}`);
+    }
   });
 }
 
@@ -235,11 +246,7 @@ class PostgresJournal implements Journal {
            RETURNING *`,
           [batchId, now, worker, picked.rows.map(({ row }) => row)],
         );
-        const group = taken.rows.map((columns) => ({
-          ...toJournalRow(columns),
-          ambiguous: columns.prev_state === 'unknown',
-        }));
-        claimed.push(...group.sort((a, b) => a.row - b.row));
+        claimed.push(...taken.rows.map(toClaimedRow).sort((a, b) => a.row - b.row));
       }
       return claimed;
     });
@@ -249,7 +256,8 @@ class PostgresJournal implements Journal {
     const columns = settlementColumns(outcome);
     const result = await this.#pool.query(
       `UPDATE payout_rows SET state = $5, prev_state = NULL, worker = NULL, err_code = $6, err_message = $7,
-         wx_id = COALESCE($8, wx_id), status = COALESCE($9, status), not_before = $10, updated_at = $4
+         wx_id = COALESCE($8, wx_id), status = COALESCE($9, status), not_before = $10, updated_at = $4,
+         detail = COALESCE($11, detail)
        WHERE batch_id = $1 AND row = $2 AND state = 'sending' AND worker = $3`,
       [
         batchId,
@@ -262,6 +270,7 @@ class PostgresJournal implements Journal {
         columns.wxId,
         columns.status,
         columns.notBefore,
+        columns.detail,
       ],
     );
     return result.rowCount === 1;

@@ -1,5 +1,5 @@
 // Turning journal table rows (snake_case columns, as both databases return them) into JournalRow objects.
-import type { BatchRecord, JournalRow, RowState, Settlement, StateCounts } from './journal.js';
+import type { BatchRecord, ClaimedRow, JournalRow, RowState, Settlement, StateCounts } from './journal.js';
 
 export interface RowColumns {
   batch_id: string;
@@ -16,6 +16,7 @@ export interface RowColumns {
   wx_id: string | null;
   status: string | null;
   refund_amount: number | string | null;
+  detail: string | null;
   not_before: number | string | null;
   updated_at: number | string;
 }
@@ -48,9 +49,15 @@ export function toJournalRow(columns: RowColumns): JournalRow {
     wxId: columns.wx_id,
     status: columns.status,
     refundAmount: intOrNull(columns.refund_amount),
+    detail: columns.detail,
     notBefore: intOrNull(columns.not_before),
     updatedAt: int(columns.updated_at),
   };
+}
+
+/** A row just claimed: ambiguous when it was claimed from `unknown` (or from `sending` under a worker that is gone). */
+export function toClaimedRow(columns: RowColumns): ClaimedRow {
+  return { ...toJournalRow(columns), ambiguous: columns.prev_state === 'unknown' };
 }
 
 export function toBatchRecord(columns: BatchColumns): BatchRecord {
@@ -91,6 +98,7 @@ export function settlementColumns(outcome: Settlement) {
         errMessage: null,
         wxId: outcome.wxId,
         status: outcome.status,
+        detail: outcome.detail ?? null,
         notBefore: null,
       };
     case 'failed':
@@ -100,6 +108,7 @@ export function settlementColumns(outcome: Settlement) {
         errMessage: outcome.errMessage,
         wxId: null,
         status: null,
+        detail: null,
         notBefore: null,
       };
     default:
@@ -109,6 +118,7 @@ export function settlementColumns(outcome: Settlement) {
         errMessage: outcome.errMessage,
         wxId: null,
         status: null,
+        detail: null,
         notBefore: outcome.notBefore,
       };
   }

@@ -29,6 +29,7 @@ export const journalTables = [
     wx_id TEXT,
     status TEXT,
     refund_amount BIGINT,
+    detail TEXT,
     not_before BIGINT,
     updated_at BIGINT NOT NULL,
     PRIMARY KEY (batch_id, row)
@@ -39,3 +40,6 @@ export const journalTables = [
     alive_until BIGINT NOT NULL
   )`,
 ] as const;
+
+/** Columns added to `payout_rows` after its first version: a journal created before them gains them when opened. */
+export const addedRowColumns: ReadonlyArray<{ name: string; type: string }> = [{ name: 'detail', type: 'TEXT' }];

@@ -19,10 +19,11 @@ import {
   type RowColumns,
   settlementColumns,
   toBatchRecord,
+  toClaimedRow,
   toJournalRow,
   toStateCounts,
 } from './rows.js';
-import { journalTables } from './schema.js';
+import { addedRowColumns, journalTables } from './schema.js';
 
 type Db = InstanceType<typeof Database>;
 
@@ -40,6 +41,12 @@ export function openSqliteJournal(path: string): Journal {
   db.pragma('busy_timeout = 10000');
   db.transaction(() => {
     for (const statement of journalTables) db.exec(statement);
+    const have = new Set(
+      (db.prepare('PRAGMA table_info(payout_rows)').all() as Array<{ name: string }>).map((c) => c.name),
+    );
+    for (const { name, type } of addedRowColumns) {
+      if (!have.has(name)) db.exec(`ALTER TABLE payout_rows ADD COLUMN ${name} ${type}`);
+    }
   }).immediate();
   return new SqliteJournal(db, file);
 }
@@ -58,8 +65,16 @@ class SqliteJournal implements Journal {
     this.#db = db;
     this.location = location;
     const prepare = (sql: string) => db.prepare(sql);
+    // One statement claims a whole group: the candidates are picked and marked `sending` together (a statement per
+    // row cost more than the rest of the claim). RETURNING gives no order: `claim` sorts each group by row.
     const claimFrom = (where: string) =>
-      prepare(`SELECT row FROM payout_rows WHERE batch_id = @batch AND ${where} ORDER BY row LIMIT @limit`).pluck();
+      prepare(
+        `UPDATE payout_rows SET prev_state = CASE state WHEN 'sending' THEN 'unknown' ELSE state END,
+           state = 'sending', worker = @worker, attempts = attempts + 1, updated_at = @now
+         WHERE batch_id = @batch AND row IN
+           (SELECT row FROM payout_rows WHERE batch_id = @batch AND ${where} ORDER BY row LIMIT @limit)
+         RETURNING *`,
+      );
     this.#statements = {
       insertBatch: prepare(
         `INSERT INTO payout_batches (id, kind, settings, input_hash, row_count, created_at)
@@ -88,15 +103,10 @@ class SqliteJournal implements Journal {
            (SELECT id FROM payout_workers WHERE alive_until >= @now))`,
       ),
       duePending: claimFrom(`state = 'pending' AND (not_before IS NULL OR not_before <= @now)`),
-      claimRow: prepare(
-        `UPDATE payout_rows SET prev_state = CASE state WHEN 'sending' THEN 'unknown' ELSE state END,
-           state = 'sending', worker = @worker, attempts = attempts + 1, updated_at = @now
-         WHERE batch_id = @batch AND row = @row RETURNING *`,
-      ),
       settle: prepare(
         `UPDATE payout_rows SET state = @state, prev_state = NULL, worker = NULL, err_code = @errCode,
            err_message = @errMessage, wx_id = COALESCE(@wxId, wx_id), status = COALESCE(@status, status),
-           not_before = @notBefore, updated_at = @now
+           detail = COALESCE(@detail, detail), not_before = @notBefore, updated_at = @now
          WHERE batch_id = @batch AND row = @row AND state = 'sending' AND worker = @worker`,
       ),
       release: prepare(
@@ -174,13 +184,11 @@ class SqliteJournal implements Journal {
     return this.#db
       .transaction(() => {
         const claimed: ClaimedRow[] = [];
-        for (const candidates of [s.dueUnknown, s.orphaned, s.duePending]) {
+        for (const group of [s.dueUnknown, s.orphaned, s.duePending]) {
           const left = limit - claimed.length;
           if (left <= 0) break;
-          for (const row of candidates.all({ batch: batchId, now, limit: left }) as number[]) {
-            const updated = s.claimRow.get({ batch: batchId, row, worker, now }) as RowColumns;
-            claimed.push({ ...toJournalRow(updated), ambiguous: updated.prev_state === 'unknown' });
-          }
+          const taken = (group.all({ batch: batchId, worker, now, limit: left }) as RowColumns[]).map(toClaimedRow);
+          claimed.push(...taken.sort((a, b) => a.row - b.row));
         }
         return claimed;
       })
@@ -188,9 +196,10 @@ class SqliteJournal implements Journal {
   }
 
   /**
-   * Outcomes written in the same turn of the event loop share one transaction (a commit per row costs more than the
-   * send). Each promise resolves once its outcome is committed; a crash before that leaves the row `sending`, which
-   * the next claim resolves as ambiguous (query or identical resend) — never a second payment.
+   * Outcomes written in the same turn of the event loop (the engine hands them over together) share one transaction
+   * (a commit per row costs more than the send). Each promise resolves once its outcome is committed; a crash before
+   * that leaves the row `sending`, which the next claim resolves as ambiguous (query or identical resend) — never a
+   * second payment.
    */
   settle(batchId: string, row: number, worker: string, outcome: Settlement, now: number): Promise<boolean> {
     return new Promise((resolve, reject) => {

@@ -32,6 +32,14 @@ export const payoutDefaults = {
   act_name: '猜灯谜抢红包活动',
   remark: '猜越多得越多',
   desc: '元宵节奖励',
+  // Merchant transfers, scene 1000 (现金营销) with the two report lines it needs.
+  transfer_scene_id: '1000',
+  transfer_remark: '元宵节猜灯谜奖励',
+  report_info: JSON.stringify([
+    { info_type: '活动名称', info_content: '猜灯谜' },
+    { info_type: '奖励说明', info_content: '猜中灯谜的奖励' },
+  ]),
+  user_recv_perception: '活动奖励',
 };
 
 /** The batch's report, every row, in order. */
@@ -89,6 +97,10 @@ export async function startPayoutMerchant(users = 50, options: { dataDir?: strin
       if (kind === 'redpack' || kind === 'workwx') {
         for (const p of sandbox.admin.redpacks({ mchid, kind: kind === 'redpack' ? 'NORMAL' : 'WORKWX' })) {
           paid.set(p.mch_billno, p.re_openid);
+        }
+      } else if (kind === 'transfer') {
+        for (const t of sandbox.admin.transfers({ mchid, limit: 1_000_000 })) {
+          paid.set(String(t.out_bill_no), String(t.openid));
         }
       } else if (kind === 'pocket') {
         for (const p of sandbox.admin.pocketPayments({ mchid })) paid.set(p.partner_trade_no, p.openid ?? '');

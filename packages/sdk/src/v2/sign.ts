@@ -7,18 +7,22 @@ import { timingSafeEqualString } from '../crypto/timing-safe.js';
 type Fields = Readonly<Record<string, unknown>>;
 
 /** `k=v&k=v...` over the named fields (or all but `sign`), empties dropped, names in byte order, raw values. */
-function joinSorted(fields: Fields, names: readonly string[]): string {
-  return names
-    .filter((name) => typeof fields[name] === 'string' && fields[name] !== '')
-    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
-    .map((name) => `${name}=${fields[name] as string}`)
-    .join('&');
+function joinSorted(fields: Fields, names: readonly string[], skip?: string): string {
+  const signed: string[] = [];
+  for (const name of names) {
+    const value = fields[name];
+    if (name !== skip && typeof value === 'string' && value !== '') signed.push(name);
+  }
+  // The default sort compares UTF-16 code units, as `<` does, without calling back into JavaScript per comparison.
+  signed.sort();
+  let joined = '';
+  for (const name of signed) joined += `${joined === '' ? '' : '&'}${name}=${fields[name] as string}`;
+  return joined;
 }
 
 /** The exact string that `sign` covers: every field but `sign`, then `&key=<APIv2 key>`. */
 export function v2SignString(fields: Fields, key: string): string {
-  const names = Object.keys(fields).filter((name) => name !== 'sign');
-  return `${joinSorted(fields, names)}&key=${key}`;
+  return `${joinSorted(fields, Object.keys(fields), 'sign')}&key=${key}`;
 }
 
 export function signV2(fields: Fields, key: string, signType: V2SignType = 'MD5'): string {

@@ -52,6 +52,8 @@ const XML_DECLARATION =
 const REFERENCE = /&(?:#x([0-9A-Fa-f]+)|#([0-9]+)|(lt|gt|amp|apos|quot));/y;
 const PREDEFINED: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', apos: "'", quot: '"' };
 
+const GREATER_THAN = 0x3e;
+
 function matchAt(pattern: RegExp, text: string, position: number): RegExpExecArray | null {
   pattern.lastIndex = position;
   return pattern.exec(text);
@@ -192,17 +194,20 @@ function parseDocument(text: string, rootName: string, raw: () => string): XmlOb
     const name = matchAt(NAME, text, pos + 1)?.[0];
     if (name === undefined) fail('malformed tag');
     // Attributes are checked for well-formedness, then ignored: APIv2 carries no data in them.
-    const seen = new Set<string>();
     let end = pos + 1 + name.length;
+    // Made only for a tag that has attributes: APIv2 tags almost never do.
+    let seen: Set<string> | undefined;
     for (let attribute = matchAt(ATTRIBUTE, text, end); attribute; attribute = matchAt(ATTRIBUTE, text, end)) {
       const [, attributeName, doubleQuoted, singleQuoted] = attribute;
+      seen ??= new Set<string>();
       if (seen.has(attributeName!)) fail(`duplicate attribute ${shown(attributeName!)}`);
       seen.add(attributeName!);
       decode(doubleQuoted ?? singleQuoted ?? '');
       end = ATTRIBUTE.lastIndex;
     }
-    const tagEnd = matchAt(START_TAG_END, text, end);
-    if (!tagEnd) fail(`malformed start tag ${shown(name)}`);
+    // A plain `>` right after the name (the usual case) needs no pattern.
+    const tagEnd = text.charCodeAt(end) === GREATER_THAN ? undefined : matchAt(START_TAG_END, text, end);
+    if (tagEnd === null) fail(`malformed start tag ${shown(name)}`);
     if (FORBIDDEN_NAMES.has(name)) fail(`forbidden element name ${shown(name)}`);
     if (stack.length === 0) {
       if (result !== undefined) fail('a second root element');
@@ -213,8 +218,8 @@ function parseDocument(text: string, rootName: string, raw: () => string): XmlOb
     if (parent) parent.hasChildren = true;
     // A prototype-less object: indexing a missing name gives undefined, never an Object.prototype member.
     const frame: Frame = { name, fields: Object.create(null), text: '', hasContent: false, hasChildren: false };
-    pos = START_TAG_END.lastIndex;
-    if (tagEnd[1] === '/') close(frame);
+    pos = tagEnd === undefined ? end + 1 : START_TAG_END.lastIndex;
+    if (tagEnd?.[1] === '/') close(frame);
     else stack.push(frame);
   }
 
@@ -264,6 +269,18 @@ function parseDocument(text: string, rootName: string, raw: () => string): XmlOb
       if (instruction[1]!.toLowerCase() === 'xml') fail('misplaced or malformed XML declaration');
       pos = PROCESSING_INSTRUCTION.lastIndex;
     } else if (text.startsWith('</', pos)) {
+      const open = stack.at(-1);
+      // `</name>` closing the open element, the usual case, needs no pattern; anything else takes the full check.
+      if (
+        open !== undefined &&
+        text.startsWith(open.name, pos + 2) &&
+        text.charCodeAt(pos + 2 + open.name.length) === GREATER_THAN
+      ) {
+        stack.pop();
+        pos += open.name.length + 3;
+        close(open);
+        continue;
+      }
       const endTag = matchAt(END_TAG, text, pos);
       if (!endTag) fail('malformed end tag');
       const frame = stack.pop();
@@ -296,6 +313,9 @@ function checkName(name: string, field: string): void {
   if (FORBIDDEN_NAMES.has(name)) throw new ValidationError(field, 'reserved name');
 }
 
+/** Printable ASCII, tab and LF without `<>&'"`: written as is (no CDATA, no character reference, nothing forbidden). */
+const PLAIN_TEXT = /^[\t\n\x20\x21\x23-\x25\x28-\x3b\x3d\x3f-\x7e]*$/;
+
 function fieldText(name: string, value: unknown): string {
   let text: string;
   if (typeof value === 'string') text = value;
@@ -315,6 +335,8 @@ function encodePart(part: string): string {
 export function buildElement(name: string, value: unknown): string {
   checkName(name, name);
   if (value === null || value === undefined) return '';
+  // Most values (ids, amounts, names in ASCII) need none of the work below.
+  if (typeof value === 'string' && PLAIN_TEXT.test(value)) return `<${name}>${value}</${name}>`;
   // A raw CR would become LF in the receiver's parser (end-of-line normalisation) and change a signed value;
   // a character reference survives. References cannot live inside CDATA, so CDATA is closed around it.
   const xml = fieldText(name, value).split('\r').map(encodePart).join('&#13;');
@@ -324,9 +346,8 @@ export function buildElement(name: string, value: unknown): string {
 /** Builds `<xml>...</xml>` from flat fields. */
 export function buildXml(fields: Readonly<Record<string, unknown>>, root = 'xml'): string {
   checkName(root, 'root');
-  const body = Object.entries(fields)
-    .map(([name, value]) => buildElement(name, value))
-    .join('');
+  let body = '';
+  for (const name of Object.keys(fields)) body += buildElement(name, fields[name]);
   return `<${root}>${body}</${root}>`;
 }
 

@@ -111,25 +111,30 @@ export class KeyStore {
    * are refreshed in the background after a successful verification.
    */
   async verify(headers: HeaderRecord, body: string | Uint8Array, family: ApiFamily): Promise<string> {
-    const attempt = () =>
-      verifyWechatpaySignature({
-        headers,
-        body,
-        now: this.#options.now,
-        toleranceSeconds: this.#options.toleranceSeconds,
-        findKey: (serial) => this.find(serial),
-      });
     let serial: string;
     try {
-      serial = attempt();
+      serial = this.#verifyWithKeysHeld(headers, body);
     } catch (error) {
       if (!(error instanceof UnknownSerialError) || !this.#downloadMayProvide(error.serial)) throw error;
       await this.#refreshAutomatically(family);
       if (this.#keys.size === 0) throw this.#noPlatformKey();
-      serial = attempt();
+      serial = this.#verifyWithKeysHeld(headers, body);
     }
     this.#refreshIfStale(family);
     return serial;
+  }
+
+  /** Made once: verification runs per reply and per notification. */
+  readonly #findKey = (serial: string): KeyObject | undefined => this.find(serial);
+
+  #verifyWithKeysHeld(headers: HeaderRecord, body: string | Uint8Array): string {
+    return verifyWechatpaySignature({
+      headers,
+      body,
+      now: this.#options.now,
+      toleranceSeconds: this.#options.toleranceSeconds,
+      findKey: this.#findKey,
+    });
   }
 
   /** The key to encrypt sensitive fields with: a WeChat Pay public key if configured, else the newest valid certificate. */

@@ -42,9 +42,12 @@ export interface VerifyWechatpaySignatureInput {
 
 /** The signed message: timestamp, nonce and the raw body bytes, each followed by `\n`. */
 export function buildVerifyMessage(timestamp: string, nonce: string, body: string | Uint8Array): Buffer {
-  const bodyBytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-  return Buffer.concat([Buffer.from(`${timestamp}\n${nonce}\n`, 'utf8'), bodyBytes, Buffer.from('\n', 'utf8')]);
+  // One conversion for a text body (the same bytes: `\n` can never complete a surrogate pair the body left open).
+  if (typeof body === 'string') return Buffer.from(`${timestamp}\n${nonce}\n${body}\n`, 'utf8');
+  return Buffer.concat([Buffer.from(`${timestamp}\n${nonce}\n`, 'utf8'), body, NEWLINE]);
 }
+
+const NEWLINE = Buffer.from('\n', 'utf8');
 
 /**
  * Verifies a reply or notification and returns the serial of the key that verified it. Never parses the body, so it
@@ -62,7 +65,7 @@ export function verifyWechatpaySignature(input: VerifyWechatpaySignatureInput): 
     throw new ValidationError('toleranceSeconds', 'a positive number of seconds');
   }
 
-  const headers = checkHeaders(input.headers);
+  const headers = readSignatureHeaders(checkHeaders(input.headers));
   const body = checkBody(input.body);
   const timestamp = requireHeader(headers, SIGNATURE_HEADERS.timestamp);
   const nonce = requireHeader(headers, SIGNATURE_HEADERS.nonce);
@@ -115,35 +118,60 @@ export function checkBody(body: unknown): string | Uint8Array {
   return body;
 }
 
-function requireHeader(headers: HeadersLike | HeaderRecord, name: string): string {
-  const value = readHeader(headers, name);
+/** Reads one signature header (lowercase name): its value, undefined when absent, or a ValidationError thrown. */
+type SignatureHeaderReader = (lowerName: string) => string | undefined;
+
+const SIGNATURE_HEADER_NAMES: ReadonlySet<string> = new Set(Object.values(SIGNATURE_HEADERS));
+
+function requireHeader(read: SignatureHeaderReader, name: string): string {
+  const value = read(name);
   // An empty value carries nothing to verify, so it counts as missing.
   if (value === undefined || value === '') throw new SignatureVerificationError(`missing header ${name}`);
   return value;
 }
 
 /**
- * Case-insensitive lookup. Repeated values (an array, or names differing only in case) are joined with `, ` as the
- * fetch `Headers` class does; a joined value then fails the timestamp, base64 or serial checks, so duplicates fail closed.
- * A value that is not a string, number or array of strings is the caller's mistake (ValidationError naming the header).
+ * Case-insensitive lookup of the signature headers. Repeated values (an array, or names differing only in case) are
+ * joined with `, ` as the fetch `Headers` class does; a joined value then fails the timestamp, nonce, base64 or serial
+ * checks, so duplicates fail closed. A value that is not a string, number or array of strings is the caller's mistake
+ * (ValidationError naming the header, thrown when that header is read).
  */
-function readHeader(headers: HeadersLike | HeaderRecord, lowerName: string): string | undefined {
+function readSignatureHeaders(headers: HeadersLike | HeaderRecord): SignatureHeaderReader {
   if (isHeadersLike(headers)) {
-    const value: unknown = headers.get(lowerName);
-    if (value === null || value === undefined) return undefined;
-    if (typeof value !== 'string') {
-      throw new ValidationError(`headers.${lowerName}`, 'Headers.get must return a string');
+    return (lowerName) => {
+      const value: unknown = headers.get(lowerName);
+      if (value === null || value === undefined) return undefined;
+      if (typeof value !== 'string') {
+        throw new ValidationError(`headers.${lowerName}`, 'Headers.get must return a string');
+      }
+      return value;
+    };
+  }
+  // One pass over the record for all four headers: a request carries many other headers.
+  const found = new Map<string, string | ValidationError>();
+  for (const name of Object.keys(headers)) {
+    const lowerName = name.toLowerCase();
+    if (!SIGNATURE_HEADER_NAMES.has(lowerName)) continue;
+    const value = headers[name];
+    const earlier = found.get(lowerName);
+    if (value === undefined || value === null || earlier instanceof ValidationError) continue;
+    let text: string;
+    if (typeof value === 'string' || typeof value === 'number') {
+      text = String(value);
+    } else if (Array.isArray(value) && value.every((item) => typeof item === 'string')) {
+      if (value.length === 0) continue;
+      text = value.join(', ');
+    } else {
+      found.set(lowerName, new ValidationError(`headers.${lowerName}`, 'a string or an array of strings'));
+      continue;
     }
+    found.set(lowerName, earlier === undefined ? text : `${earlier}, ${text}`);
+  }
+  return (lowerName) => {
+    const value = found.get(lowerName);
+    if (value instanceof ValidationError) throw value;
     return value;
-  }
-  const values: string[] = [];
-  for (const [name, value] of Object.entries(headers)) {
-    if (name.toLowerCase() !== lowerName || value === undefined || value === null) continue;
-    if (typeof value === 'string' || typeof value === 'number') values.push(String(value));
-    else if (Array.isArray(value) && value.every((item) => typeof item === 'string')) values.push(...value);
-    else throw new ValidationError(`headers.${lowerName}`, 'a string or an array of strings');
-  }
-  return values.length === 0 ? undefined : values.join(', ');
+  };
 }
 
 function isHeadersLike(headers: HeadersLike | HeaderRecord): headers is HeadersLike {

@@ -4,6 +4,7 @@ import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decryptAesGcm, encryptAesGcm } from '../../src/crypto/aes.js';
+import { decodeStrictBase64 } from '../../src/crypto/rsa.js';
 import { Wxpay } from '../../src/index.js';
 import { KeyStore } from '../../src/v3/key-store.js';
 import { apiError } from '../../src/v3/pipeline.js';
@@ -192,6 +193,35 @@ describe('decryption', () => {
           },
         ),
         runs(),
+      );
+    },
+    timeout(),
+  );
+});
+
+describe('strict base64', () => {
+  // The shape of canonical padded base64; the decoder re-encodes instead of testing it, and must refuse no less.
+  const CANONICAL_SHAPE = /^[A-Za-z0-9+/]*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{4})$/;
+  const likeBase64 = fc
+    .array(fc.constantFrom(...'AQRgwz09+/=-_ \n.é'.split('')), { minLength: 1, maxLength: 12 })
+    .map((chars) => chars.join(''));
+  it(
+    'accepts only the canonical padded encoding of some bytes',
+    () => {
+      fc.assert(
+        fc.property(
+          fc.oneof(
+            likeBase64,
+            fc.uint8Array({ minLength: 1 }).map((b) => Buffer.from(b).toString('base64')),
+          ),
+          (s) => {
+            const decoded = decodeStrictBase64(s);
+            const canonical = CANONICAL_SHAPE.test(s) && Buffer.from(s, 'base64').toString('base64') === s;
+            expect(decoded !== undefined).toBe(canonical);
+            if (decoded) expect(decoded.toString('base64')).toBe(s);
+          },
+        ),
+        runs(4),
       );
     },
     timeout(),
