@@ -184,6 +184,52 @@ describe('the dashboard', () => {
     expect(ui.errors).toEqual([]);
   });
 
+  it("fails a mainland order's payment as the payer, and a mainland refund as WeChat Pay", async () => {
+    const payments = world.client(MAINLAND_PAYMENTS);
+    const order = (outTradeNo: string) =>
+      payments.v3.pay.transactions.jsapi.post({
+        json: {
+          appid: MAINLAND_APPID,
+          mchid: MAINLAND_PAYMENTS,
+          description: 'Image形象店-深圳腾大-QQ公仔',
+          out_trade_no: outTradeNo,
+          notify_url: notifyUrl,
+          amount: { total: 100, currency: 'CNY' },
+          payer: { openid: MAINLAND_PAYEE },
+        },
+      });
+    const [failed, refunded] = [uniqueNo('UIF'), uniqueNo('UIF')];
+    await order(failed);
+    await order(refunded);
+    await world.sandbox.admin.payOrder({ mchid: MAINLAND_PAYMENTS, outTradeNo: refunded });
+    const outRefundNo = `${refunded}R`;
+    await payments.v3.refund.domestic.refunds.post({
+      json: {
+        out_trade_no: refunded,
+        out_refund_no: outRefundNo,
+        amount: { refund: 30, total: 100, currency: 'CNY' },
+      },
+    });
+    const stateOf = (outTradeNo: string) =>
+      world.sandbox.admin
+        .orders({ mchid: MAINLAND_PAYMENTS })
+        .find((o) => (o as { out_trade_no?: unknown }).out_trade_no === outTradeNo) as
+        | { trade_state?: string }
+        | undefined;
+
+    await openView('orders');
+    await page.getByRole('button', { name: `Fail the payment of order ${failed}` }).click();
+    await page.getByRole('row').filter({ hasText: failed }).getByText('PAYERROR', { exact: true }).waitFor();
+    expect(stateOf(failed)?.trade_state).toBe('PAYERROR');
+
+    await openView('refunds');
+    await page.getByRole('button', { name: `Fail refund ${outRefundNo}` }).click();
+    await page.getByRole('row').filter({ hasText: outRefundNo }).getByText('ABNORMAL', { exact: true }).waitFor();
+    const refund = world.sandbox.admin.refunds({ mchid: MAINLAND_PAYMENTS }).find((r) => r.out_refund_no === outRefundNo);
+    expect(refund?.status).toBe('ABNORMAL');
+    expect(ui.errors).toEqual([]);
+  });
+
   it('confirms one merchant transfer and refuses another, as the payee', async () => {
     const payments = world.client(MAINLAND_PAYMENTS);
     const bill = (outBillNo: string) =>

@@ -195,7 +195,12 @@ const orders = {
     const [rows, codeUrls] = await Promise.all([getJson('/_sandbox/orders'), getJson('/_sandbox/orders/code-urls')]);
     const unpaid = (o) => o.trade_state === 'NOTPAY' || o.trade_state === 'USERPAYING';
     const pay = (o, outcome) =>
-      postJson('/_sandbox/orders/pay', { mchid: o.mchid ?? o.sub_mchid ?? o.sp_mchid, id: o.id, outcome });
+      // By out_trade_no: an unpaid mainland order has no WeChat number yet (a global one has its `id` at once).
+      postJson('/_sandbox/orders/pay', {
+        mchid: o.mchid ?? o.sub_mchid ?? o.sp_mchid,
+        out_trade_no: o.out_trade_no,
+        outcome,
+      });
     const columns = genericColumns(rows, {
       first: ['out_trade_no', 'id', 'trade_type', 'trade_state', 'amount.total', 'amount.currency'],
       hidden: ['trade_state_desc'],

@@ -251,6 +251,16 @@ describe('parseXml: garbage is a WxpayParseError keeping the raw body, never {}'
     expect(parseError(Buffer.from(body, 'utf8')).body).toBe(Buffer.from(body, 'utf8').toString('utf8'));
   });
 
+  // A plain `<name>` and the `</name>` of the open element are read without the tag patterns; anything near them
+  // (a longer or shorter name, space before `>`, `/>`) must still get the full check.
+  it('checks tags that only look like the quick forms', () => {
+    expect(parseError('<xml><ab>1</a></xml>').message).toMatch(/end tag "a" does not match open element "ab"/);
+    expect(parseError('<xml><a>1</ab></xml>').message).toMatch(/end tag "ab" does not match open element "a"/);
+    expect(parseError('<xml><a>1</a</xml>').message).toMatch(/malformed end tag/);
+    expect(parseError('<xml><a>1</ a></xml>').message).toMatch(/malformed end tag/);
+    expect(parseXml('<xml><a >1</a\n><b/><c\t/></xml >')).toEqual({ a: '1', b: '', c: '' });
+  });
+
   it('refuses a string with a lone surrogate (a Buffer cannot hold one)', () => {
     const body = '<xml><a>\uD800</a></xml>';
     expect(parseError(body).body).toBe(body);
