@@ -301,6 +301,11 @@ describe('wxpay', () => {
       expect(help.code).toBe(0);
       expect(help.stdout).toContain('Example');
       expect(help.stdout).toMatch(/\n\s+\$ wxpay \S/);
+      // Each example line as a shell reads it: its quotes closed on the line, continued only where it ends in \.
+      for (const line of help.stdout.split('\n').filter((text) => /^\s+\$ /.test(text))) {
+        expect((line.match(/'/g) ?? []).length % 2, line).toBe(0);
+        expect(line, line).not.toMatch(/\S {3,}--/);
+      }
     }
     expect(await wxpay(['help', 'payout'])).toMatchObject({ code: 0, stdout: expect.stringContaining('Example') });
   });

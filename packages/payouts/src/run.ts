@@ -254,7 +254,7 @@ class BatchRun {
     this.#counts = await journal.counts(batchId);
     for (;;) {
       this.#exhausted = false;
-      await Promise.all(Array.from({ length: this.#c.concurrency }, () => this.#work()));
+      await this.#sendersDone();
       await this.#drainSettles();
       if (this.#reason !== undefined) return;
       const counts = await journal.counts(batchId);
@@ -276,6 +276,21 @@ class BatchRun {
       await sleep(wait, this.#stop.signal);
       if (this.#reason !== undefined) return;
     }
+  }
+
+  /**
+   * Runs the senders until none has a row left. One failing (the journal) stops the others, and the error is thrown
+   * only once every one of them is done: a send still in flight must have its outcome queued before the run lets go.
+   */
+  async #sendersDone(): Promise<void> {
+    const senders = Array.from({ length: this.#c.concurrency }, () =>
+      this.#work().catch((error: unknown) => {
+        this.#requestStop('stopped', 'the journal could not be read or written');
+        throw error;
+      }),
+    );
+    const failed = (await Promise.allSettled(senders)).find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   async #work(): Promise<void> {
@@ -313,9 +328,12 @@ class BatchRun {
   async #handle(row: ClaimedRow): Promise<void> {
     const { kind, settings, wxpay, pacer, now } = this.#c;
     const data = JSON.parse(row.data) as RowData;
+    /** The query found the payout: the resend only fetches what the row keeps, and no refusal of it is final. */
+    let exists = false;
     if (row.ambiguous && kind.query) {
       try {
         const answer = await kind.query(wxpay, data, settings, row.number);
+        exists = answer.state === 'resend';
         if (answer.state === 'sent')
           return this.#settle(row, {
             state: 'sent',
@@ -354,6 +372,12 @@ class BatchRun {
         const failure = classifySendError(error);
         switch (failure.kind) {
           case 'failed':
+            if (exists) {
+              return this.#settle(
+                row,
+                waiting('unknown', failure.code, failure.message, now() + retryDelay(row.attempts)),
+              );
+            }
             return this.#settle(row, { state: 'failed', errCode: failure.code, errMessage: failure.message });
           case 'unknown':
             return this.#settle(

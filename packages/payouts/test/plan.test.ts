@@ -157,6 +157,37 @@ describe('planBatch', () => {
     expect((await journal.batch('b2'))?.planned).toBe(false);
   });
 
+  it('never plans rows a read that changed wrote, even when the input is changed back', async () => {
+    // A read that changed is refused only after its rows are written, and the journal never changes a stored row:
+    // the rows must be checked where they are, not in the file.
+    let reads = 0;
+    const shifting = {
+      name: 'shifting',
+      async *records() {
+        reads++;
+        yield { line: 2, values: { openid: 'o1', amount: reads === 2 ? 19999 : 100 } };
+      },
+    };
+    await expect(plan(shifting, { batchId: 'b3' })).rejects.toThrow(BatchChangedError);
+    const again = await plan(shifting, { batchId: 'b3' }).catch((error: unknown) => error);
+    expect(again).toBeInstanceOf(BatchChangedError);
+    expect(String(again)).toMatch(/row 1 .*written by a read of other input/);
+    expect((await journal.batch('b3'))?.planned).toBe(false);
+    // A row the changed read added is as much in the journal.
+    let longReads = 0;
+    const growing = {
+      name: 'growing',
+      async *records() {
+        longReads++;
+        yield { line: 2, values: { openid: 'g1', amount: 100 } };
+        if (longReads === 2) yield { line: 3, values: { openid: 'g2', amount: 19999 } };
+      },
+    };
+    await expect(plan(growing, { batchId: 'b4' })).rejects.toThrow(BatchChangedError);
+    await expect(plan(growing, { batchId: 'b4' })).rejects.toThrow(/holds rows beyond the input's 1/);
+    expect((await journal.batch('b4'))?.planned).toBe(false);
+  });
+
   it('refuses input another batch already paid, unless allowed', async () => {
     const rows = [{ openid: 'o1', amount: 100 }];
     await plan(arraySource('code', rows), { batchId: 'first' });

@@ -78,9 +78,18 @@ describe('a journal made before the detail column', () => {
     expect(
       (db.prepare('PRAGMA table_info(payout_rows)').all() as Array<{ name: string }>).map((c) => c.name),
     ).not.toContain('detail');
+    db.prepare(
+      "INSERT INTO payout_rows (batch_id, row, number, openid, amount, data, state, wx_id, updated_at) VALUES ('old', 1, 'N0', 'o', 100, '{}', 'sent', 'L0', 1)",
+    ).run();
     db.close();
     const journal = openSqliteJournal(file);
     try {
+      expect((await journal.rows('old', 1, 1))[0]).toMatchObject({
+        number: 'N0',
+        state: 'sent',
+        wxId: 'L0',
+        detail: null,
+      });
       await journal.beginBatch({
         id: 'b',
         kind: 'transfer',

@@ -108,8 +108,8 @@ Example (red packets from the sandbox's merchant 10000098):
 
 Example (merchant transfers from the sandbox's merchant 1230000109; each payee confirms with the row's package_info,
 shown by "wxpay payout report"):
-  $ printf 'openid,amount\noUpF8uMuAJO_M2pxb1Q9zNjWeS6o,100\n' > riders.csv
-  $ wxpay payout run riders.csv --kind transfer -c merchant.json --journal payouts.db --appid wxd678efh567hg6787 \
+  $ printf 'openid,amount\\noUpF8uMuAJO_M2pxb1Q9zNjWeS6o,100\\n' > riders.csv
+  $ wxpay payout run riders.csv --kind transfer -c merchant.json --journal payouts.db --appid wxd678efh567hg6787 \\
       --transfer-scene-id 1005 --transfer-remark "7月配送费" --report-info 岗位类型=外卖骑手 --report-info 报酬说明=7月配送费
 
 Exit status: 0 every row is final (sent or failed); 75 rows are left (stopped, top-up needed, a limit, a network

@@ -1,0 +1,70 @@
+// A journal that fails mid-run: the run rejects with its error, but only after every send in flight has finished and
+// its outcome is written, and no send starts after the failure.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import type { Wxpay } from 'wxpay';
+import { arraySource, type Journal, openSqliteJournal, runPayouts } from '../src/index.js';
+import { payoutDefaults as defaults } from './support/sandbox-merchant.js';
+
+let dir: string;
+let journal: Journal;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'wxpay-journal-errors-'));
+  journal = openSqliteJournal(join(dir, 'journal.db'));
+});
+afterEach(async () => {
+  await journal.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Just enough of a client for the redpack kind: every send succeeds, the one for row 1 slowly. */
+function fakeClient(sends: string[]): Wxpay {
+  const client = {
+    toJSON: () => ({ mchid: '1900000109' }),
+    chain: () => ({
+      post: async ({ xml }: { xml: Record<string, unknown> }) => {
+        const billno = String(xml.mch_billno);
+        sends.push(billno);
+        if (billno.endsWith('0000000001')) await new Promise((resolve) => setTimeout(resolve, 300));
+        return { send_listid: `listid-${billno}` };
+      },
+    }),
+  };
+  return client as unknown as Wxpay;
+}
+
+it('on a journal error, writes the outcomes of sends in flight before it rejects, and sends nothing more', async () => {
+  let claims = 0;
+  const failing = new Proxy(journal, {
+    get: (target, name) => {
+      if (name === 'claim') {
+        return (...args: Parameters<Journal['claim']>) =>
+          ++claims === 1 ? target.claim(...args) : Promise.reject(new Error('disk I/O error'));
+      }
+      const value: unknown = Reflect.get(target, name);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  const rows = Array.from({ length: 20 }, (_, i) => ({ openid: `o${i + 1}`, amount: 100 }));
+  const sends: string[] = [];
+  const run = runPayouts({
+    wxpay: fakeClient(sends),
+    journal: failing,
+    kind: 'redpack',
+    source: arraySource('errors', rows),
+    appid: 'wx8888888888888888',
+    defaults,
+    concurrency: 2,
+    rate: 1000,
+  });
+  await expect(run).rejects.toThrow('disk I/O error');
+  // The first claim took 8 rows; row 1 was still on the wire when the second claim failed.
+  expect(sends).toHaveLength(8);
+  const journaled = await journal.rows('errors', 1, 20);
+  expect(journaled.slice(0, 8).map((r) => r.state)).toEqual(Array(8).fill('sent'));
+  expect(journaled[0]?.wxId).toMatch(/^listid-/);
+  await new Promise((resolve) => setTimeout(resolve, 400));
+  expect(sends).toHaveLength(8);
+});
