@@ -225,7 +225,9 @@ describe('the dashboard', () => {
     await openView('refunds');
     await page.getByRole('button', { name: `Fail refund ${outRefundNo}` }).click();
     await page.getByRole('row').filter({ hasText: outRefundNo }).getByText('ABNORMAL', { exact: true }).waitFor();
-    const refund = world.sandbox.admin.refunds({ mchid: MAINLAND_PAYMENTS }).find((r) => r.out_refund_no === outRefundNo);
+    const refund = world.sandbox.admin
+      .refunds({ mchid: MAINLAND_PAYMENTS })
+      .find((r) => r.out_refund_no === outRefundNo);
     expect(refund?.status).toBe('ABNORMAL');
     expect(ui.errors).toEqual([]);
   });
