@@ -1,4 +1,5 @@
 // What every sandbox handler works with: the store, the clock, faults, the CA, and the shapes of calls and replies.
+import type { KeyObject } from 'node:crypto';
 import type { SandboxClock } from './clock.js';
 import type { Faults } from './faults.js';
 import type { ClientCertificateCheck, Pem } from './pki.js';
@@ -42,4 +43,15 @@ export interface SandboxReply {
   body: string;
   /** Bytes sent instead of `body` (a bill file, which may be gzip). */
   bytes?: Buffer;
+  /**
+   * The `Wechatpay-Signature` header still to add (APIv3): the server computes it off the event loop before sending,
+   * and never sends a reply that still has one pending.
+   */
+  signature?: PendingSignature;
+}
+
+/** A signature to compute: SHA256withRSA over `message` with `key`. */
+export interface PendingSignature {
+  message: Buffer;
+  key: KeyObject;
 }

@@ -5,9 +5,9 @@ import type { TLSSocket } from 'node:tls';
 import { ClientIdentities, forbidRenegotiation } from './client-identity.js';
 import type { SandboxCall, SandboxContext, SandboxReply } from './context.js';
 import { GroupCommit } from './group-commit.js';
-import { businessReply } from './v2/reply.js';
-import { injectedSystemError } from './v2/system-errors.js';
+import { injectedSystemErrorReply } from './v2/router.js';
 import { renderReply } from './v3/reply.js';
+import { signReplyMessageOffLoop } from './wire/v3-reply-signature.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -84,14 +84,17 @@ async function serve(
       res,
       isV3
         ? renderReply(options.ctx, { status: 500, body: { code: 'SYSTEM_ERROR', message: '系统错误' } })
-        : businessReply(injectedSystemError(path), {}, undefined),
+        : injectedSystemErrorReply(call),
     );
     return;
   }
-  // Durable before it is told: the reply waits until the transaction it was handled in is committed.
-  const reply = await groups.run(() =>
-    isV3 ? options.handleV3(options.ctx, call) : options.handleV2(options.ctx, call),
-  );
+  // Durable before it is told: the reply waits until the transaction it was handled in is committed, and its
+  // signature is computed meanwhile.
+  // (Wrapped: a SQLite transaction may not return a promise.)
+  const { signing } = await groups.run(() => ({
+    signing: signed(isV3 ? options.handleV3(options.ctx, call) : options.handleV2(options.ctx, call)),
+  }));
+  const reply = await signing;
   if (faults.dropReply()) {
     // The request took effect; the client never learns it. This is the case that makes resends dangerous.
     res.socket?.destroy();
@@ -146,7 +149,24 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   });
 }
 
+/**
+ * The reply with its pending `Wechatpay-Signature` added, computed on libuv's thread pool. Never rejects (a failed
+ * signature becomes an unsigned 500), so that a reply whose commit failed leaves no rejection behind.
+ */
+async function signed(reply: SandboxReply): Promise<SandboxReply> {
+  const { signature, ...rest } = reply;
+  if (signature === undefined) return reply;
+  try {
+    const value = await signReplyMessageOffLoop(signature.message, signature.key);
+    return { ...rest, headers: { ...rest.headers, 'Wechatpay-Signature': value } };
+  } catch (error) {
+    return internalError(error);
+  }
+}
+
 function send(res: ServerResponse, reply: SandboxReply): void {
+  // Fail closed: a reply meant to be signed never leaves without its signature.
+  if (reply.signature !== undefined) throw new Error('a reply was about to leave before its signature was computed');
   // Headers as a flat [name, value, ...] list: no object built per reply.
   const headers: string[] = [];
   for (const name of Object.keys(reply.headers)) {

@@ -268,8 +268,64 @@ describe('the front door of the coupon endpoints', () => {
       const limited = replies.find((reply) => reply.err_code === 'FREQ_OVER_LIMIT');
       expect(limited).toMatchObject({ return_code: 'SUCCESS', err_code_des: '超过发放频率限制，请稍后再试' });
       expect(limited?.return_msg).toBeUndefined();
+      // send_coupon reports its openid's result on every reply, the front door's failures included.
+      expect(limited).toMatchObject({
+        coupon_stock_id: COUPON_STOCK,
+        openid: 'oCouponFidelity0000000000009',
+        ret_code: 'FAILED',
+        coupon_id: '',
+        ret_msg: '超过发放频率限制，请稍后再试',
+        failed_count: '1',
+      });
     } finally {
       sandbox.admin.setFaults({ rateLimitPerSecond: 10_000 });
+    }
+  });
+
+  it('answers a send that breaks a field rule with its result fields and an empty coupon_id', async () => {
+    const reply = await raw('send_coupon', {
+      coupon_stock_id: COUPON_STOCK,
+      openid_count: '2',
+      partner_trade_no: tradeNo(),
+      openid: 'oCouponFidelity0000000000010',
+      appid: COUPON_APPID,
+    });
+    expect(reply).toMatchObject({
+      result_code: 'FAIL',
+      err_code: 'PARAM_ERROR',
+      ret_code: 'FAILED',
+      coupon_id: '',
+      openid: 'oCouponFidelity0000000000010',
+    });
+    expect(reply.return_msg).toBeUndefined();
+  });
+
+  // An injected system error is a business failure too: in the coupon tables' style, with send_coupon's result.
+  it('answers an injected SYSTEMERROR without return_msg, send_coupon with an empty coupon_id', async () => {
+    sandbox.admin.setFaults({ systemErrorRate: 1 });
+    try {
+      const sent = await raw('send_coupon', {
+        coupon_stock_id: COUPON_STOCK,
+        openid_count: '1',
+        partner_trade_no: tradeNo(),
+        openid: 'oCouponFidelity0000000000011',
+        appid: COUPON_APPID,
+      });
+      expect(sent).toMatchObject({
+        return_code: 'SUCCESS',
+        result_code: 'FAIL',
+        err_code: 'SYSTEMERROR',
+        err_code_des: '系统繁忙，请稍后再试',
+        ret_code: 'FAILED',
+        coupon_id: '',
+        openid: 'oCouponFidelity0000000000011',
+      });
+      expect(sent.return_msg).toBeUndefined();
+      const stock = await raw('query_coupon_stock', { coupon_stock_id: COUPON_STOCK, appid: COUPON_APPID });
+      expect(stock).toMatchObject({ result_code: 'FAIL', err_code: 'SYSTEMERROR', appid: COUPON_APPID });
+      expect(stock.return_msg).toBeUndefined();
+    } finally {
+      sandbox.admin.setFaults({ systemErrorRate: 0 });
     }
   });
 });

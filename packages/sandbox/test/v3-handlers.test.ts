@@ -143,7 +143,18 @@ function makeCall(method: string, pathAndQuery: string, body?: unknown, options:
 }
 
 function send(method: string, pathAndQuery: string, body?: unknown, options?: CallOptions): SandboxReply {
-  return handleV3(ctx, makeCall(method, pathAndQuery, body, options));
+  return signedNow(handleV3(ctx, makeCall(method, pathAndQuery, body, options)));
+}
+
+/**
+ * The reply as the server sends it: a handler leaves `Wechatpay-Signature` pending (the message and the key), and
+ * the server computes it off the event loop; here it is computed at once, so the checks below verify it.
+ */
+function signedNow(reply: SandboxReply): SandboxReply {
+  const { signature, ...rest } = reply;
+  if (signature === undefined) return reply;
+  const value = sign('sha256', signature.message, signature.key).toString('base64');
+  return { ...rest, headers: { ...rest.headers, 'Wechatpay-Signature': value } };
 }
 
 function json(reply: SandboxReply): Record<string, unknown> {
@@ -260,6 +271,7 @@ describe('Authorization', () => {
     for (const reply of [unknown, missing, malformed]) {
       expect(reply.status).toBe(401);
       expect(json(reply).code).toBe('SIGN_ERROR');
+      expect(reply.signature).toBeUndefined();
       expect(reply.headers['Wechatpay-Signature']).toBeUndefined();
       expect(reply.headers['Request-ID']).toBeTruthy();
     }

@@ -84,23 +84,29 @@ export function queryCouponStock(ctx: SandboxContext, { merchant, fields }: V2Re
 }
 
 /**
+ * send_coupon's report of its one openid, on failures too (the router's front-door failures use it as well): coupon_id
+ * and ret_msg are then "" (empty string, as the table says), not left out.
+ */
+export function sendCouponResult(fields: Fields, couponId: string, problem?: Refusal): ReplyFields {
+  return {
+    coupon_stock_id: fields.coupon_stock_id ?? '',
+    resp_count: '1',
+    success_count: problem ? '0' : '1',
+    failed_count: problem ? '1' : '0',
+    openid: fields.openid ?? '',
+    ret_code: problem ? 'FAILED' : 'SUCCESS',
+    coupon_id: couponId,
+    ret_msg: problem ? (problem.officialText ?? problem.detail) : '',
+  };
+}
+
+/**
  * Sends one coupon. The openid is not looked up: the coupon docs name no code for an unknown user, and the seed
  * examples send to openids the sandbox has never seen. An empty one is OPEN_ID_EMPTY.
  */
 export function sendCoupon(ctx: SandboxContext, { merchant, fields, now }: V2Request): Outcome {
   const openid = fields.openid ?? '';
-  // The reply reports each openid's result (ret_code), on failures too: coupon_id and ret_msg are then "" (empty
-  // string, as the table says), not left out.
-  const result = (couponId: string, problem?: Refusal): ReplyFields => ({
-    coupon_stock_id: requiredField(fields, 'coupon_stock_id'),
-    resp_count: '1',
-    success_count: problem ? '0' : '1',
-    failed_count: problem ? '1' : '0',
-    openid,
-    ret_code: problem ? 'FAILED' : 'SUCCESS',
-    coupon_id: couponId,
-    ret_msg: problem ? (problem.officialText ?? problem.detail) : '',
-  });
+  const result = (couponId: string, problem?: Refusal): ReplyFields => sendCouponResult(fields, couponId, problem);
   const refused = (problem: Refusal): Outcome => refuseCoupon(problem, result('', problem));
   if (openid === '') {
     return refused({ code: 'OPEN_ID_EMPTY', officialText: '用户openid为空', detail: 'openid: required' });

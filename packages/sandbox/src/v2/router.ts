@@ -6,12 +6,12 @@ import type { MerchantRow } from '../store.js';
 import { equalsInConstantTime } from '../wire/constant-time.js';
 import { signV2 } from '../wire/v2-sign.js';
 import { signWorkwx } from '../wire/workwx-sign.js';
-import { queryCouponStock, queryCouponsInfo, sendCoupon } from './coupon.js';
+import { queryCouponStock, queryCouponsInfo, sendCoupon, sendCouponResult } from './coupon.js';
 import { type V2Endpoint, v2Endpoint } from './endpoints.js';
 import { findBrokenRule } from './field-rules.js';
 import { readFlatXml } from './flat-xml.js';
 import { getHbInfo, queryWorkwxRedpack, sendRedpack, sendWorkwxRedpack } from './redpack.js';
-import { type RefusalStyle, refuse } from './refusals.js';
+import { type Refusal, type RefusalStyle, refuse } from './refusals.js';
 import {
   businessReply,
   communicationFailure,
@@ -20,6 +20,7 @@ import {
   textReply,
   type V2Handler,
 } from './reply.js';
+import { injectedSystemError } from './system-errors.js';
 import { payWwspTrans2Pocket } from './transfers.js';
 
 /** Codes that differ between the red packet / transfer endpoints and the (older) coupon endpoints. */
@@ -70,6 +71,11 @@ interface EndpointSpec {
   /** Request fields every processed reply repeats. */
   readonly echo: readonly string[];
   readonly handle: V2Handler;
+  /**
+   * The fields the endpoint's failure replies carry besides the codes (send_coupon reports the openid's result on
+   * every reply), for the failures the front door and injected faults answer.
+   */
+  readonly failureFields?: (request: Readonly<Record<string, string>>, refusal: Refusal) => ReplyFields;
 }
 
 /** An endpoint's handling with its wire facts: certificate, signed replies, workwx_sign subset, field rules. */
@@ -108,6 +114,7 @@ const specs: readonly EndpointSpec[] = [
     },
     echo: couponEcho,
     handle: sendCoupon,
+    failureFields: (request, refusal) => sendCouponResult(request, '', refusal),
   },
   // querycouponsinfo's table writes "id" in lower case.
   {
@@ -156,7 +163,7 @@ export function handleV2(ctx: SandboxContext, call: SandboxCall): SandboxReply {
     const workwx = merchant.config.workwx;
     // Without WeCom payment enabled there is no secret to check workwx_sign against: the merchant may not call.
     if (workwx === undefined) {
-      const noCompetence = refuseAt(spec.codes, 'NO_COMPETENCE', 'mch_id has no WeCom payment enabled');
+      const noCompetence = refuseAt(spec, fields, 'NO_COMPETENCE', 'mch_id has no WeCom payment enabled');
       return processedReply(spec, fields, merchant, noCompetence);
     }
     const workwxProblem = checkWorkwxSign(fields, spec.wire.workwxFields, workwx.secret);
@@ -164,12 +171,12 @@ export function handleV2(ctx: SandboxContext, call: SandboxCall): SandboxReply {
       const code = spec.codes.workwxSign;
       return code === undefined
         ? communicationFailure('SIGN_ERROR', workwxProblem)
-        : processedReply(spec, fields, merchant, refuseAt(spec.codes, code, workwxProblem));
+        : processedReply(spec, fields, merchant, refuseAt(spec, fields, code, workwxProblem));
     }
   }
 
   if (!ctx.faults.allow(mchid, merchant.rate_limit, Date.now())) {
-    const tooMany = refuseAt(spec.codes, spec.codes.frequency, 'too many requests: slow down and retry later');
+    const tooMany = refuseAt(spec, fields, spec.codes.frequency, 'too many requests: slow down and retry later');
     return processedReply(spec, fields, merchant, tooMany);
   }
 
@@ -189,10 +196,29 @@ function processedReply(
   merchant: MerchantRow,
   outcome: Outcome,
 ): SandboxReply {
+  return businessReply(outcome, echoOf(spec, fields), spec.wire.signedReply ? merchant.config.apiv2Key : undefined);
+}
+
+/** What a processed reply of `spec` repeats from the request. */
+function echoOf(spec: EndpointSpec, fields: Readonly<Record<string, string>>): ReplyFields {
   const echo: ReplyFields = {};
   // Empty request fields count as absent (as in a signature) and are not echoed.
   for (const name of spec.echo) if (fields[name] !== '') echo[name] = fields[name];
-  return businessReply(outcome, echo, spec.wire.signedReply ? merchant.config.apiv2Key : undefined);
+  return echo;
+}
+
+/**
+ * The reply to an APIv2 call hit by an injected system error: the endpoint's own busy code, written the way its
+ * family writes failures, with its echo and failure fields. Unsigned, like a failure before the business layer.
+ */
+export function injectedSystemErrorReply(call: SandboxCall): SandboxReply {
+  const path = call.pathAndQuery.split('?', 1)[0] ?? '';
+  const refusal = injectedSystemError(path);
+  const spec = endpoints.get(path);
+  if (spec === undefined) return businessReply(refuse(refusal), {}, undefined);
+  const read = readFields(call.rawBody);
+  const fields = typeof read === 'string' ? {} : read;
+  return businessReply(refusalOf(spec, fields, refusal), echoOf(spec, fields), undefined);
 }
 
 /** No APIv2 request comes near this; the cap keeps a hostile body from costing a parse. */
@@ -261,10 +287,14 @@ function checkFields(spec: Endpoint, fields: Readonly<Record<string, string>>): 
   const broken = findBrokenRule(spec.wire.fields, spec.wire.crossRules, fields);
   if (broken === undefined) return undefined;
   const ownCode = broken.rule === 'required' ? spec.codes.missing?.[broken.field] : undefined;
-  return refuseAt(spec.codes, ownCode ?? 'PARAM_ERROR', `${broken.field}: ${broken.rule}`);
+  return refuseAt(spec, fields, ownCode ?? 'PARAM_ERROR', `${broken.field}: ${broken.rule}`);
 }
 
 /** A business failure the front door answers, written as the endpoint's family writes it. */
-function refuseAt(codes: FamilyCodes, code: string, detail: string): Outcome {
-  return refuse({ code, officialText: codes.texts[code], detail }, {}, codes.style);
+function refuseAt(spec: EndpointSpec, fields: Readonly<Record<string, string>>, code: string, detail: string): Outcome {
+  return refusalOf(spec, fields, { code, officialText: spec.codes.texts[code], detail });
+}
+
+function refusalOf(spec: EndpointSpec, fields: Readonly<Record<string, string>>, refusal: Refusal): Outcome {
+  return refuse(refusal, spec.failureFields?.(fields, refusal), spec.codes.style);
 }

@@ -3,7 +3,7 @@
 
 import { randomUUID } from 'node:crypto';
 import type { SandboxClock } from '../clock.js';
-import type { SandboxContext, SandboxReply } from '../context.js';
+import type { PendingSignature, SandboxContext, SandboxReply } from '../context.js';
 import type { JsonValue, MerchantConfig, MerchantRow, Store } from '../store.js';
 import { privateKeyOf } from '../wire/keys.js';
 import { createNonce } from '../wire/nonce.js';
@@ -78,16 +78,27 @@ export function chooseSigningKey(
   }
 }
 
-/** `Wechatpay-Timestamp`, `-Nonce`, `-Serial` and `-Signature` over `timestamp\nnonce\nbody\n`. */
-export function signatureHeaders(key: SigningKey, body: string, timestampSeconds: number): Record<string, string> {
+/**
+ * `Wechatpay-Timestamp`, `-Nonce` and `-Serial`, and the signature to compute over `timestamp\nnonce\nbody\n` for
+ * `Wechatpay-Signature`.
+ */
+function signatureParts(
+  key: SigningKey,
+  body: string,
+  timestampSeconds: number,
+): { headers: Record<string, string>; signature: PendingSignature } {
   const timestamp = String(timestampSeconds);
   const nonce = createNonce(32);
   return {
-    'Wechatpay-Timestamp': timestamp,
-    'Wechatpay-Nonce': nonce,
-    'Wechatpay-Serial': key.serial,
-    'Wechatpay-Signature': signReplyMessage(replySignMessage(timestamp, nonce, body), privateKeyOf(key.privateKeyPem)),
+    headers: { 'Wechatpay-Timestamp': timestamp, 'Wechatpay-Nonce': nonce, 'Wechatpay-Serial': key.serial },
+    signature: { message: replySignMessage(timestamp, nonce, body), key: privateKeyOf(key.privateKeyPem) },
   };
+}
+
+/** The four signature headers, signed now (notifications, which leave from the notifier rather than the server). */
+function signatureHeaders(key: SigningKey, body: string, timestampSeconds: number): Record<string, string> {
+  const { headers, signature } = signatureParts(key, body, timestampSeconds);
+  return { ...headers, 'Wechatpay-Signature': signReplyMessage(signature.message, signature.key) };
 }
 
 /** Signs an outgoing body for a merchant, as the notifier needs it. */
@@ -114,7 +125,10 @@ export interface ReplyOptions {
   platform?: boolean;
 }
 
-/** A finished reply: JSON body, a fresh `Request-ID`, and the signature headers for a known merchant. */
+/**
+ * A reply: JSON body, a fresh `Request-ID`, and for a known merchant the signature headers with `Wechatpay-Signature`
+ * pending (the server adds it off the event loop).
+ */
 export function renderReply(ctx: Pick<SandboxContext, 'clock'>, options: ReplyOptions): SandboxReply {
   const body = options.body === undefined ? '' : JSON.stringify(options.body);
   const headers: Record<string, string> = { 'Request-ID': randomUUID().replaceAll('-', '').toUpperCase() };
@@ -124,7 +138,9 @@ export function renderReply(ctx: Pick<SandboxContext, 'clock'>, options: ReplyOp
       requestedSerial: options.requestedSerial,
       platform: options.platform ?? false,
     });
-    Object.assign(headers, signatureHeaders(key, body, ctx.clock.wireSeconds()));
+    const parts = signatureParts(key, body, ctx.clock.wireSeconds());
+    Object.assign(headers, parts.headers);
+    return { status: options.status, headers, body, signature: parts.signature };
   }
   return { status: options.status, headers, body };
 }

@@ -10,3 +10,16 @@ export function replySignMessage(timestamp: string, nonce: string, body: string)
 export function signReplyMessage(message: Buffer, privateKey: KeyObject): string {
   return sign('sha256', message, privateKey).toString('base64');
 }
+
+/**
+ * The same signature computed on libuv's thread pool: an RSA signature is most of an APIv3 reply's CPU, and off the
+ * event loop it runs on another core while the sandbox serves other requests.
+ */
+export function signReplyMessageOffLoop(message: Buffer, privateKey: KeyObject): Promise<string> {
+  return new Promise((resolve, reject) => {
+    sign('sha256', message, privateKey, (error, signature) => {
+      if (error === null) resolve(signature.toString('base64'));
+      else reject(error);
+    });
+  });
+}
