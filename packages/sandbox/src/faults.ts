@@ -25,6 +25,7 @@ export class Faults {
   // Request times per merchant within the last second (real time: rate limits protect the process, not the story).
   readonly #recent = new Map<string, RecentRequests>();
   readonly #random: () => number;
+  #changes = 0;
 
   constructor(random: () => number = Math.random) {
     this.#random = random;
@@ -32,6 +33,11 @@ export class Faults {
 
   get settings(): Readonly<FaultSettings> {
     return this.#settings;
+  }
+
+  /** How many times the settings were changed or reset: the dashboard's change feed watches it (they live in memory). */
+  get changes(): number {
+    return this.#changes;
   }
 
   /** Changes some settings; probabilities must be within 0..1. */
@@ -47,12 +53,14 @@ export class Faults {
       throw new RangeError('rateLimitPerSecond must be a positive integer');
     }
     this.#settings = next;
+    this.#changes += 1;
     return this.#settings;
   }
 
   reset(): void {
     this.#settings = { ...DEFAULT_FAULTS };
     this.#recent.clear();
+    this.#changes += 1;
   }
 
   systemError(): boolean {

@@ -72,6 +72,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const dashboard = new Dashboard({
       admin,
       store,
+      faults: ctx.faults,
       // The names the server certificate holds: the only ones a browser reaches the sandbox by.
       ownOrigins: () => [url, url.replace('127.0.0.1', 'localhost')],
       token,

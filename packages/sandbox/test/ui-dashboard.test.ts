@@ -124,6 +124,21 @@ describe('the dashboard', () => {
     expect(ui.errors).toEqual([]);
   });
 
+  it('shows a fault setting changed in process (not through the page) within a second', async () => {
+    await openView('faults');
+    await page.locator('#live.on').waitFor();
+    const row = page.getByRole('row').filter({ hasText: 'Delay (ms)' });
+    await row.getByRole('cell', { name: '0', exact: true }).waitFor();
+    world.sandbox.admin.setFaults({ delayMs: 4321 });
+    try {
+      await row.getByRole('cell', { name: '4321', exact: true }).waitFor({ timeout: 1000 });
+    } finally {
+      world.sandbox.admin.resetFaults();
+    }
+    await row.getByRole('cell', { name: '0', exact: true }).waitFor({ timeout: 1000 });
+    expect(ui.errors).toEqual([]);
+  });
+
   it('shows a red packet sent through the SDK within a second, and opens it as the user', async () => {
     await openView('redpacks');
     await page.locator('#live.on').waitFor();

@@ -1,8 +1,10 @@
 // Tells the dashboard's open pages that something in the sandbox changed, over Server-Sent Events. It watches the
 // store's own write counter (`total_changes()`, every write of this process) and SQLite's `data_version` (a commit by
-// another process on the same data directory, e.g. the CLI) only while a page listens: with nobody listening the
-// sandbox does no work for it at all, and no write path pays anything (the red packet hot path stays as it is).
+// another process on the same data directory, e.g. the CLI), and the fault settings' change count (they live in
+// memory), only while a page listens: with nobody listening the sandbox does no work for it at all, and no write path
+// pays anything (the red packet hot path stays as it is).
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Faults } from '../faults.js';
 import type { Store } from '../store.js';
 
 /** How often a listened-to store is looked at: well within the second a change must take to show. */
@@ -12,14 +14,16 @@ const keepAliveMs = 15_000;
 
 export class ChangeFeed {
   readonly #store: Store;
+  readonly #faults: Faults;
   readonly #listeners = new Set<ServerResponse>();
   #timer: NodeJS.Timeout | undefined;
   #seen = '';
   #sequence = 0;
   #sinceKeepAlive = 0;
 
-  constructor(store: Store) {
+  constructor(store: Store, faults: Faults) {
     this.#store = store;
+    this.#faults = faults;
   }
 
   /** Takes over the response: an event stream that gets `event: change` whenever the sandbox's state changes. */
@@ -41,11 +45,6 @@ export class ChangeFeed {
       this.#timer = setInterval(() => this.#poll(), pollMs);
       this.#timer.unref();
     }
-  }
-
-  /** For changes the store does not see (fault settings live in memory): tells the listeners at once. */
-  changed(): void {
-    if (this.#listeners.size > 0) this.#broadcast();
   }
 
   close(): void {
@@ -77,12 +76,15 @@ export class ChangeFeed {
     for (const res of this.#listeners) res.write(event);
   }
 
-  /** This connection's write count and the database's version as others see it; undefined once the store is closed. */
+  /**
+   * This connection's write count, the database's version as others see it and the fault settings' change count;
+   * undefined once the store is closed.
+   */
   #version(): string | undefined {
     if (!this.#store.db.open) return undefined;
     const writes = this.#store.statement<[], { n: number }>('SELECT total_changes() AS n').get()?.n;
     const others = this.#store.db.pragma('data_version', { simple: true });
-    return `${String(writes)}/${String(others)}`;
+    return `${String(writes)}/${String(others)}/${this.#faults.changes}`;
   }
 
   #stop(): void {

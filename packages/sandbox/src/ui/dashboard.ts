@@ -6,6 +6,7 @@ import QRCode from 'qrcode';
 import type { SandboxAdmin } from '../admin.js';
 import { handleAdminHttp } from '../admin-http.js';
 import type { SandboxCall, SandboxReply } from '../context.js';
+import type { Faults } from '../faults.js';
 import type { Store } from '../store.js';
 import { refuseForeignBrowser } from './browser-guard.js';
 import { ChangeFeed } from './change-feed.js';
@@ -32,6 +33,8 @@ const pageHeaders = {
 export interface DashboardOptions {
   admin: SandboxAdmin;
   store: Store;
+  /** Their settings live in memory: the change feed watches them beside the store. */
+  faults: Faults;
   /** The sandbox's own origins, once it listens. */
   ownOrigins: () => readonly string[];
   /** The admin token (`sandbox.json` -> `adminToken`). */
@@ -46,7 +49,7 @@ export class Dashboard {
 
   constructor(options: DashboardOptions) {
     this.#options = options;
-    this.#feed = new ChangeFeed(options.store);
+    this.#feed = new ChangeFeed(options.store, options.faults);
   }
 
   /** Everything under `/_sandbox/` (and `/`) but the event stream. */
@@ -57,9 +60,7 @@ export class Dashboard {
     const path = url.pathname;
     if (path === '/' || path === '/_sandbox/ui') return redirect(UI_PATH);
     if (path.startsWith(UI_PATH)) return this.#page(call.method, path.slice(UI_PATH.length), url.searchParams);
-    const reply = await handleAdminHttp(this.#options.admin, call);
-    if (call.method !== 'GET' && reply.status === 200) this.#feed.changed();
-    return reply;
+    return handleAdminHttp(this.#options.admin, call);
   };
 
   /** Takes over the response when the request is for the event stream; false for any other request. */
