@@ -34,7 +34,11 @@ export class APIPromise<T> implements PromiseLike<T> {
     onFulfilled?: ((value: T) => A | PromiseLike<A>) | null,
     onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
   ): Promise<A | B> {
-    return this.#outcome.then((outcome) => outcome.data).then(onFulfilled, onRejected);
+    // One promise step, not two: unwrapping `data` inside the callback spares every await a microtask.
+    return this.#outcome.then(
+      (outcome) => (onFulfilled ? onFulfilled(outcome.data) : (outcome.data as unknown as A)),
+      onRejected,
+    );
   }
 
   catch<B = never>(onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<T | B> {

@@ -12,6 +12,8 @@ const LITERAL = /^[A-Za-z0-9_~.-]+$/;
 
 /** Splits `v2/a/b` (leading and trailing slashes allowed) into segments. */
 export function splitPath(path: string): string[] {
+  // One segment, the usual case of a chain step (`client.v3.global`): no pattern needed.
+  if (!path.includes('/')) return path === '' ? [] : [path];
   const trimmed = path.replace(/^\/+|\/+$/g, '');
   return trimmed === '' ? [] : trimmed.split('/');
 }

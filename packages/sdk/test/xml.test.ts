@@ -117,6 +117,8 @@ describe('parseXml: structure', () => {
   it('returns {} for an empty root, not an error', () => {
     expect(parseXml('<xml/>')).toEqual({});
     expect(parseXml('<xml>\n</xml>')).toEqual({});
+    // An empty root is the one object made outside a child element: prototype-less all the same.
+    expect(Object.getPrototypeOf(parseXml('<xml/>'))).toBeNull();
   });
 
   it('accepts another root name when asked', () => {

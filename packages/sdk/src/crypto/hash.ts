@@ -1,8 +1,9 @@
 // Hash primitives: MD5, SHA-1, SHA-256 and HMAC-SHA256 as lowercase hex.
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, hash } from 'node:crypto';
 
+/** One-shot `hash` (Node 20.12+): APIv2 signs short strings, for which a Hash object costs more than the digest. */
 export function md5Hex(data: string | Buffer): string {
-  return createHash('md5').update(data).digest('hex');
+  return hash('md5', data, 'hex');
 }
 
 /** SHA-1: only to check a downloaded bill against the digest its signed application announced. */

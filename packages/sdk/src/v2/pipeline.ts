@@ -154,7 +154,9 @@ function prepareFields(
 /** The caller's field values as the strings that will be sent; absent (undefined/null) values are left out. */
 export function fieldStrings(input: Readonly<Record<string, unknown>>): Record<string, string> {
   const fields: Record<string, string> = {};
-  for (const [name, value] of Object.entries(input)) {
+  // Keys, not entries: no array of pairs built per call.
+  for (const name of Object.keys(input)) {
+    const value = input[name];
     if (value === undefined || value === null) continue;
     if (typeof value === 'number') {
       if (!Number.isFinite(value)) throw new ValidationError(name, 'finite number');
@@ -196,8 +198,8 @@ function checkReply(check: ReplyCheck, data: XmlObject, response: RawResponse): 
   const businessFailure = resultCode === 'FAIL';
   if (check.signed) {
     if (typeof data.sign === 'string') {
-      for (const [name, value] of Object.entries(data)) {
-        if (typeof value !== 'string') {
+      for (const name of Object.keys(data)) {
+        if (typeof data[name] !== 'string') {
           throw new SignatureVerificationError(
             'unsigned element',
             `signature verification failed: <${remoteText(name, 40)}> is not covered by the signature`,

@@ -62,11 +62,11 @@ function matchAt(pattern: RegExp, text: string, position: number): RegExpExecArr
 /** An element being read: its children so far, and its text (all runs and CDATA sections, concatenated). */
 interface Frame {
   name: string;
-  fields: XmlObject;
+  /** Made at the first child element: most elements are text leaves and never need one. */
+  fields: XmlObject | undefined;
   text: string;
   /** True once the element holds CDATA or text that is not just formatting whitespace. */
   hasContent: boolean;
-  hasChildren: boolean;
 }
 
 /** A name taken from the document, for an error message: cut short and JSON-quoted (no raw newline can get through). */
@@ -173,21 +173,24 @@ function parseDocument(text: string, rootName: string, raw: () => string): XmlOb
 
   function close(frame: Frame): void {
     let value: XmlValue = frame.text;
-    if (frame.hasChildren) {
+    if (frame.fields !== undefined) {
       if (frame.hasContent) fail(`element ${shown(frame.name)} mixes text and child elements`);
       value = frame.fields;
     }
     const parent = stack.at(-1);
     if (parent === undefined) {
       if (frame.hasContent) fail(`root ${shown(frame.name)} holds text instead of fields`);
-      result = frame.fields;
+      // A prototype-less object: indexing a missing name gives undefined, never an Object.prototype member.
+      result = frame.fields ?? Object.create(null);
       return;
     }
+    // startTag gave the parent its fields when this element opened.
+    const fields = parent.fields as XmlObject;
     // A repeated name becomes an array (gethbinfo's <hbinfo> list). Values are never arrays otherwise.
-    const existing = parent.fields[frame.name];
-    if (existing === undefined) parent.fields[frame.name] = value;
+    const existing = fields[frame.name];
+    if (existing === undefined) fields[frame.name] = value;
     else if (Array.isArray(existing)) existing.push(value);
-    else parent.fields[frame.name] = [existing, value];
+    else fields[frame.name] = [existing, value];
   }
 
   function startTag(): void {
@@ -215,9 +218,9 @@ function parseDocument(text: string, rootName: string, raw: () => string): XmlOb
     }
     if (stack.length >= MAX_DEPTH) fail('elements nested too deeply');
     const parent = stack.at(-1);
-    if (parent) parent.hasChildren = true;
     // A prototype-less object: indexing a missing name gives undefined, never an Object.prototype member.
-    const frame: Frame = { name, fields: Object.create(null), text: '', hasContent: false, hasChildren: false };
+    if (parent) parent.fields ??= Object.create(null);
+    const frame: Frame = { name, fields: undefined, text: '', hasContent: false };
     pos = tagEnd === undefined ? end + 1 : START_TAG_END.lastIndex;
     if (tagEnd?.[1] === '/') close(frame);
     else stack.push(frame);
