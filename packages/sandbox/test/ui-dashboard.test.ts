@@ -147,6 +147,13 @@ describe('the dashboard', () => {
     const row = page.getByRole('row').filter({ hasText: request.mch_billno });
     await row.getByText('SENT', { exact: true }).waitFor({ timeout: 1000 });
 
+    // The button is in view without scrolling the table sideways, even on a phone.
+    const phone = await ui.newPage(375);
+    await phone.goto('/_sandbox/ui/#redpacks');
+    const box = await phone.getByRole('button', { name: `Open red packet ${request.mch_billno}` }).boundingBox();
+    expect(box !== null && box.x >= 0 && box.x + box.width <= 375).toBe(true);
+    await phone.close();
+
     await page.getByRole('button', { name: `Open red packet ${request.mch_billno}` }).click();
     await row.getByText('RECEIVED', { exact: true }).waitFor({ timeout: 1000 });
     const packets = await adminOk<RedpackView[]>(world.sandbox, 'GET', `/_sandbox/redpacks?mchid=${MCH}`);

@@ -132,15 +132,7 @@ const redpacks = {
       table(
         'Red packets',
         [
-          { label: 'mch_billno', cell: (p) => p.mch_billno },
-          { label: 'Merchant', cell: (p) => p.mch_id },
-          { label: 'Kind', cell: (p) => p.kind },
-          { label: 'Recipient', cell: (p) => p.re_openid },
-          { label: 'Amount', cell: (p) => money(p.total_amount) },
-          { label: 'Status', cell: (p) => h('span', { class: `status ${p.status}` }, p.status) },
-          { label: 'Sent', cell: (p) => p.send_time },
-          { label: 'Received', cell: (p) => p.rcv_time ?? '' },
-          { label: 'Refunded', cell: (p) => (p.refund_time ? `${p.refund_time} ${money(p.refund_amount)}` : '') },
+          // First, as on the orders and transfers: the button is in view without scrolling sideways.
           {
             label: 'Act as the user',
             cell: (p) =>
@@ -150,6 +142,15 @@ const redpacks = {
                   )
                 : '',
           },
+          { label: 'mch_billno', cell: (p) => p.mch_billno },
+          { label: 'Merchant', cell: (p) => p.mch_id },
+          { label: 'Kind', cell: (p) => p.kind },
+          { label: 'Recipient', cell: (p) => p.re_openid },
+          { label: 'Amount', cell: (p) => money(p.total_amount) },
+          { label: 'Status', cell: (p) => h('span', { class: `status ${p.status}` }, p.status) },
+          { label: 'Sent', cell: (p) => p.send_time },
+          { label: 'Received', cell: (p) => p.rcv_time ?? '' },
+          { label: 'Refunded', cell: (p) => (p.refund_time ? `${p.refund_time} ${money(p.refund_amount)}` : '') },
         ],
         rows,
         'No red packets match.',
