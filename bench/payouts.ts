@@ -367,7 +367,7 @@ export function payoutsSection(result: PayoutsBenchResult): string {
 in flight) pays a fresh ${rows}-row CSV file each round to the sandbox in another process (merchant
 ${BENCH_REDPACK_MCHID}, rate limit and daily limits lifted, its ${BENCH_USERS} users round robin), timed from the call
 to its return: reading the file twice (checking every row, then writing every row to the journal), then for every
-send a share of a claim statement (${result.concurrency * 4} rows each), a JSON parse and a share of a settle commit
+send a share of a claim (one read and one update of up to ${result.concurrency * 4} rows), a JSON parse and a share of a settle commit
 (outcomes are handed to the journal together, up to 64 at a time, and senders do not wait for them). "No journal"
 sends the same rows through the same client with the same request builder (\`payoutKinds.redpack.request\`) and
 ${result.concurrency} in flight, and nothing else. Every round uses fresh business numbers (nothing is a re-entry);

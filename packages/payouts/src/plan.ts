@@ -7,7 +7,7 @@ import { isSourceProblem, type RowSource } from './input/source.js';
 import { allRows } from './journal/all-rows.js';
 import type { BatchRecord, Journal, NewRow } from './journal/journal.js';
 import type { BatchSettings, PayoutKind, RowData } from './kinds/kind.js';
-import { type ColumnDefaults, checkRow, readRow, rowDataJson } from './row-data.js';
+import { type ColumnDefaults, checkRow, rowReader } from './row-data.js';
 
 export interface PlanInput {
   journal: Journal;
@@ -63,6 +63,7 @@ async function* checkedRows(input: PlanInput, tag: string, reread = false): Asyn
   const keep = input.maxProblems ?? 100;
   let total = 0;
   let row = 0;
+  const read = rowReader(input.kind, input.defaults);
   const report = (problem: InputProblem) => {
     input.onProblem?.(problem);
     total++;
@@ -77,27 +78,45 @@ async function* checkedRows(input: PlanInput, tag: string, reread = false): Asyn
     row++;
     const number = businessNumber(tag, row);
     const checked = reread
-      ? readRow(input.kind, input.defaults, item.line, item.values)
-      : checkRow(input.kind, input.settings, input.defaults, item.line, item.values, number);
+      ? read(item.line, item.values)
+      : checkRow(input.kind, input.settings, read, item.line, item.values, number);
     if ('settingsProblem' in checked) {
       throw new PayoutConfigError(`${checked.settingsProblem.setting}: ${checked.settingsProblem.rule}`);
     }
     if ('problem' in checked) report(checked.problem);
-    else if (total === 0) yield { row, line: item.line, number, data: checked.data, json: rowDataJson(checked.data) };
+    else if (total === 0) yield { row, line: item.line, number, data: checked.data, json: checked.json };
   }
   if (row === 0 && total === 0) report({ line: 1, field: 'rows', rule: 'at least one row' });
   if (total > 0) throw new PayoutInputError(problems, total, input.source.name);
 }
 
+/** The fingerprint of rows: SHA-256 of each row's JSON and a line end, handed to the hash some 64 KiB at a time. */
+class RowsHash {
+  readonly #hash = createHash('sha256');
+  #text = '';
+
+  add(json: string): void {
+    this.#text += `${json}\n`;
+    if (this.#text.length >= 65536) {
+      this.#hash.update(this.#text);
+      this.#text = '';
+    }
+  }
+
+  digest(): string {
+    return this.#hash.update(this.#text).digest('hex');
+  }
+}
+
 /** First pass: checks everything and computes the fingerprint; nothing is written. */
 async function fingerprint(input: PlanInput, tag: string): Promise<{ inputHash: string; rowCount: number }> {
-  const hash = createHash('sha256');
+  const hash = new RowsHash();
   let rowCount = 0;
   for await (const checked of checkedRows(input, tag)) {
-    hash.update(checked.json).update('\n');
+    hash.add(checked.json);
     rowCount++;
   }
-  return { inputHash: hash.digest('hex'), rowCount };
+  return { inputHash: hash.digest(), rowCount };
 }
 
 /** The first row where the source and the journal's batch differ, in words. */
@@ -183,10 +202,10 @@ export async function planBatch(input: PlanInput): Promise<BatchRecord> {
   // keeps rows an earlier read wrote (one refused as changed, or another process's): when the batch has rows already,
   // what it holds is compared with them too (a fresh batch is not read back, which costs about a fifth of the planning).
   const resumed = (await journal.rows(batchId, 1, 1)).length > 0;
-  const written = createHash('sha256');
+  const written = new RowsHash();
   let chunk: Array<NewRow & { line: number }> = [];
   for await (const checked of checkedRows(input, tag, true)) {
-    written.update(checked.json).update('\n');
+    written.add(checked.json);
     chunk.push({
       row: checked.row,
       line: checked.line,
@@ -201,7 +220,7 @@ export async function planBatch(input: PlanInput): Promise<BatchRecord> {
     }
   }
   if (chunk.length > 0) await writeRows(journal, batchId, chunk, resumed);
-  if (written.digest('hex') !== stored.inputHash) {
+  if (written.digest() !== stored.inputHash) {
     throw new BatchChangedError(batchId, 'the input changed while it was being read; nothing was sent');
   }
   if ((await journal.rows(batchId, rowCount + 1, 1)).length > 0) {

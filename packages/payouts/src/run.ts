@@ -423,27 +423,28 @@ class BatchRun {
     clearTimeout(this.#settleTimer);
     this.#settleTimer = undefined;
     const { journal, batchId, now } = this.#c;
-    for (const { row, outcome } of this.#outcomes.splice(0)) {
-      const write = journal
-        .settle(batchId, row.row, this.#worker, outcome, now())
-        .then(
-          (written) => {
-            if (!written) return;
-            this.#count('sending', outcome.state, outcome.state === 'sent' ? row.amount : 0);
-            this.#settledAt.push(now());
-          },
-          (error: unknown) => {
-            // The journal failed: nothing more is sent, and the run rejects with its error once senders are done.
-            this.#settleError ??= { error };
-            this.#requestStop('stopped', 'the journal could not be written');
-          },
-        )
-        .finally(() => {
-          this.#unsettled--;
-          this.#settling.delete(write);
-        });
-      this.#settling.add(write);
-    }
+    const group = this.#outcomes.splice(0);
+    if (group.length === 0) return;
+    // One handler for the group, not a chain per outcome. allSettled: the group is done only when every write is, so
+    // a worker never lets go of its rows while one is still being written.
+    const write = Promise.allSettled(
+      group.map(({ row, outcome }) => journal.settle(batchId, row.row, this.#worker, outcome, now())),
+    ).then((results) => {
+      this.#unsettled -= group.length;
+      this.#settling.delete(write);
+      results.forEach((result, i) => {
+        if (result.status === 'rejected') {
+          // The journal failed: nothing more is sent, and the run rejects with its error once senders are done.
+          this.#settleError ??= { error: result.reason };
+          this.#requestStop('stopped', 'the journal could not be written');
+        } else if (result.value) {
+          const { row, outcome } = group[i] as { row: ClaimedRow; outcome: Settlement };
+          this.#count('sending', outcome.state, outcome.state === 'sent' ? row.amount : 0);
+          this.#settledAt.push(now());
+        }
+      });
+    });
+    this.#settling.add(write);
   }
 
   /** Writes every queued outcome and waits until all are written (or failed). */

@@ -1,5 +1,6 @@
 // Planning: every bad row reported before anything is sent; numbers fixed per batch and row; a changed input or
 // changed settings refused, naming the first difference; input already paid as another batch refused.
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,6 +58,31 @@ describe('planBatch', () => {
     ]);
     expect(JSON.parse(rows[1]?.data ?? '').fields.wishing).toBe('新年快乐');
     expect(JSON.parse(rows[0]?.data ?? '').fields.wishing).toBe('thanks');
+  });
+
+  it('stores each row as canonical JSON and fingerprints the batch with it, as journals written before hold them', async () => {
+    // A batch planned by an earlier version must still match its input: the text is fixed, key order and escaping too.
+    const source = file('c.csv', 'openid,amount,wishing,remark\no1,100,"say ""hi""\t",\n"o""2",250,,新\u2028年\n');
+    const stored = await plan(source);
+    const canonical = (openid: string, amount: number, fields: Record<string, string>) =>
+      JSON.stringify({
+        openid,
+        amount,
+        fields: Object.fromEntries(Object.entries(fields).sort(([a], [b]) => (a < b ? -1 : 1))),
+      });
+    const expected = [
+      canonical('o1', 100, { ...defaults, wishing: 'say "hi"\t' }),
+      canonical('o"2', 250, { ...defaults, remark: '新\u2028年' }),
+    ];
+    expect((await journal.rows('b1', 1, 10)).map((r) => r.data)).toEqual(expected);
+    expect(expected[0]).toBe(
+      '{"openid":"o1","amount":100,"fields":{"act_name":"lantern","remark":"more","send_name":"shop","wishing":"say \\"hi\\"\\t"}}',
+    );
+    expect(stored.inputHash).toBe(
+      createHash('sha256')
+        .update(expected.map((json) => `${json}\n`).join(''))
+        .digest('hex'),
+    );
   });
 
   it('reports every bad row with line, column and rule, and writes nothing', async () => {

@@ -18,6 +18,19 @@ export class CsvSyntaxError extends Error {
   }
 }
 
+/**
+ * Where the run of ordinary characters from `start` ends in `chunk`: at a quote or a line end, and outside quotes at a
+ * comma too.
+ */
+function runEnd(chunk: string, start: number, quoted: boolean): number {
+  let end = start + 1;
+  for (; end < chunk.length; end++) {
+    const code = chunk.charCodeAt(end);
+    if (code === 34 || code === 10 || code === 13 || (code === 44 && !quoted)) break;
+  }
+  return end;
+}
+
 /** Reads records from text chunks (already decoded); blank lines are skipped. */
 export async function* readCsv(chunks: AsyncIterable<string>): AsyncGenerator<CsvRecord> {
   let values: string[] = [];
@@ -58,10 +71,15 @@ export async function* readCsv(chunks: AsyncIterable<string>): AsyncGenerator<Cs
         if (char === '"') {
           quoted = false;
           afterQuote = true;
-        } else {
-          if (char === '\n' || char === '\r') line++;
+        } else if (char === '\n' || char === '\r') {
+          line++;
           if (char === '\r') pendingCr = true;
           value += char;
+        } else {
+          // A run of ordinary characters is taken whole: one slice rather than a string per character.
+          const end = runEnd(chunk, i, true);
+          value += chunk.slice(i, end);
+          i = end - 1;
         }
         continue;
       }
@@ -92,7 +110,9 @@ export async function* readCsv(chunks: AsyncIterable<string>): AsyncGenerator<Cs
         quoted = true;
       } else {
         started = true;
-        value += char;
+        const end = runEnd(chunk, i, false);
+        value += chunk.slice(i, end);
+        i = end - 1;
       }
     }
   }

@@ -60,6 +60,53 @@ export function toClaimedRow(columns: RowColumns): ClaimedRow {
   return { ...toJournalRow(columns), ambiguous: columns.prev_state === 'unknown' };
 }
 
+/** The columns a claim reads before taking rows (see `claimedRow`), in this order. */
+export const claimedColumns =
+  'row, number, openid, amount, data, state, attempts, err_code, err_message, wx_id, status, refund_amount, detail, not_before';
+
+export type ClaimedColumns = [
+  row: number,
+  number: string,
+  openid: string,
+  amount: number,
+  data: string,
+  state: string,
+  attempts: number,
+  errCode: string | null,
+  errMessage: string | null,
+  wxId: string | null,
+  status: string | null,
+  refundAmount: number | null,
+  detail: string | null,
+  notBefore: number | null,
+];
+
+/**
+ * A row as claiming it at `now` leaves it, from its columns read just before (SQLite, which reads rows as arrays):
+ * `sending`, one more attempt; ambiguous when it was `unknown` or `sending` (under a worker that is gone).
+ */
+export function claimedRow(columns: ClaimedColumns, now: number): ClaimedRow {
+  const [row, number, openid, amount, data, state, attempts, errCode, errMessage, wxId, status] = columns;
+  return {
+    row,
+    number,
+    openid,
+    amount,
+    data,
+    state: 'sending',
+    attempts: attempts + 1,
+    errCode,
+    errMessage,
+    wxId,
+    status,
+    refundAmount: columns[11],
+    detail: columns[12],
+    notBefore: columns[13],
+    updatedAt: now,
+    ambiguous: state === 'unknown' || state === 'sending',
+  };
+}
+
 export function toBatchRecord(columns: BatchColumns): BatchRecord {
   return {
     id: columns.id,
@@ -88,7 +135,7 @@ export function toStateCounts(
   return counts;
 }
 
-/** The columns a settlement writes (both journals bind the same names). */
+/** The columns a settlement writes (the PostgreSQL journal binds them by these names). */
 export function settlementColumns(outcome: Settlement) {
   switch (outcome.state) {
     case 'sent':

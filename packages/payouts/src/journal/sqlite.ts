@@ -16,10 +16,12 @@ import type {
 } from './journal.js';
 import {
   type BatchColumns,
+  type ClaimedColumns,
+  claimedColumns,
+  claimedRow,
   type RowColumns,
   settlementColumns,
   toBatchRecord,
-  toClaimedRow,
   toJournalRow,
   toStateCounts,
 } from './rows.js';
@@ -51,12 +53,18 @@ export function openSqliteJournal(path: string): Journal {
   return new SqliteJournal(db, file);
 }
 
+/** The parameters of the `settle` statement, in its order. */
+function settleParameters(batchId: string, row: number, worker: string, outcome: Settlement, now: number): unknown[] {
+  const c = settlementColumns(outcome);
+  return [c.state, c.errCode, c.errMessage, c.wxId, c.status, c.detail, c.notBefore, now, batchId, row, worker];
+}
+
 class SqliteJournal implements Journal {
   readonly location: string;
   readonly #db: Db;
   readonly #statements;
   readonly #settles: Array<{
-    params: Record<string, unknown>;
+    params: unknown[];
     resolve: (written: boolean) => void;
     reject: (error: unknown) => void;
   }> = [];
@@ -65,16 +73,20 @@ class SqliteJournal implements Journal {
     this.#db = db;
     this.location = location;
     const prepare = (sql: string) => db.prepare(sql);
-    // One statement claims a whole group: the candidates are picked and marked `sending` together (a statement per
-    // row cost more than the rest of the claim). RETURNING gives no order: `claim` sorts each group by row.
-    const claimFrom = (where: string) =>
-      prepare(
+    // A group is claimed in two statements: the candidates are read (as arrays, the columns a ClaimedRow needs), then
+    // marked `sending` together by the same condition over their range of rows. Inside the IMMEDIATE transaction
+    // nothing else writes, so the range holds exactly the rows read (the update's count is checked all the same). An
+    // UPDATE ... RETURNING * cost twice as much; a group with no candidate costs one read.
+    const claimGroup = (where: string) => ({
+      pick: prepare(
+        `SELECT ${claimedColumns} FROM payout_rows WHERE batch_id = @batch AND ${where} ORDER BY row LIMIT @limit`,
+      ).raw(true),
+      take: prepare(
         `UPDATE payout_rows SET prev_state = CASE state WHEN 'sending' THEN 'unknown' ELSE state END,
            state = 'sending', worker = @worker, attempts = attempts + 1, updated_at = @now
-         WHERE batch_id = @batch AND row IN
-           (SELECT row FROM payout_rows WHERE batch_id = @batch AND ${where} ORDER BY row LIMIT @limit)
-         RETURNING *`,
-      );
+         WHERE batch_id = @batch AND row BETWEEN @first AND @last AND ${where}`,
+      ),
+    });
     this.#statements = {
       insertBatch: prepare(
         `INSERT INTO payout_batches (id, kind, settings, input_hash, row_count, created_at)
@@ -84,7 +96,7 @@ class SqliteJournal implements Journal {
       batches: prepare('SELECT * FROM payout_batches ORDER BY created_at, id'),
       insertRow: prepare(
         `INSERT INTO payout_rows (batch_id, row, number, openid, amount, data, updated_at)
-         VALUES (@batch, @row, @number, @openid, @amount, @data, @now) ON CONFLICT (batch_id, row) DO NOTHING`,
+         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (batch_id, row) DO NOTHING`,
       ),
       markPlanned: prepare('UPDATE payout_batches SET planned = 1 WHERE id = ?'),
       rows: prepare('SELECT * FROM payout_rows WHERE batch_id = ? AND row >= ? ORDER BY row LIMIT ?'),
@@ -97,17 +109,18 @@ class SqliteJournal implements Journal {
       ),
       removeWorker: prepare('DELETE FROM payout_workers WHERE id = ?'),
       workers: prepare('SELECT id, alive_until FROM payout_workers ORDER BY id'),
-      dueUnknown: claimFrom(`state = 'unknown' AND (not_before IS NULL OR not_before <= @now)`),
-      orphaned: claimFrom(
+      dueUnknown: claimGroup(`state = 'unknown' AND (not_before IS NULL OR not_before <= @now)`),
+      orphaned: claimGroup(
         `state = 'sending' AND (worker IS NULL OR worker NOT IN
            (SELECT id FROM payout_workers WHERE alive_until >= @now))`,
       ),
-      duePending: claimFrom(`state = 'pending' AND (not_before IS NULL OR not_before <= @now)`),
+      duePending: claimGroup(`state = 'pending' AND (not_before IS NULL OR not_before <= @now)`),
+      // Positional parameters, in the order of `settleParameters` (binding names cost more than the update).
       settle: prepare(
-        `UPDATE payout_rows SET state = @state, prev_state = NULL, worker = NULL, err_code = @errCode,
-           err_message = @errMessage, wx_id = COALESCE(@wxId, wx_id), status = COALESCE(@status, status),
-           detail = COALESCE(@detail, detail), not_before = @notBefore, updated_at = @now
-         WHERE batch_id = @batch AND row = @row AND state = 'sending' AND worker = @worker`,
+        `UPDATE payout_rows SET state = ?, err_code = ?, err_message = ?, wx_id = COALESCE(?, wx_id),
+           status = COALESCE(?, status), detail = COALESCE(?, detail), not_before = ?, updated_at = ?,
+           prev_state = NULL, worker = NULL
+         WHERE batch_id = ? AND row = ? AND state = 'sending' AND worker = ?`,
       ),
       release: prepare(
         `UPDATE payout_rows SET state = prev_state, prev_state = NULL, worker = NULL, updated_at = @now
@@ -149,7 +162,8 @@ class SqliteJournal implements Journal {
     const now = Date.now();
     this.#db
       .transaction(() => {
-        for (const row of rows) this.#statements.insertRow.run({ batch: batchId, ...row, now });
+        const insert = this.#statements.insertRow;
+        for (const row of rows) insert.run(batchId, row.row, row.number, row.openid, row.amount, row.data, now);
       })
       .immediate();
   }
@@ -187,8 +201,14 @@ class SqliteJournal implements Journal {
         for (const group of [s.dueUnknown, s.orphaned, s.duePending]) {
           const left = limit - claimed.length;
           if (left <= 0) break;
-          const taken = (group.all({ batch: batchId, worker, now, limit: left }) as RowColumns[]).map(toClaimedRow);
-          claimed.push(...taken.sort((a, b) => a.row - b.row));
+          const picked = group.pick.all({ batch: batchId, now, limit: left }) as ClaimedColumns[];
+          if (picked.length === 0) continue;
+          const first = (picked[0] as ClaimedColumns)[0];
+          const last = (picked[picked.length - 1] as ClaimedColumns)[0];
+          const { changes } = group.take.run({ batch: batchId, worker, now, first, last });
+          // Fail closed (the transaction rolls back) should the rows taken ever differ from the rows read.
+          if (changes !== picked.length) throw new Error(`claim took ${changes} rows, read ${picked.length}`);
+          for (const columns of picked) claimed.push(claimedRow(columns, now));
         }
         return claimed;
       })
@@ -203,7 +223,7 @@ class SqliteJournal implements Journal {
    */
   settle(batchId: string, row: number, worker: string, outcome: Settlement, now: number): Promise<boolean> {
     return new Promise((resolve, reject) => {
-      const params = { batch: batchId, row, worker, now, ...settlementColumns(outcome) };
+      const params = settleParameters(batchId, row, worker, outcome, now);
       this.#settles.push({ params, resolve, reject });
       if (this.#settles.length === 1) setImmediate(() => this.#writeSettles());
     });
