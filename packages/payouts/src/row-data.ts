@@ -116,11 +116,8 @@ export function checkRow(
   if (broken) {
     const setting = settingsFields[broken.field];
     if (setting) return { settingsProblem: { setting, rule: broken.rule } };
-    const column = kind.columnOf(broken.field);
-    const rule = kind.columns.includes(column)
-      ? `${broken.rule} (the column, or --${column.replaceAll('_', '-')})`
-      : broken.rule;
-    return problemAt(line, column, rule);
+    // The value may be the row's or the column's default (a command may name the flag that set it: `wxpay` does).
+    return problemAt(line, kind.columnOf(broken.field), broken.rule);
   }
   return row;
 }

@@ -47,6 +47,15 @@ export const columnFlags = [
 /** `--report-info TYPE=TEXT`, repeatable: the lines of a transfer's scene report (`report_info`). */
 export const reportInfoFlag = '--report-info <type=text>';
 
+/**
+ * The flag that gives `column` its default (`--transfer-remark` for transfer_remark), or undefined for a column only
+ * rows give (`re_user_name`, `user_name`): an input problem names it, since the bad value may have come from it.
+ */
+export function flagOfColumn(column: string): string | undefined {
+  if (column === 'report_info') return reportInfoFlag.split(' ')[0];
+  return columnFlags.find((entry) => entry.column === column)?.flag.split(' ')[0];
+}
+
 /** A commander collector for `--report-info`: each line as given, in order. */
 export function collectReportInfo(value: string, previous: string[] | undefined): string[] {
   if (!/^[^=]+=.+$/s.test(value) || value.split('=', 1)[0]?.trim() === '') {

@@ -18,7 +18,7 @@ import { money } from '../money.js';
 import { exitCodeOfRun } from '../payout-exit-status.js';
 import { progressDisplay } from '../progress.js';
 import { stopOnSignals } from '../signals.js';
-import { type ColumnFlagValues, columnFlags, reportInfoJson } from './payout-flags.js';
+import { type ColumnFlagValues, columnFlags, flagOfColumn, reportInfoJson } from './payout-flags.js';
 
 export interface RunFlags extends ColumnFlagValues, ConfigFlags {
   kind: PayoutKindName;
@@ -100,7 +100,11 @@ export async function payoutRun(file: string, flags: RunFlags, io: CommandIO): P
     try {
       // Every bad row is printed as it is found, however many there are (the error keeps only the first ones).
       const result = await runPayouts({
-        onInputProblem: (p) => say(io, `  line ${p.line}, ${p.field}: ${p.rule}`),
+        onInputProblem: (p) => {
+          // A column of the kind may have its value from a flag: the problem names it.
+          const flag = payoutKinds[flags.kind].columns.includes(p.field) ? flagOfColumn(p.field) : undefined;
+          say(io, `  line ${p.line}, ${p.field}: ${p.rule}${flag === undefined ? '' : ` (the column, or ${flag})`}`);
+        },
         wxpay,
         journal,
         kind: flags.kind,
