@@ -209,7 +209,12 @@ class BatchRun {
     await journal.heartbeat(this.#worker, now() + leaseMs);
     const heartbeat = setInterval(
       () => {
-        journal.heartbeat(this.#worker, now() + leaseMs).catch(() => {});
+        journal.heartbeat(this.#worker, now() + leaseMs).catch((error: unknown) => {
+          // Without heartbeats the lease runs out and another worker may take these rows over: stop sending (the
+          // same numbers make a double send harmless, but the rows are no longer surely this worker's).
+          this.#settleError ??= { error };
+          this.#requestStop('stopped', 'the journal could not be written');
+        });
       },
       Math.floor(leaseMs / 3),
     );

@@ -68,3 +68,39 @@ it('on a journal error, writes the outcomes of sends in flight before it rejects
   await new Promise((resolve) => setTimeout(resolve, 400));
   expect(sends).toHaveLength(8);
 });
+
+it('stops sending when a heartbeat cannot be written, and rejects with its error', async () => {
+  let heartbeats = 0;
+  const failing = new Proxy(journal, {
+    get: (target, name) => {
+      if (name === 'heartbeat') {
+        // The first (before any send) succeeds; the timer's renewals fail.
+        return (...args: Parameters<Journal['heartbeat']>) =>
+          ++heartbeats === 1 ? target.heartbeat(...args) : Promise.reject(new Error('connection lost'));
+      }
+      const value: unknown = Reflect.get(target, name);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  const rows = Array.from({ length: 200 }, (_, i) => ({ openid: `o${i + 1}`, amount: 100 }));
+  const sends: string[] = [];
+  const run = runPayouts({
+    wxpay: fakeClient(sends),
+    journal: failing,
+    kind: 'redpack',
+    source: arraySource('heartbeat', rows),
+    appid: 'wx8888888888888888',
+    defaults,
+    concurrency: 1,
+    rate: 20,
+    leaseMs: 1000,
+  });
+  await expect(run).rejects.toThrow('connection lost');
+  // The renewal fails after about a third of the lease: far from all 200 rows (10 s at 20/s) went out.
+  expect(sends.length).toBeGreaterThan(0);
+  expect(sends.length).toBeLessThan(100);
+  const journaled = await journal.rows('heartbeat', 1, 200);
+  // Every row sent is journaled as sent; the rest stay for the next run.
+  expect(journaled.filter((row) => row.state === 'sent')).toHaveLength(sends.length);
+  expect(journaled.filter((row) => row.state === 'sending')).toHaveLength(0);
+});
