@@ -61,10 +61,17 @@ export class Pacer {
     }
   }
 
-  /** A frequency limit (or an unreachable server): everyone waits, longer each time until a send passes. */
+  /**
+   * A frequency limit (or an unreachable server): everyone waits, longer each time the limit is met again after a
+   * pause, until a send passes. Returns the wait. Limits answered while a pause is on (the other sends of the burst
+   * that met it, already in flight) keep the pause as it is: counted each, a burst of 8 senders would have stretched
+   * the first pause from 0.5 s to 30 s.
+   */
   backoff(): number {
+    const now = this.#now();
+    if (now < this.#pausedUntil) return this.#pausedUntil - now;
     const wait = this.#backoff;
-    this.#pausedUntil = Math.max(this.#pausedUntil, this.#now() + wait);
+    this.#pausedUntil = now + wait;
     this.#backoff = Math.min(this.#backoff * 2, MAX_BACKOFF_MS);
     return wait;
   }

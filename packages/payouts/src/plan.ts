@@ -174,7 +174,11 @@ export async function planBatch(input: PlanInput): Promise<BatchRecord> {
   const settings = settingsJson(input.settings);
   let stored = await journal.batch(batchId);
   if (stored === undefined && !input.allowRepeat) {
-    const earlier = (await journal.batches()).find((b) => b.inputHash === inputHash && b.settings === settings);
+    // Not this batch itself: another process may have created it since `batch()` looked (several workers starting
+    // the same batch at once), and that is a resume, not a repeat.
+    const earlier = (await journal.batches()).find(
+      (b) => b.id !== batchId && b.inputHash === inputHash && b.settings === settings,
+    );
     if (earlier) {
       throw new BatchChangedError(
         batchId,

@@ -336,6 +336,8 @@ class BatchRun {
     /** The query found the payout: the resend only fetches what the row keeps, and no refusal of it is final. */
     let exists = false;
     if (row.ambiguous && kind.query) {
+      // A query is an API call too: it takes a slot of the merchant's rate like a send.
+      if (!(await pacer.take(this.#stop.signal))) return this.#release(row);
       try {
         const answer = await kind.query(wxpay, data, settings, row.number);
         exists = answer.state === 'resend';
@@ -352,7 +354,11 @@ class BatchRun {
         // Not found: the identical resend below either pays it once or is answered as the re-entry it is.
       } catch (error) {
         const failure = classifySendError(error);
-        return this.#settle(row, waiting('unknown', failure.code, failure.message, now() + retryDelay(row.attempts)));
+        // A frequency limit (or no connection) tells nothing about the payout: everyone pauses, and the row's own
+        // wait does not grow with it (it grows with answers that leave the payout in doubt).
+        if (failure.kind === 'backoff') pacer.backoff();
+        const wait = failure.kind === 'backoff' ? retryDelay(1) : retryDelay(row.attempts);
+        return this.#settle(row, waiting('unknown', failure.code, failure.message, now() + wait));
       }
     }
     const request = kind.request(data, settings, row.number);

@@ -34,11 +34,23 @@ describe('Pacer', () => {
     const c = clock();
     const pacer = new Pacer({ rate: 1000, now: c.now, sleep: c.sleep });
     expect(pacer.backoff()).toBe(500);
+    await pacer.take();
+    expect(c.sleeps).toEqual([500]);
+    // Met again after the pause: twice as long.
     expect(pacer.backoff()).toBe(1000);
     await pacer.take();
-    expect(c.sleeps).toEqual([1000]);
+    expect(c.sleeps).toEqual([500, 1000]);
     pacer.succeeded();
     expect(pacer.backoff()).toBe(500);
+  });
+
+  it('keeps the pause as it is for the other limits of the same burst (sends already in flight)', async () => {
+    const c = clock();
+    const pacer = new Pacer({ rate: 1000, now: c.now, sleep: c.sleep });
+    for (let sender = 0; sender < 8; sender++) expect(pacer.backoff()).toBe(500);
+    await pacer.take();
+    expect(c.sleeps).toEqual([500]);
+    expect(pacer.backoff()).toBe(1000);
   });
 
   it('shares its rate when told to', async () => {

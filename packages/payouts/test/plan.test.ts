@@ -221,4 +221,33 @@ describe('planBatch', () => {
     await plan(arraySource('code', rows), { batchId: 'second', allowRepeat: true });
     expect((await journal.batch('second'))?.planned).toBe(true);
   });
+
+  it('takes a batch another process created while this one looked as the same batch, not as a repeat', async () => {
+    const rows = [{ openid: 'o1', amount: 100 }];
+    // Another worker of the same batch got there first: it created and planned `shared`...
+    await plan(arraySource('code', rows), { batchId: 'shared' });
+    // ...just after this one's `batch()` found nothing.
+    let looked = false;
+    const racing = new Proxy(journal, {
+      get: (target, name) => {
+        if (name === 'batch' && !looked) {
+          looked = true;
+          return async () => undefined;
+        }
+        const value: unknown = Reflect.get(target, name);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const planned = await planBatch({
+      journal: racing,
+      source: arraySource('code', rows),
+      kind: payoutKinds.redpack,
+      settings,
+      defaults,
+      batchId: 'shared',
+      now: 2,
+    });
+    expect(looked).toBe(true);
+    expect(planned).toMatchObject({ id: 'shared', planned: true });
+  });
 });

@@ -68,5 +68,7 @@ describe.each(['redpack', 'workwx', 'pocket', 'coupon'] as const)('kind %s under
       m.sandbox.admin.resetFaults();
       await journal.close();
     }
-  });
+    // A row left in doubt again and again waits 0.5 s, 1 s, 2 s... before each new try (src/pacer.ts, retryDelay):
+    // a run usually takes 2–8 s here, and rarely several times that.
+  }, 120_000);
 });

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import type { Wxpay } from 'wxpay';
+import { type Wxpay, WxpayConnectionError } from 'wxpay';
 import { arraySource, type Journal, openSqliteJournal, runPayouts } from '../src/index.js';
 import { payoutDefaults as defaults } from './support/sandbox-merchant.js';
 
@@ -103,4 +103,40 @@ it('stops sending when a heartbeat cannot be written, and rejects with its error
   // Every row sent is journaled as sent; the rest stay for the next run.
   expect(journaled.filter((row) => row.state === 'sent')).toHaveLength(sends.length);
   expect(journaled.filter((row) => row.state === 'sending')).toHaveLength(0);
+});
+
+it('resolves an ambiguous row by a query paced like a send, whose frequency limit does not stretch the row’s wait', async () => {
+  const controller = new AbortController();
+  const calls: string[] = [];
+  const client = {
+    toJSON: () => ({ mchid: '1900000109' }),
+    chain: (path: string) => ({
+      post: async () => {
+        calls.push(path);
+        if (path.endsWith('sendredpack')) throw new WxpayConnectionError('reply lost', true, 'ECONNRESET');
+        // The query never got through (refused before sending): it says nothing about the packet.
+        controller.abort();
+        throw new WxpayConnectionError('connection refused', false, 'ECONNREFUSED');
+      },
+    }),
+  } as unknown as Wxpay;
+  const result = await runPayouts({
+    wxpay: client,
+    journal,
+    kind: 'redpack',
+    source: arraySource('paced-query', [{ openid: 'o1', amount: 100 }]),
+    appid: 'wx8888888888888888',
+    defaults,
+    concurrency: 1,
+    rate: 1000,
+    signal: controller.signal,
+  });
+  expect(result.complete).toBe(false);
+  expect(calls.map((path) => path.split('/').pop())).toEqual(['sendredpack', 'gethbinfo']);
+  const [row] = await journal.rows('paced-query', 1, 1);
+  expect(row).toMatchObject({ state: 'unknown', attempts: 2, errCode: 'ECONNREFUSED' });
+  // The first wait (retryDelay(1), 500 ms), not the second attempt's 1,000 ms.
+  const wait = (row?.notBefore ?? 0) - (row?.updatedAt ?? 0);
+  expect(wait).toBeGreaterThan(400);
+  expect(wait).toBeLessThanOrEqual(500);
 });
