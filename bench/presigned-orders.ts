@@ -1,9 +1,10 @@
-// A lean load generator for APIv3 global create order: requests signed ahead of each measured round, sent with raw
-// `undici.request` through a keep-alive Agent, each reply's status, `code_url` and WeChat Pay signature checked. Two
+// A lean load generator for APIv3 global create order: requests signed ahead of each measured round, handed straight to
+// a keep-alive undici Agent's dispatcher (no body streams), each reply's status, `code_url` and WeChat Pay signature
+// checked. Two
 // RSA signatures per order (the merchant's and the sandbox's) are more CPU than the rest of an order; on a 2-core
 // machine a client that signs while it sends takes half of what the sandbox could use, so this one signs before.
 import { createPrivateKey, createPublicKey, randomBytes, sign, verify } from 'node:crypto';
-import { Agent, request } from 'undici';
+import { Agent } from 'undici';
 import { readSandboxConfig } from '../packages/sandbox/src/config-files.js';
 import { BENCH_GLOBAL_APPID, BENCH_GLOBAL_MCHID } from './sandbox-peer.js';
 
@@ -36,6 +37,44 @@ export function presignedOrders(dataDir: string): PresignedOrders {
   let signed = 0;
   let created = 0;
 
+  /** One request through the agent's dispatcher: no body stream, the reply collected as it comes. */
+  const send = (signed: Signed) =>
+    new Promise<{ status: number; headers: Record<string, string>; body: string }>((resolve, reject) => {
+      let status = 0;
+      let headers: Record<string, string> = {};
+      const chunks: Buffer[] = [];
+      agent.dispatch(
+        {
+          origin,
+          path: PATH,
+          method: 'POST',
+          headers: {
+            authorization: signed.authorization,
+            'content-type': 'application/json',
+            accept: 'application/json',
+          },
+          body: signed.body,
+        },
+        {
+          // Present, so that undici takes this for a handler of its current interface.
+          onRequestStart() {},
+          onResponseStart(_controller, statusCode, responseHeaders) {
+            status = statusCode;
+            headers = responseHeaders as Record<string, string>;
+          },
+          onResponseData(_controller, chunk) {
+            chunks.push(chunk);
+          },
+          onResponseEnd() {
+            resolve({ status, headers, body: Buffer.concat(chunks).toString('utf8') });
+          },
+          onResponseError(_controller, error) {
+            reject(error);
+          },
+        },
+      );
+    });
+
   const signOne = (): Signed => {
     const body = JSON.stringify({
       mchid: BENCH_GLOBAL_MCHID,
@@ -66,26 +105,14 @@ export function presignedOrders(dataDir: string): PresignedOrders {
     op: async () => {
       const next = queue[taken++];
       if (next === undefined) throw new Error('presigned orders ran out: prepare more before the round');
-      const reply = await request(`${origin}${PATH}`, {
-        method: 'POST',
-        dispatcher: agent,
-        headers: {
-          authorization: next.authorization,
-          'content-type': 'application/json',
-          accept: 'application/json',
-        },
-        body: next.body,
-      });
-      const text = await reply.body.text();
-      const header = (name: string) => {
-        const value = reply.headers[name];
-        return typeof value === 'string' ? value : '';
-      };
+      const reply = await send(next);
+      const text = reply.body;
+      const header = (name: string) => reply.headers[name] ?? '';
       const key = platformKeys.get(header('wechatpay-serial'));
       const message = `${header('wechatpay-timestamp')}\n${header('wechatpay-nonce')}\n${text}\n`;
       const signature = Buffer.from(header('wechatpay-signature'), 'base64');
-      if (reply.statusCode !== 200 || key === undefined || !verify('sha256', Buffer.from(message), key, signature)) {
-        throw new Error(`create order answered ${reply.statusCode} ${text} without a valid signature`);
+      if (reply.status !== 200 || key === undefined || !verify('sha256', Buffer.from(message), key, signature)) {
+        throw new Error(`create order answered ${reply.status} ${text} without a valid signature`);
       }
       if ((JSON.parse(text) as { code_url?: string }).code_url === undefined) {
         throw new Error('create order answered without code_url');

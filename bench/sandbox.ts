@@ -319,9 +319,9 @@ served; "ceiling" is what the machine's ${cpus().length} cores could carry at th
 
 An APIv3 order costs two RSA signatures, the merchant's over the request and the sandbox's over the reply (about 0.8 ms
 of CPU each here), so a client that signs while it sends takes half the machine from the sandbox it measures. The
-sandbox's rate is therefore measured with requests signed ahead of each round (\`bench/presigned-orders.ts\`: raw
-\`undici.request\`, each reply's status, \`code_url\` and signature checked; its CPU is counted over the rounds only,
-not the signing before them), and the SDK row shows what one client process that signs each order reaches beside it.
+sandbox's rate is therefore measured with requests signed ahead of each round (\`bench/presigned-orders.ts\`: an
+undici Agent's dispatcher, each reply's status, \`code_url\` and signature checked; its CPU is counted over the rounds
+only, not the signing before them), and the SDK row shows what one client process that signs each order reaches beside it.
 The sandbox signs each reply on libuv's thread pool, so its second core serves the signatures.
 ${quickNote}
 | workload | measured | target | | sandbox CPU / request | client CPU / request | ceiling |
