@@ -12,6 +12,7 @@ import type { Journal } from '../src/journal/journal.js';
 import { openSqliteJournal } from '../src/journal/sqlite.js';
 import { payoutKinds } from '../src/kinds/index.js';
 import { PlanningStopped, planBatch } from '../src/plan.js';
+import { journalWith } from './support/journal-with.js';
 
 let dir: string;
 let journal: Journal;
@@ -228,14 +229,11 @@ describe('planBatch', () => {
     await plan(arraySource('code', rows), { batchId: 'shared' });
     // ...just after this one's `batch()` found nothing.
     let looked = false;
-    const racing = new Proxy(journal, {
-      get: (target, name) => {
-        if (name === 'batch' && !looked) {
-          looked = true;
-          return async () => undefined;
-        }
-        const value: unknown = Reflect.get(target, name);
-        return typeof value === 'function' ? value.bind(target) : value;
+    const racing = journalWith(journal, {
+      batch: async (id) => {
+        if (looked) return journal.batch(id);
+        looked = true;
+        return undefined;
       },
     });
     const planned = await planBatch({

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { type Wxpay, WxpayConnectionError } from 'wxpay';
 import { arraySource, type Journal, openSqliteJournal, runPayouts } from '../src/index.js';
+import { journalWith } from './support/journal-with.js';
 import { payoutDefaults as defaults } from './support/sandbox-merchant.js';
 
 let dir: string;
@@ -37,15 +38,8 @@ function fakeClient(sends: string[]): Wxpay {
 
 it('on a journal error, writes the outcomes of sends in flight before it rejects, and sends nothing more', async () => {
   let claims = 0;
-  const failing = new Proxy(journal, {
-    get: (target, name) => {
-      if (name === 'claim') {
-        return (...args: Parameters<Journal['claim']>) =>
-          ++claims === 1 ? target.claim(...args) : Promise.reject(new Error('disk I/O error'));
-      }
-      const value: unknown = Reflect.get(target, name);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
+  const failing = journalWith(journal, {
+    claim: (...args) => (++claims === 1 ? journal.claim(...args) : Promise.reject(new Error('disk I/O error'))),
   });
   const rows = Array.from({ length: 20 }, (_, i) => ({ openid: `o${i + 1}`, amount: 100 }));
   const sends: string[] = [];
@@ -71,16 +65,10 @@ it('on a journal error, writes the outcomes of sends in flight before it rejects
 
 it('stops sending when a heartbeat cannot be written, and rejects with its error', async () => {
   let heartbeats = 0;
-  const failing = new Proxy(journal, {
-    get: (target, name) => {
-      if (name === 'heartbeat') {
-        // The first (before any send) succeeds; the timer's renewals fail.
-        return (...args: Parameters<Journal['heartbeat']>) =>
-          ++heartbeats === 1 ? target.heartbeat(...args) : Promise.reject(new Error('connection lost'));
-      }
-      const value: unknown = Reflect.get(target, name);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
+  const failing = journalWith(journal, {
+    // The first (before any send) succeeds; the timer's renewals fail.
+    heartbeat: (...args) =>
+      ++heartbeats === 1 ? journal.heartbeat(...args) : Promise.reject(new Error('connection lost')),
   });
   const rows = Array.from({ length: 200 }, (_, i) => ({ openid: `o${i + 1}`, amount: 100 }));
   const sends: string[] = [];

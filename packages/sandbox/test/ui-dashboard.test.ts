@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Wxpay } from 'wxpay';
+import { createJsapiOrder } from '../../../examples/jsapi-pay.js';
+import { createTransfer } from '../../../examples/transfer.js';
 import { DEFAULTS } from '../src/bootstrap.js';
 import { type SandboxConfigFile, startSandbox } from '../src/index.js';
 import type { Delivery } from '../src/notifier.js';
@@ -29,10 +31,8 @@ import {
 } from './support/fixtures.js';
 import { launchUiBrowser, type UiBrowser } from './support/ui-browser.js';
 
-/** The mainland payments merchant, its appid and the payee of the transfer example (examples/transfer.ts). */
+/** The mainland payments merchant of examples/jsapi-pay.ts and examples/transfer.ts, whose orders and bills it makes. */
 const MAINLAND_PAYMENTS = DEFAULTS.mainlandPay;
-const MAINLAND_APPID = DEFAULTS.mainlandPayAppid;
-const MAINLAND_PAYEE = DEFAULTS.globalPayer;
 
 /** A notification receiver on 127.0.0.1 that refuses the first POST (500 with a body), then accepts. */
 class Receiver {
@@ -208,18 +208,7 @@ describe('the dashboard', () => {
 
   it("fails a mainland order's payment as the payer, and a mainland refund as WeChat Pay", async () => {
     const payments = world.client(MAINLAND_PAYMENTS);
-    const order = (outTradeNo: string) =>
-      payments.v3.pay.transactions.jsapi.post({
-        json: {
-          appid: MAINLAND_APPID,
-          mchid: MAINLAND_PAYMENTS,
-          description: 'Image形象店-深圳腾大-QQ公仔',
-          out_trade_no: outTradeNo,
-          notify_url: notifyUrl,
-          amount: { total: 100, currency: 'CNY' },
-          payer: { openid: MAINLAND_PAYEE },
-        },
-      });
+    const order = (outTradeNo: string) => createJsapiOrder(payments, outTradeNo, notifyUrl);
     const [failed, refunded] = [uniqueNo('UIF'), uniqueNo('UIF')];
     await order(failed);
     await order(refunded);
@@ -256,22 +245,7 @@ describe('the dashboard', () => {
 
   it('confirms one merchant transfer and refuses another, as the payee', async () => {
     const payments = world.client(MAINLAND_PAYMENTS);
-    const bill = (outBillNo: string) =>
-      payments.v3.fundApp.mchTransfer.transferBills.post({
-        json: {
-          appid: MAINLAND_APPID,
-          out_bill_no: outBillNo,
-          transfer_scene_id: '1000',
-          openid: MAINLAND_PAYEE,
-          transfer_amount: 100,
-          transfer_remark: '新会员开通有礼',
-          user_recv_perception: '现金奖励',
-          transfer_scene_report_infos: [
-            { info_type: '活动名称', info_content: '新会员有礼' },
-            { info_type: '奖励说明', info_content: '注册会员抽奖一等奖' },
-          ],
-        },
-      });
+    const bill = (outBillNo: string) => createTransfer(payments, outBillNo);
     const [confirmed, refused] = [uniqueNo('UIT'), uniqueNo('UIT')];
     await bill(confirmed);
     await bill(refused);
