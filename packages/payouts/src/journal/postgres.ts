@@ -160,6 +160,10 @@ class PostgresJournal implements Journal {
     if (rows.length === 0) return;
     const now = Date.now();
     await inTransaction(this.#pool, async (client) => {
+      // Workers planning one batch at once insert the same rows: one at a time per batch, so that the second sees the
+      // first's committed rows and skips them (ON CONFLICT names one key; two uncommitted inserts of one row can
+      // otherwise collide on the other, `number`, and fail instead).
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`payout_rows:${batchId}`]);
       for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
         const chunk = rows.slice(start, start + INSERT_CHUNK);
         await client.query(
